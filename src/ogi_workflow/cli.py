@@ -1,0 +1,260 @@
+"""The ``ogi-workflow`` command: a thin shell over the public API.
+
+Contract (DESIGN §9): ``--json`` prints one JSON object; bad input exits 2 with one line on
+stderr naming the bad value.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from collections.abc import Callable
+from datetime import date
+from functools import wraps
+from pathlib import Path
+from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
+
+import typer
+from rich.console import Console
+from rich.table import Table
+
+from ogi_workflow.deadlines import (
+    Channel,
+    ClockEvents,
+    DayKind,
+    ExplainStatus,
+    Extension,
+    Pause,
+    PauseReason,
+    WorkdayCalendar,
+    explain_deadline,
+)
+from ogi_workflow.errors import OgiError
+
+app = typer.Typer(
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+    help="ogi-workflow: 政府信息公开申请 lifecycle, deadlines and letters.",
+)
+
+P = ParamSpec("P")
+R = TypeVar("R")
+
+CalendarFiles = Annotated[
+    list[Path] | None,
+    typer.Option(
+        "--calendar",
+        help="A State Council notice file (TOML/JSON, see docs/deadlines.md) to load; repeatable.",
+    ),
+]
+AllowEstimated = Annotated[
+    bool,
+    typer.Option(
+        "--allow-estimated",
+        help="Estimate days no loaded notice settles (the result says estimated: true).",
+    ),
+]
+JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
+
+
+def _fail(message: str) -> NoReturn:
+    typer.echo(f"ogi-workflow: error: {message}", err=True)
+    raise typer.Exit(2)
+
+
+def _clean_errors(func: Callable[P, R]) -> Callable[P, R]:
+    """Turn every OgiError into exit status 2 and one line on stderr."""
+
+    @wraps(func)
+    def wrapper(*args: P.args, **kwargs: P.kwargs) -> R:
+        try:
+            return func(*args, **kwargs)
+        except OgiError as exc:
+            _fail(str(exc))
+
+    return wrapper
+
+
+def _parse_date(value: str, option: str) -> date:
+    try:
+        return date.fromisoformat(value)
+    except ValueError:
+        _fail(f"{option} {value!r} is not a date; use YYYY-MM-DD, e.g. 2026-03-19")
+
+
+def _calendar(files: list[Path] | None, allow_estimated: bool) -> WorkdayCalendar:
+    cal = WorkdayCalendar.china(allow_estimated=allow_estimated)
+    for path in files or []:
+        cal = cal.with_notice_file(path)
+    return cal
+
+
+def _parse_pause(value: str) -> Pause:
+    parts = value.split(":")
+    if len(parts) not in (2, 3):
+        _fail(f"--pause {value!r} must be START:END or START:END:REASON (dates YYYY-MM-DD)")
+    start = _parse_date(parts[0], "--pause start")
+    end = _parse_date(parts[1], "--pause end")
+    reason = PauseReason.THIRD_PARTY
+    if len(parts) == 3:
+        try:
+            reason = PauseReason(parts[2])
+        except ValueError:
+            allowed = ", ".join(r.value for r in PauseReason)
+            _fail(f"--pause reason {parts[2]!r} is not one of: {allowed}")
+    if end < start:
+        _fail(f"--pause {value!r} ends before it starts")
+    return Pause(start, end, reason)
+
+
+def _emit_json(payload: dict[str, Any]) -> None:
+    typer.echo(json.dumps(payload, ensure_ascii=False, indent=2))
+
+
+@app.command()
+@_clean_errors
+def deadline(
+    received: Annotated[str, typer.Option(help="Day of receipt (条例第三十一条), YYYY-MM-DD.")],
+    channel: Annotated[
+        str, typer.Option(help="in_person | post | letter | online | fax")
+    ] = Channel.IN_PERSON.value,
+    corrected_on: Annotated[
+        str | None,
+        typer.Option(help="Receipt of the corrected application (条例第三十条 restart)."),
+    ] = None,
+    pause: Annotated[
+        list[str] | None,
+        typer.Option(help="START:END[:third_party|co_agency|fee], days in (START, END] paused."),
+    ] = None,
+    extend: Annotated[
+        bool, typer.Option("--extend", help="Add the one 20-working-day extension (条例第三十三条).")
+    ] = False,
+    as_of: Annotated[
+        str | None, typer.Option(help="Also report working days left / overdue as of this date.")
+    ] = None,
+    allow_estimated: AllowEstimated = False,
+    explain: Annotated[bool, typer.Option("--explain", help="List every day and why.")] = False,
+    calendar_files: CalendarFiles = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """The legal reply deadline of one request."""
+    try:
+        chan = Channel(channel)
+    except ValueError:
+        _fail(f"--channel {channel!r} is not one of: {', '.join(c.value for c in Channel)}")
+    got = _parse_date(received, "--received")
+    corrected = _parse_date(corrected_on, "--corrected-on") if corrected_on else None
+    pauses = tuple(_parse_pause(p) for p in pause or [])
+    as_of_day = _parse_date(as_of, "--as-of") if as_of else None
+    cal = _calendar(calendar_files, allow_estimated)
+    events = ClockEvents(
+        received=got,
+        channel=chan,
+        corrected_on=corrected,
+        pauses=pauses,
+        # The CLI has no request history: an extension is taken as approved on the due date.
+        extension=Extension(approved_on=date.min) if extend else None,
+    )
+    result, lines = explain_deadline(events, cal, as_of=as_of_day)
+    if as_json:
+        payload = result.as_dict()
+        if explain:
+            payload["explain"] = [line.as_dict() for line in lines]
+        _emit_json(payload)
+        return
+    console = Console()
+    if explain:
+        table = Table(title=f"{got.isoformat()} 收到申请（{chan.label}）")
+        for column in ("date", "weekday", "counted", "day", "why"):
+            table.add_column(column)
+        for line in lines:
+            why = line.pause_reason.label if line.pause_reason else (
+                "　".join(x for x in (line.info.name, line.info.source) if x)
+            )
+            counted = str(line.ordinal) if line.ordinal else line.status.label
+            if line.status is ExplainStatus.EXTENSION:
+                counted += f"（{line.status.label}）"
+            table.add_row(
+                line.day.isoformat(),
+                "一二三四五六日"[line.day.weekday()],
+                counted,
+                line.info.kind.label,
+                why + ("（估算）" if line.info.estimated else ""),
+            )
+        console.print(table)
+    summary = result.as_dict()
+    for key in ("clock_start", "due_date", "paused_workdays", "extended", "estimated"):
+        console.print(f"{key}: {summary[key]}")
+    for key in ("correction_window_end", "workdays_left", "overdue"):
+        if key in summary:
+            console.print(f"{key}: {summary[key]}")
+    if result.estimated:
+        typer.echo(
+            "ogi-workflow: warning: this deadline uses estimated days (no official notice)",
+            err=True,
+        )
+
+
+@app.command("calendar")
+@_clean_errors
+def calendar_cmd(
+    year: Annotated[int, typer.Argument(help="The year, e.g. 2026.")],
+    allow_estimated: AllowEstimated = False,
+    calendar_files: CalendarFiles = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """One year's rest days, 调休 working days and working-day count."""
+    if not 1950 <= year <= 2199:
+        _fail(f"YEAR {year} is out of range (1950–2199)")
+    cal = _calendar(calendar_files, allow_estimated=True)
+    official = year in cal.official_years
+    if not official and not allow_estimated:
+        _fail(
+            f"{year} has no State Council notice loaded (official years: "
+            f"{min(cal.official_years)}–{max(cal.official_years)}); pass --calendar FILE "
+            "or --allow-estimated"
+        )
+    infos = list(cal.days(date(year - 1, 12, 31), date(year, 12, 31)))
+    holidays = {
+        i.day.isoformat(): i.name or i.kind.label
+        for i in infos
+        if i.kind in (DayKind.HOLIDAY, DayKind.LOCAL_REST)
+    }
+    adjusted = {i.day.isoformat(): i.name or "" for i in infos if i.kind is DayKind.ADJUSTED_WORKDAY}
+    payload: dict[str, Any] = {
+        "year": year,
+        "official": official,
+        "estimated": any(i.estimated for i in infos),
+        "notices": [
+            {"title": n.title, "date": n.date.isoformat(), "url": n.url,
+             "document_number": n.document_number}
+            for n in cal.notices(year)
+        ],
+        "holidays": holidays,
+        "adjusted_workdays": adjusted,
+        "workdays": sum(i.is_workday for i in infos),
+    }
+    if as_json:
+        _emit_json(payload)
+        return
+    console = Console()
+    for notice in cal.notices(year):
+        console.print(f"{notice.title}（{notice.date.isoformat()}）{notice.url or ''}")
+    table = Table(title=f"{year}")
+    table.add_column("date")
+    table.add_column("day")
+    table.add_column("name")
+    for info in infos:
+        if info.kind in (DayKind.HOLIDAY, DayKind.LOCAL_REST, DayKind.ADJUSTED_WORKDAY):
+            table.add_row(info.day.isoformat(), info.kind.label, info.name or "")
+    console.print(table)
+    console.print(f"workdays: {payload['workdays']}  official: {official}")
+    if payload["estimated"]:
+        typer.echo(f"ogi-workflow: warning: {year} contains estimated days", err=True)
+
+
+def main(argv: list[str] | None = None) -> None:
+    """Entry point of the console script."""
+    app(args=argv if argv is not None else sys.argv[1:], prog_name="ogi-workflow")

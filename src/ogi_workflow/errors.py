@@ -1,0 +1,21 @@
+"""One hierarchy for every error ogi-workflow raises on purpose.
+
+A message names the value, the rule and what is allowed, so that the line an OA system
+logs (or the CLI prints) is enough to fix the input.
+"""
+
+from __future__ import annotations
+
+__all__ = ["CalendarError", "OgiError", "ValidationError"]
+
+
+class OgiError(Exception):
+    """Base class: catch this to handle every ogi-workflow error."""
+
+
+class ValidationError(OgiError, ValueError):
+    """An input value is outside what the rule allows; nothing was changed."""
+
+
+class CalendarError(OgiError):
+    """A working-day answer depends on a day whose official schedule is not known."""

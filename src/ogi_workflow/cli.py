@@ -129,7 +129,8 @@ def deadline(
         typer.Option(help="START:END[:third_party|co_agency|fee], days in (START, END] paused."),
     ] = None,
     extend: Annotated[
-        bool, typer.Option("--extend", help="Add the one 20-working-day extension (条例第三十三条).")
+        bool,
+        typer.Option("--extend", help="Add the one 20-working-day extension (条例第三十三条)."),
     ] = False,
     as_of: Annotated[
         str | None, typer.Option(help="Also report working days left / overdue as of this date.")
@@ -222,7 +223,9 @@ def calendar_cmd(
         for i in infos
         if i.kind in (DayKind.HOLIDAY, DayKind.LOCAL_REST)
     }
-    adjusted = {i.day.isoformat(): i.name or "" for i in infos if i.kind is DayKind.ADJUSTED_WORKDAY}
+    adjusted = {
+        i.day.isoformat(): i.name or "" for i in infos if i.kind is DayKind.ADJUSTED_WORKDAY
+    }
     payload: dict[str, Any] = {
         "year": year,
         "official": official,

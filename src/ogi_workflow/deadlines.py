@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import json
 import tomllib
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
 from enum import StrEnum
@@ -62,6 +62,7 @@ _EPOCH_ORDINAL: Final = date(1970, 1, 1).toordinal()
 # 2011-12-31 a working day; 2019's made 2018-12-29 one). Those days are settled only once the
 # next year's notice is loaded.
 _NEXT_NOTICE_TAIL_START: Final = 25
+_Fail = Callable[[str], ValidationError]
 # How many years an estimated calendar adds at a time when a computation runs past its end.
 _ESTIMATE_STEP_YEARS: Final = 5
 
@@ -202,7 +203,7 @@ class YearSchedule:
         return cls.from_mapping(data, origin=str(p))
 
 
-def _parse_date(value: object, what: str, fail: Any) -> date:
+def _parse_date(value: object, what: str, fail: _Fail) -> date:
     if isinstance(value, date):
         return value
     if isinstance(value, str):
@@ -213,7 +214,7 @@ def _parse_date(value: object, what: str, fail: Any) -> date:
     raise fail(f"{what} must be a date YYYY-MM-DD, got {value!r}")
 
 
-def _parse_notice(raw: object, fail: Any) -> Notice:
+def _parse_notice(raw: object, fail: _Fail) -> Notice:
     if not isinstance(raw, dict):
         raise fail("each [[notices]] entry must be a table")
     title = raw.get("title")
@@ -227,7 +228,7 @@ def _parse_notice(raw: object, fail: Any) -> Notice:
     return Notice(title, _parse_date(raw.get("date"), f"notice '{title}' date", fail), url, number)
 
 
-def _parse_block(raw: object, key: str, fail: Any) -> tuple[str, list[date]]:
+def _parse_block(raw: object, key: str, fail: _Fail) -> tuple[str, list[date]]:
     if not isinstance(raw, dict):
         raise fail(f"each [[{key}]] entry must be a table")
     name = raw.get("name")
@@ -261,7 +262,7 @@ def _estimated_year(year: int) -> tuple[dict[date, str], frozenset[date]]:
     """The ``holidays`` package's rule-based rest days and 调休 working days for a year."""
     import holidays  # noqa: PLC0415 - only estimated calendars pay for the import
 
-    cn = holidays.China(years=year, language="zh_CN")
+    cn = holidays.country_holidays("CN", years=year, language="zh_CN")
     rest = {d: str(name) for d, name in cn.items()}
     work = frozenset(d for d in cn.weekend_workdays if d.year == year)
     return rest, work
@@ -390,15 +391,20 @@ class WorkdayCalendar:
         """The same calendar with estimates allowed (or not)."""
         return self._copy(allow_estimated=allow_estimated)
 
-    def _copy(self, **changes: Any) -> WorkdayCalendar:
-        kwargs: dict[str, Any] = {
-            "schedules": self._schedules.values(),
-            "allow_estimated": self._allow_estimated,
-            "rest_days": self._rest_overrides,
-            "work_days": self._work_overrides,
-        }
-        kwargs.update(changes)
-        return WorkdayCalendar(kwargs.pop("schedules"), **kwargs)
+    def _copy(
+        self,
+        *,
+        schedules: Iterable[YearSchedule] | None = None,
+        allow_estimated: bool | None = None,
+        rest_days: Mapping[date, str] | None = None,
+        work_days: Mapping[date, str] | None = None,
+    ) -> WorkdayCalendar:
+        return WorkdayCalendar(
+            self._schedules.values() if schedules is None else schedules,
+            allow_estimated=self._allow_estimated if allow_estimated is None else allow_estimated,
+            rest_days=self._rest_overrides if rest_days is None else rest_days,
+            work_days=self._work_overrides if work_days is None else work_days,
+        )
 
     # ---- facts
 
@@ -423,7 +429,7 @@ class WorkdayCalendar:
             return d.year + 1 in self._official
         return True
 
-    def day_info(self, d: date) -> DayInfo:
+    def day_info(self, d: date) -> DayInfo:  # noqa: PLR0911 - one return per kind of day
         """Classify one day, with the holiday name and the notice (or rule) behind it."""
         estimated = not self.is_official(d) and d not in self._rest_overrides and (
             d not in self._work_overrides
@@ -510,7 +516,12 @@ class WorkdayCalendar:
         ``n`` is one count for all or one per start. Same rules and errors as the scalar form.
         """
         days = np.asarray(starts, dtype="datetime64[D]")
-        counts = np.asarray(n, dtype=np.int64)
+        try:
+            counts = np.broadcast_to(np.asarray(n, dtype=np.int64), days.shape)
+        except ValueError as exc:
+            raise ValidationError(
+                f"add_workdays_batch: n must be one count or one per start ({exc})"
+            ) from exc
         if days.size == 0:
             return days.copy()
         if counts.size and int(counts.min()) < 1:
@@ -525,7 +536,8 @@ class WorkdayCalendar:
             if lo_i >= 0 and hi_i < t.size:
                 k = np_cum[idx] + counts - 1
                 if int(k.max()) < np_workdays.size:
-                    return np_workdays[k]
+                    found: npt.NDArray[np.datetime64] = np_workdays[k]
+                    return found
                 worst = int(np.argmax(k))
                 start = _to_date(days.flat[worst])
                 self._covering(start, start + timedelta(days=int(counts.flat[worst]) * 2 + 30))
@@ -690,8 +702,8 @@ def _year_ranges(years: Sequence[int]) -> str:
     return ", ".join(parts)
 
 
-def _to_date(value: np.datetime64 | Any) -> date:
-    return date.fromordinal(int(np.datetime64(value, "D").astype(np.int64)) + _EPOCH_ORDINAL)
+def _to_date(value: np.datetime64) -> date:
+    return date.fromordinal(int(value.astype("datetime64[D]").astype(np.int64)) + _EPOCH_ORDINAL)
 
 
 # --------------------------------------------------------------------------- the clock
@@ -826,7 +838,7 @@ def compute_deadline(
     calendar: WorkdayCalendar,
     *,
     as_of: date | None = None,
-    policy: ClockPolicy = ClockPolicy(),  # noqa: B008 - frozen, shared default is safe
+    policy: ClockPolicy = ClockPolicy(),
 ) -> Deadline:
     """The reply deadline of a request from its clock events.
 
@@ -850,7 +862,9 @@ def compute_deadline(
         clock_start = events.corrected_on  # 条例第三十条: restart from zero
     base_due = cal.add_workdays(clock_start, policy.reply_workdays)  # 条例第三十三条
 
-    paused, paused_now, due = _apply_pauses(events, cal, clock_start, base_due, as_of, policy)
+    paused, paused_now, due = _apply_pauses(
+        events, cal=cal, clock_start=clock_start, due=base_due, as_of=as_of, policy=policy
+    )
 
     extension_days = 0
     if events.extension is not None:
@@ -902,6 +916,7 @@ def compute_deadline(
 
 def _apply_pauses(
     events: ClockEvents,
+    *,
     cal: WorkdayCalendar,
     clock_start: date,
     due: date,
@@ -991,7 +1006,7 @@ def explain_deadline(
     calendar: WorkdayCalendar,
     *,
     as_of: date | None = None,
-    policy: ClockPolicy = ClockPolicy(),  # noqa: B008 - frozen, shared default is safe
+    policy: ClockPolicy = ClockPolicy(),
 ) -> tuple[Deadline, tuple[ExplainLine, ...]]:
     """The deadline and, day by day from the clock start to the due date, why it counts."""
     deadline = compute_deadline(events, calendar, as_of=as_of, policy=policy)

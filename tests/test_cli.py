@@ -1,0 +1,145 @@
+"""The ``deadline`` and ``calendar`` commands against the DESIGN §9 contract."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from ogi_workflow.cli import app
+
+runner = CliRunner()
+
+
+def run(*args: str) -> tuple[int, str, str]:
+    result = runner.invoke(app, list(args))
+    return result.exit_code, result.stdout, result.stderr
+
+
+def test_deadline_json_contract_keys() -> None:
+    code, out, _ = run(
+        "deadline", "--received", "2026-09-28", "--pause", "2026-10-12:2026-10-20",
+        "--extend", "--json",
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert data["clock_start"] == "2026-09-28"
+    assert data["due_date"] == "2026-12-07"
+    assert data["paused_workdays"] == 6
+    assert data["extended"] is True
+    assert data["estimated"] is False
+
+
+def test_deadline_corrected_on_restarts_the_clock() -> None:
+    code, out, _ = run(
+        "deadline", "--received", "2026-03-02", "--corrected-on", "2026-03-10",
+        "--channel", "post", "--json",
+    )
+    assert code == 0
+    data = json.loads(out)
+    assert (data["clock_start"], data["due_date"], data["channel"]) == (
+        "2026-03-10", "2026-04-08", "post",
+    )
+
+
+def test_deadline_explain_table_and_json() -> None:
+    code, out, _ = run("deadline", "--received", "2026-02-13", "--explain")
+    assert code == 0
+    assert "春节" in out
+    assert "调休上班日" in out
+    assert "2026-03-19" in out
+    code, out, _ = run("deadline", "--received", "2026-02-13", "--explain", "--json")
+    lines = json.loads(out)["explain"]
+    assert lines[-1] == {
+        "date": "2026-03-19", "status": "counted", "day_kind": "workday", "workday_number": 20,
+        "name": None, "source": lines[-1]["source"], "pause_reason": None, "estimated": False,
+    }
+
+
+def test_deadline_past_official_years_needs_opt_in() -> None:
+    code, _, err = run("deadline", "--received", "2026-12-10", "--json")
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "2027" in err
+    code, out, _ = run("deadline", "--received", "2026-12-10", "--allow-estimated", "--json")
+    assert code == 0
+    assert json.loads(out)["estimated"] is True
+
+
+def test_deadline_with_calendar_file(tmp_path: Path) -> None:
+    path = tmp_path / "2027.toml"
+    path.write_text(
+        'year = 2027\n[[notices]]\ntitle = "t"\ndate = 2026-11-10\n'
+        '[[rest]]\nname = "元旦"\nfrom = 2027-01-01\nto = 2027-01-03\n',
+        encoding="utf-8",
+    )
+    code, out, _ = run(
+        "deadline", "--received", "2026-12-10", "--calendar", str(path), "--json"
+    )
+    assert code == 0, out
+    assert json.loads(out) | {"due_date": "2027-01-08", "estimated": False} == json.loads(out)
+
+
+@pytest.mark.parametrize(
+    ("args", "needle"),
+    [
+        (["--received", "2026-02-30"], "--received '2026-02-30' is not a date"),
+        (["--received", "2026-03-02", "--channel", "pigeon"], "--channel 'pigeon'"),
+        (["--received", "2026-03-02", "--pause", "2026-03-10:2026-03-05"], "ends before"),
+        (
+            ["--received", "2026-03-02", "--pause", "2026-03-05:2026-03-12",
+             "--pause", "2026-03-10:2026-03-16"],
+            "overlaps",
+        ),
+        (["--received", "2026-03-02", "--pause", "2026-03-05"], "START:END"),
+        (["--received", "2026-03-02", "--pause", "2026-03-05:2026-03-06:nap"], "reason 'nap'"),
+        (["--received", "2026-03-02", "--as-of", "tomorrow"], "--as-of 'tomorrow'"),
+    ],
+)
+def test_deadline_bad_input_exits_2_with_one_line(args: list[str], needle: str) -> None:
+    code, out, err = run("deadline", *args)
+    assert code == 2
+    assert out == ""
+    assert err.count("\n") == 1
+    assert needle in err
+
+
+def test_calendar_json_contract() -> None:
+    code, out, _ = run("calendar", "2026", "--json")
+    assert code == 0
+    data = json.loads(out)
+    assert data["year"] == 2026
+    assert data["official"] is True
+    assert data["holidays"]["2026-02-16"] == "春节"
+    assert "2026-02-14" in data["adjusted_workdays"]
+    assert len(data["adjusted_workdays"]) == 6
+    assert data["notices"][0]["url"].endswith("content_7047091.htm")
+    # 261 weekdays - 19 holiday weekdays + 6 working weekend days (调休)
+    assert data["workdays"] == 248
+
+
+def test_calendar_unknown_year() -> None:
+    code, _, err = run("calendar", "2030")
+    assert code == 2
+    assert "2030" in err
+    code, out, _ = run("calendar", "2030", "--allow-estimated", "--json")
+    data = json.loads(out)
+    assert (data["official"], data["estimated"]) == (False, True)
+
+
+def test_python_dash_m_and_console_script() -> None:
+    proc = subprocess.run(
+        [sys.executable, "-m", "ogi_workflow", "calendar", "2025", "--json"],
+        capture_output=True, text=True, check=True,
+    )
+    assert json.loads(proc.stdout)["year"] == 2025
+    bad = subprocess.run(
+        [sys.executable, "-m", "ogi_workflow", "deadline", "--received", "x"],
+        capture_output=True, text=True, check=False,
+    )
+    assert bad.returncode == 2
+    assert bad.stderr.strip().startswith("ogi-workflow: error:")

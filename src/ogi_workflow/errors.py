@@ -6,7 +6,14 @@ logs (or the CLI prints) is enough to fix the input.
 
 from __future__ import annotations
 
-__all__ = ["CalendarError", "OgiError", "ValidationError"]
+__all__ = [
+    "CalendarError",
+    "ConflictError",
+    "NotFoundError",
+    "OgiError",
+    "TransitionError",
+    "ValidationError",
+]
 
 
 class OgiError(Exception):
@@ -19,3 +26,15 @@ class ValidationError(OgiError, ValueError):
 
 class CalendarError(OgiError):
     """A working-day answer depends on a day whose official schedule is not known."""
+
+
+class TransitionError(OgiError):
+    """The event is not allowed in the request's state, or a legal guard refused it."""
+
+
+class ConflictError(OgiError):
+    """Another worker changed the request first; reload it and decide again."""
+
+
+class NotFoundError(OgiError, LookupError):
+    """No request with that id or registration number."""

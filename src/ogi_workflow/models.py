@@ -1,0 +1,404 @@
+"""Input and output models (pydantic).
+
+Inputs validate everything before anything is stored: :func:`validate` turns pydantic's
+errors into one :class:`~ogi_workflow.errors.ValidationError` listing every bad field, in
+English and Chinese. Outputs (read models) are plain frozen models that serialise to JSON
+for an OA system.
+"""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from datetime import UTC, date, datetime
+from enum import StrEnum
+from pathlib import Path
+from typing import Annotated, Any, Final, TypeVar
+from zoneinfo import ZoneInfo
+
+import pydantic
+from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+
+from ogi_workflow._labels import label
+from ogi_workflow.deadlines import Channel
+from ogi_workflow.errors import ValidationError
+from ogi_workflow.outcomes import Outcome
+from ogi_workflow.states import State
+
+__all__ = [
+    "AgencyProfile",
+    "Applicant",
+    "ApplicantKind",
+    "Application",
+    "Delivery",
+    "EventView",
+    "IdType",
+    "InfoForm",
+    "OverdueItem",
+    "RequestView",
+    "SHANGHAI",
+    "validate",
+]
+
+SHANGHAI: Final = ZoneInfo("Asia/Shanghai")
+M = TypeVar("M", bound=BaseModel)
+
+
+class ApplicantKind(StrEnum):
+    """The applicant columns of the annual report (国办公开办函〔2021〕30号)."""
+
+    NATURAL_PERSON = "natural_person"
+    BUSINESS = "business"
+    RESEARCH = "research"
+    SOCIAL_WELFARE = "social_welfare"
+    LEGAL_SERVICES = "legal_services"
+    OTHER_ORGANIZATION = "other_organization"
+
+    @property
+    def label(self) -> str:
+        return label("applicant_kind", self.value)
+
+    @property
+    def is_person(self) -> bool:
+        return self is ApplicantKind.NATURAL_PERSON
+
+
+class IdType(StrEnum):
+    RESIDENT_ID = "resident_id"  # 居民身份证, GB 11643
+    USCC = "uscc"  # 统一社会信用代码, GB 32100
+    PASSPORT = "passport"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return label("id_type", self.value)
+
+
+class InfoForm(StrEnum):
+    PAPER = "paper"
+    ELECTRONIC = "electronic"
+    OTHER = "other"
+
+    @property
+    def label(self) -> str:
+        return label("form", self.value)
+
+
+class Delivery(StrEnum):
+    MAIL = "mail"
+    PICKUP = "pickup"
+    EMAIL = "email"
+    ONLINE = "online"
+    FAX = "fax"
+
+    @property
+    def label(self) -> str:
+        return label("delivery", self.value)
+
+
+class _InputError(ValueError):
+    """A validator's failure, carrying the key of its Chinese text in labels.toml."""
+
+    def __init__(self, key: str, english: str) -> None:
+        super().__init__(english)
+        self.key = key
+
+
+# --------------------------------------------------------------------------- identity checks
+
+_ID_WEIGHTS: Final = (7, 9, 10, 5, 8, 4, 2, 1, 6, 3, 7, 9, 10, 5, 8, 4, 2)
+_ID_CHECK: Final = "10X98765432"
+_USCC_CHARS: Final = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+_USCC_WEIGHTS: Final = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
+
+
+def check_resident_id(value: str) -> str:
+    """Validate an 18-digit 居民身份证号码 (GB 11643-1999): birth date and check digit."""
+    number = value.strip().upper()
+    if not re.fullmatch(r"\d{17}[\dX]", number):
+        raise _InputError("resident_id_length", "a resident ID number has 17 digits + 0-9/X")
+    try:
+        born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
+    except ValueError:
+        raise _InputError("resident_id_birth", "the birth date in the ID number is invalid") from None
+    if born.year < 1900:
+        raise _InputError("resident_id_birth", "the birth date in the ID number is invalid")
+    total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
+    if _ID_CHECK[total % 11] != number[17]:
+        raise _InputError("resident_id_check", "the ID number's check digit is wrong")
+    return number
+
+
+def check_uscc(value: str) -> str:
+    """Validate an 18-character 统一社会信用代码 (GB 32100-2015): charset and check character."""
+    code = value.strip().upper()
+    if len(code) != 18:
+        raise _InputError("uscc_length", "a unified social credit code has 18 characters")
+    if any(c not in _USCC_CHARS for c in code):
+        raise _InputError("uscc_charset", "the unified social credit code has an invalid character")
+    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(code[:17], _USCC_WEIGHTS, strict=True))
+    if _USCC_CHARS[(31 - total % 31) % 31] != code[17]:
+        raise _InputError("uscc_check", "the unified social credit code's check character is wrong")
+    return code
+
+
+# --------------------------------------------------------------------------- inputs
+
+_Text = Annotated[str, Field(min_length=1, max_length=10_000)]
+_Short = Annotated[str, Field(min_length=1, max_length=200)]
+
+
+class Applicant(BaseModel):
+    """申请人: a natural person or an organisation (with the report's sub-kind)."""
+
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True, extra="forbid")
+
+    kind: ApplicantKind
+    name: _Text
+    id_type: IdType | None = None
+    id_number: _Short | None = None
+    phone: _Short | None = None
+    email: _Short | None = None
+    address: _Text | None = None
+    postal_code: _Short | None = None
+
+    @field_validator("email")
+    @classmethod
+    def _email(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"[^@\s]+@[^@\s]+\.[^@\s]+", value):
+            raise _InputError("email", "not an e-mail address")
+        return value
+
+    @field_validator("phone")
+    @classmethod
+    def _phone(cls, value: str | None) -> str | None:
+        if value is not None and not re.fullmatch(r"\+?[\d\- ()]{5,30}", value):
+            raise _InputError("phone", "a phone number has digits, spaces, '-', '(' and ')'")
+        return value
+
+    @field_validator("id_number")
+    @classmethod
+    def _identity(cls, value: str | None, info: ValidationInfo) -> str | None:
+        # A field validator (not a model one) so that a bad ID is listed with the other
+        # bad fields; kind and id_type are declared before id_number.
+        kind, id_type = info.data.get("kind"), info.data.get("id_type")
+        if value is None or kind is None:
+            return value
+        if id_type is IdType.RESIDENT_ID:
+            if not kind.is_person:
+                raise _InputError("id_type_for_kind", "an organisation has no resident ID")
+            return check_resident_id(value)
+        if id_type is IdType.USCC:
+            if kind.is_person:
+                raise _InputError("id_type_for_kind", "a natural person has no credit code")
+            return check_uscc(value)
+        return value
+
+    @property
+    def identity_key(self) -> str:
+        """One applicant, normalised: the ID number where there is one, else the name.
+
+        Used to count an applicant's requests in a natural month (按件 fees).
+        """
+        if self.id_type is not None and self.id_number is not None:
+            return f"{self.id_type.value}:{self.id_number.upper()}"
+        return f"name:{' '.join(self.name.split())}"
+
+
+class Application(BaseModel):
+    """政府信息公开申请: who asks, for what, in which form, and how it arrived."""
+
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True, extra="forbid")
+
+    applicant: Applicant
+    description: _Text
+    purpose: _Text | None = None
+    form: InfoForm = InfoForm.PAPER
+    delivery: Delivery = Delivery.MAIL
+    channel: Channel = Channel.IN_PERSON
+    received_at: datetime  # the day of receipt per 条例第三十一条; naive = Asia/Shanghai
+
+    @field_validator("received_at")
+    @classmethod
+    def _aware(cls, value: datetime) -> datetime:
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=SHANGHAI)
+        return value.astimezone(SHANGHAI)
+
+    @property
+    def received_on(self) -> date:
+        return self.received_at.astimezone(SHANGHAI).date()
+
+
+class AgencyProfile(BaseModel):
+    """The agency that handles requests: names, numbering, seal and remedy bodies."""
+
+    model_config = ConfigDict(frozen=True, str_strip_whitespace=True, extra="forbid")
+
+    code: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    name: _Short
+    abbreviation: _Short  # 发文机关代字, e.g. 某府信公开
+    letter_number_pattern: _Short = "{abbreviation}〔{year}〕{seq}号"
+    registration_pattern: _Short = "{year}-{seq:04d}"
+    seal_name: _Short | None = None  # default: 〈name〉政府信息公开专用章 (templates)
+    address: _Text | None = None
+    postal_code: _Short | None = None
+    phone: _Short | None = None
+    website: _Short | None = None
+    review_body: _Short  # 行政复议机关
+    court: _Short  # 有管辖权的人民法院
+    # 海关、金融、外汇、税务、国家安全: 复议 goes to the next-higher authority, not the
+    # same-level people's government; the review_body above already names it.
+    vertical: bool = False
+
+    @field_validator("letter_number_pattern", "registration_pattern")
+    @classmethod
+    def _pattern(cls, value: str) -> str:
+        try:
+            value.format(abbreviation="x", year=2026, seq=1)
+        except (KeyError, IndexError, ValueError):
+            raise _InputError(
+                "pattern", "use only {abbreviation}, {year} and {seq} (with a format spec)"
+            ) from None
+        return value
+
+    @classmethod
+    def from_toml(cls, path: str | Path) -> AgencyProfile:
+        p = Path(path)
+        try:
+            data = tomllib.loads(p.read_text(encoding="utf-8"))
+        except (OSError, ValueError) as exc:
+            raise ValidationError(f"agency profile {p}: cannot be read ({exc})") from exc
+        return validate(cls, data.get("agency", data))
+
+    def registration_number(self, year: int, seq: int) -> str:
+        return self.registration_pattern.format(abbreviation=self.abbreviation, year=year, seq=seq)
+
+    def letter_number(self, year: int, seq: int) -> str:
+        """A 文号 per GB/T 9704: year in 〔〕, no 第, no padded zeros (pattern permitting)."""
+        return self.letter_number_pattern.format(
+            abbreviation=self.abbreviation, year=year, seq=seq
+        )
+
+
+def validate(model: type[M], data: Any) -> M:
+    """Validate ``data`` as ``model`` or raise one ValidationError listing every bad field."""
+    if isinstance(data, model):
+        return data
+    try:
+        return model.model_validate(data)
+    except pydantic.ValidationError as exc:
+        raise ValidationError(_describe(model, exc)) from None
+
+
+_PYDANTIC_KEYS: Final = {
+    "missing": "missing",
+    "string_too_short": "too_short",
+    "string_too_long": "too_long",
+    "enum": "invalid_choice",
+    "literal_error": "invalid_choice",
+    "datetime_parsing": "invalid_datetime",
+    "datetime_from_date_parsing": "invalid_datetime",
+    "datetime_type": "invalid_datetime",
+    "extra_forbidden": "invalid",
+    "string_pattern_mismatch": "invalid",
+}
+
+
+def _describe(model: type[BaseModel], exc: pydantic.ValidationError) -> str:
+    lines = [f"{model.__name__}: {exc.error_count()} invalid field(s)"]
+    for error in exc.errors():
+        loc = ".".join(str(part) for part in error["loc"]) or "(whole input)"
+        fields = [str(p) for p in error["loc"] if isinstance(p, str)]
+        field_zh = label("field", fields[-1]) if fields and _has_field(fields[-1]) else loc
+        cause = error.get("ctx", {}).get("error")
+        if isinstance(cause, _InputError):
+            key, english = cause.key, str(cause)
+        else:
+            key = _PYDANTIC_KEYS.get(error["type"], "invalid")
+            english = error["msg"]
+        value = error.get("input")
+        shown = "" if error["type"] == "missing" else f" (got {_preview(value)})"
+        lines.append(f"  {loc}: {english}{shown} / {field_zh}：{label('error', key)}")
+    return "\n".join(lines)
+
+
+def _has_field(name: str) -> bool:
+    try:
+        label("field", name)
+    except KeyError:
+        return False
+    return True
+
+
+def _preview(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
+
+
+# --------------------------------------------------------------------------- read models
+
+
+class RequestView(BaseModel):
+    """One request as stored: what an OA system lists and shows."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    agency: str
+    reg_no: str | None
+    state: State
+    outcome: Outcome | None
+    applicant_kind: ApplicantKind
+    applicant_name: str
+    description: str
+    channel: Channel
+    received_on: date
+    clock_start: date | None
+    due_date: date | None
+    correction_window_end: date | None
+    paused_workdays: int
+    extension_workdays: int
+    estimated: bool
+    handler: str | None
+    replied_on: date | None
+    version: int
+    application: Application
+
+
+class EventView(BaseModel):
+    """One row of a request's append-only audit log."""
+
+    model_config = ConfigDict(frozen=True)
+
+    seq: int
+    event: str
+    actor: str
+    at: datetime
+    on: date
+    state_before: State | None
+    state_after: State
+    reason: str | None
+    payload: dict[str, Any]
+    before: dict[str, Any]
+    after: dict[str, Any]
+
+
+class OverdueItem(BaseModel):
+    """A request whose reply is overdue or due soon."""
+
+    model_config = ConfigDict(frozen=True)
+
+    id: int
+    reg_no: str | None
+    state: State
+    due_date: date
+    workdays_left: int
+    overdue: bool
+    estimated: bool
+    handler: str | None
+
+
+def utc_now() -> datetime:
+    """The audit clock: an aware UTC instant."""
+    return datetime.now(UTC)

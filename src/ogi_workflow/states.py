@@ -1,0 +1,357 @@
+"""The lifecycle: states, events, the transition table and the guards that enforce the law.
+
+One ``transitions`` machine is shared by every request (never one per request): it is
+built once with ``model=None`` and fired on a tiny subject object by :func:`fire`, so the
+database row never meets the machine. Guards raise a specific error instead of returning
+False, and an illegal event raises :class:`TransitionError` naming the request, the state
+and the event. The database transaction in ``workflow.py``, not the machine, makes an
+action atomic.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Mapping
+from dataclasses import dataclass, field
+from datetime import date
+from enum import StrEnum
+from typing import Any, Final
+
+from transitions import EventData, Machine
+
+from ogi_workflow._labels import label
+from ogi_workflow.errors import TransitionError, ValidationError
+from ogi_workflow.outcomes import Outcome
+
+__all__ = [
+    "CLOCK_RUNNING",
+    "DONE",
+    "Event",
+    "GuardContext",
+    "State",
+    "allowed_events",
+    "fire",
+    "mermaid_diagram",
+]
+
+
+class State(StrEnum):
+    """Where a request is; the values are stored in the database and never change."""
+
+    RECEIVED = "received"
+    REGISTERED = "registered"
+    CORRECTION_PENDING = "correction_pending"
+    HANDLING = "handling"
+    CONSULTING = "consulting"
+    FEE_PENDING = "fee_pending"
+    REPLIED = "replied"
+    ARCHIVED = "archived"
+
+    @property
+    def label(self) -> str:
+        return label("state", self.value)
+
+
+class Event(StrEnum):
+    """What can happen to a request; the names are the Workflow API's method names."""
+
+    RECEIVE = "receive"  # creates the request; not a machine event
+    REGISTER = "register"
+    REPLY_ON_THE_SPOT = "reply_on_the_spot"
+    START_HANDLING = "start_handling"
+    REQUEST_CORRECTION = "request_correction"
+    RECEIVE_CORRECTION = "receive_correction"
+    CORRECTION_LAPSED = "correction_lapsed"
+    START_CONSULTATION = "start_consultation"
+    END_CONSULTATION = "end_consultation"
+    EXTEND = "extend"
+    DELAY_REASONABLY = "delay_reasonably"
+    ISSUE_FEE_NOTICE = "issue_fee_notice"
+    RECEIVE_PAYMENT = "receive_payment"
+    FEE_LAPSED = "fee_lapsed"
+    WITHDRAW = "withdraw"
+    REPLY = "reply"
+    ARCHIVE = "archive"
+    RECORD_REVIEW = "record_review"
+    RECORD_LITIGATION = "record_litigation"
+    RECOMPUTE_DEADLINE = "recompute_deadline"  # audit record of a reflow; not a machine event
+
+    @property
+    def label(self) -> str:
+        return label("event", self.value)
+
+
+CLOCK_RUNNING: Final = frozenset({State.REGISTERED, State.HANDLING})
+DONE: Final = frozenset({State.REPLIED, State.ARCHIVED})
+_OPEN: Final = [s for s in State if s not in DONE]
+
+
+@dataclass(frozen=True, slots=True)
+class GuardContext:
+    """What the guards need to know, computed by the workflow before it fires an event."""
+
+    request: str  # registration number or id, for messages
+    on: date  # the legal date of the action
+    due_date: date | None = None
+    correction_window_end: date | None = None
+    correction_due: date | None = None
+    extended_on: date | None = None
+    fee_payment_due: date | None = None
+    params: Mapping[str, Any] = field(default_factory=dict)
+
+
+# --------------------------------------------------------------------------- guards
+
+
+def _ctx(event: EventData) -> GuardContext:
+    ctx = event.kwargs["ctx"]
+    assert isinstance(ctx, GuardContext)
+    return ctx
+
+
+def _require_text(ctx: GuardContext, event: str, name: str, rule: str) -> None:
+    value = ctx.params.get(name)
+    if not isinstance(value, str) or not value.strip():
+        raise ValidationError(f"{event}: request {ctx.request} needs a non-empty {name} ({rule})")
+
+
+def _guard_request_correction(event: EventData) -> bool:
+    ctx = _ctx(event)
+    # 条例第三十条: the 补正 notice goes out within 7 working days of receipt; a later one
+    # is allowed only when explicitly acknowledged, and the reason is recorded.
+    window = ctx.correction_window_end
+    if window is not None and ctx.on > window and not ctx.params.get("late_reason"):
+        raise TransitionError(
+            f"request_correction: request {ctx.request}: the 补正 notice on {ctx.on} is after "
+            f"the 7-working-day window that ended {window} (条例第三十条); pass late_reason "
+            "to record an acknowledged late notice"
+        )
+    items = ctx.params.get("items")
+    if not items or not all(isinstance(i, str) and i.strip() for i in items):
+        raise ValidationError(
+            f"request_correction: request {ctx.request} needs items, the list of what to "
+            "correct (条例第三十条: 一次性告知)"
+        )
+    correct_by = ctx.params.get("correct_by")
+    if not isinstance(correct_by, date) or correct_by <= ctx.on:
+        raise ValidationError(
+            f"request_correction: request {ctx.request}: correct_by must be a date after "
+            f"{ctx.on} (the reasonable period of 条例第三十条), got {correct_by!r}"
+        )
+    return True
+
+
+def _guard_correction_lapsed(event: EventData) -> bool:
+    ctx = _ctx(event)
+    if ctx.correction_due is not None and ctx.on <= ctx.correction_due:
+        raise TransitionError(
+            f"correction_lapsed: request {ctx.request}: the period to correct runs until "
+            f"{ctx.correction_due}; it has not lapsed on {ctx.on} (条例第三十条)"
+        )
+    return True
+
+
+def _guard_extend(event: EventData) -> bool:
+    ctx = _ctx(event)
+    # 条例第三十三条: once, approved by the 工作机构负责人, with a reason, within the period.
+    if ctx.extended_on is not None:
+        raise TransitionError(
+            f"extend: request {ctx.request} was already extended on {ctx.extended_on} "
+            "(条例第三十三条 allows one extension)"
+        )
+    if ctx.due_date is not None and ctx.on > ctx.due_date:
+        raise TransitionError(
+            f"extend: request {ctx.request}: {ctx.on} is after the due date {ctx.due_date} "
+            "(条例第三十三条: an extension is decided within the period)"
+        )
+    _require_text(ctx, "extend", "approver", "条例第三十三条: 经政府信息公开工作机构负责人同意")
+    _require_text(ctx, "extend", "reason", "条例第三十三条")
+    workdays = ctx.params.get("workdays", 20)
+    if not isinstance(workdays, int) or not 1 <= workdays <= 20:
+        raise ValidationError(
+            f"extend: request {ctx.request}: {workdays!r} working days is not allowed "
+            "(条例第三十三条 allows 1 to 20)"
+        )
+    return True
+
+
+def _guard_delay(event: EventData) -> bool:
+    ctx = _ctx(event)
+    # 条例第三十五条: a reasonable later date, set for a voluminous or frequent request.
+    delayed_to = ctx.params.get("delayed_to")
+    if not isinstance(delayed_to, date) or (ctx.due_date and delayed_to <= ctx.due_date):
+        raise ValidationError(
+            f"delay_reasonably: request {ctx.request}: delayed_to must be a date after the "
+            f"due date {ctx.due_date} (条例第三十五条), got {delayed_to!r}"
+        )
+    _require_text(ctx, "delay_reasonably", "reason", "条例第三十五条")
+    return True
+
+
+def _guard_consultation(event: EventData) -> bool:
+    ctx = _ctx(event)
+    party = ctx.params.get("party")
+    if party not in ("third_party", "co_agency"):
+        raise ValidationError(
+            f"start_consultation: request {ctx.request}: party must be 'third_party' "
+            f"(条例第三十二条) or 'co_agency' (条例第三十四条), got {party!r}"
+        )
+    _require_text(ctx, "start_consultation", "consulted", "条例第三十二条、第三十四条")
+    return True
+
+
+def _guard_fee_notice(event: EventData) -> bool:
+    ctx = _ctx(event)
+    amount = ctx.params.get("amount_yuan")
+    if not isinstance(amount, int) or amount <= 0:
+        raise ValidationError(
+            f"issue_fee_notice: request {ctx.request}: amount_yuan must be a positive whole "
+            f"number of yuan (国办函〔2020〕109号), got {amount!r}"
+        )
+    if ctx.due_date is not None and ctx.on > ctx.due_date:
+        raise TransitionError(
+            f"issue_fee_notice: request {ctx.request}: {ctx.on} is after the due date "
+            f"{ctx.due_date} (国办函〔2020〕109号: the notice is issued within the reply period)"
+        )
+    return True
+
+
+def _guard_fee_lapsed(event: EventData) -> bool:
+    ctx = _ctx(event)
+    if ctx.fee_payment_due is not None and ctx.on <= ctx.fee_payment_due:
+        raise TransitionError(
+            f"fee_lapsed: request {ctx.request}: the applicant may pay until "
+            f"{ctx.fee_payment_due}; it has not lapsed on {ctx.on} (国办函〔2020〕109号: 20 "
+            "working days from the day after the notice is received)"
+        )
+    return True
+
+
+_OWN_EVENT_OUTCOMES: Final = {
+    Outcome.CORRECTION_LAPSED: "correction_lapsed",
+    Outcome.FEE_LAPSED: "fee_lapsed",
+    Outcome.WITHDRAWN: "withdraw",
+}
+
+
+def _guard_reply(event: EventData) -> bool:
+    ctx = _ctx(event)
+    outcome = ctx.params.get("outcome")
+    if not isinstance(outcome, Outcome):
+        allowed = ", ".join(o.value for o in Outcome if o not in _OWN_EVENT_OUTCOMES)
+        raise ValidationError(
+            f"{event.event.name}: request {ctx.request} needs an outcome, one of: {allowed}"
+        )
+    if outcome in _OWN_EVENT_OUTCOMES:
+        raise ValidationError(
+            f"{event.event.name}: request {ctx.request}: outcome '{outcome}' is recorded by "
+            f"the {_OWN_EVENT_OUTCOMES[outcome]} event, not by a reply"
+        )
+    return True
+
+
+def _guard_record(event: EventData) -> bool:
+    ctx = _ctx(event)
+    result = ctx.params.get("result")
+    if result not in ("upheld", "corrected", "other", "pending"):
+        raise ValidationError(
+            f"{event.event.name}: request {ctx.request}: result must be upheld (维持), "
+            f"corrected (纠正), other (其他) or pending (尚未审结), got {result!r}"
+        )
+    return True
+
+
+# --------------------------------------------------------------------------- the table
+
+_Guard = Callable[[EventData], bool]
+_S = State
+# (event, sources, destination or None for "stays", guards)
+_TABLE: Final[list[tuple[Event, list[State], State | None, list[_Guard]]]] = [
+    (Event.REGISTER, [_S.RECEIVED], _S.REGISTERED, []),
+    # 条例第三十三条第一款: 能够当场答复的，应当当场予以答复
+    (Event.REPLY_ON_THE_SPOT, [_S.RECEIVED, _S.REGISTERED], _S.REPLIED, [_guard_reply]),
+    (Event.START_HANDLING, [_S.REGISTERED], _S.HANDLING, []),
+    # 条例第三十条
+    (Event.REQUEST_CORRECTION, [_S.REGISTERED, _S.HANDLING], _S.CORRECTION_PENDING,
+     [_guard_request_correction]),
+    (Event.RECEIVE_CORRECTION, [_S.CORRECTION_PENDING], _S.HANDLING, []),
+    (Event.CORRECTION_LAPSED, [_S.CORRECTION_PENDING], _S.REPLIED, [_guard_correction_lapsed]),
+    # 条例第三十二条、第三十四条; 第三十三条第二款
+    (Event.START_CONSULTATION, [_S.HANDLING], _S.CONSULTING, [_guard_consultation]),
+    (Event.END_CONSULTATION, [_S.CONSULTING], _S.HANDLING, []),
+    # 条例第三十三条第一款
+    (Event.EXTEND, [_S.REGISTERED, _S.HANDLING, _S.CONSULTING], None, [_guard_extend]),
+    # 条例第三十五条
+    (Event.DELAY_REASONABLY, [_S.REGISTERED, _S.HANDLING], None, [_guard_delay]),
+    # 国办函〔2020〕109号
+    (Event.ISSUE_FEE_NOTICE, [_S.HANDLING], _S.FEE_PENDING, [_guard_fee_notice]),
+    (Event.RECEIVE_PAYMENT, [_S.FEE_PENDING], _S.HANDLING, []),
+    (Event.FEE_LAPSED, [_S.FEE_PENDING], _S.REPLIED, [_guard_fee_lapsed]),
+    (Event.WITHDRAW, list(_OPEN), _S.REPLIED, []),
+    (Event.REPLY, [_S.REGISTERED, _S.HANDLING], _S.REPLIED, [_guard_reply]),
+    (Event.ARCHIVE, [_S.REPLIED], _S.ARCHIVED, []),
+    # After the reply only 复议/诉讼 records may be added.
+    (Event.RECORD_REVIEW, [_S.REPLIED, _S.ARCHIVED], None, [_guard_record]),
+    (Event.RECORD_LITIGATION, [_S.REPLIED, _S.ARCHIVED], None, [_guard_record]),
+]
+
+_MACHINE: Final = Machine(
+    model=None,
+    states=[s.value for s in State],
+    transitions=[
+        {
+            "trigger": event.value,
+            "source": [s.value for s in sources],
+            "dest": dest.value if dest else None,
+            "conditions": guards,
+        }
+        for event, sources, dest, guards in _TABLE
+    ],
+    initial=State.RECEIVED.value,
+    auto_transitions=False,
+    send_event=True,
+)
+
+
+class _Subject:
+    """The one thing the machine touches: a state attribute."""
+
+    __slots__ = ("state",)
+
+    def __init__(self, state: State) -> None:
+        self.state = state.value
+
+
+def allowed_events(state: State) -> list[Event]:
+    """The machine events that may fire from ``state``."""
+    return [
+        Event(name)
+        for name, event in _MACHINE.events.items()
+        if state.value in event.transitions
+    ]
+
+
+def fire(state: State, event: Event, ctx: GuardContext) -> State:
+    """Apply ``event`` to a request in ``state``: the new state, or an error and no change."""
+    machine_event = _MACHINE.events.get(event.value)
+    if machine_event is None or state.value not in machine_event.transitions:
+        allowed = ", ".join(e.value for e in allowed_events(state)) or "none"
+        raise TransitionError(
+            f"{event.value}: request {ctx.request} is {state.value} ({state.label}); "
+            f"from there only: {allowed}"
+        )
+    subject = _Subject(state)
+    if not machine_event.trigger(subject, ctx=ctx):  # pragma: no cover - guards raise
+        raise TransitionError(f"{event.value}: request {ctx.request}: refused by a guard")
+    return State(subject.state)
+
+
+def mermaid_diagram() -> str:
+    """The lifecycle as a Mermaid state diagram, read from the machine itself."""
+    lines = ["stateDiagram-v2", f"    [*] --> {State.RECEIVED.value}: receive"]
+    for name, event in _MACHINE.events.items():
+        for source, transitions in event.transitions.items():
+            for transition in transitions:
+                dest = transition.dest or source
+                lines.append(f"    {source} --> {dest}: {name}")
+    lines.append(f"    {State.ARCHIVED.value} --> [*]")
+    return "\n".join(lines) + "\n"

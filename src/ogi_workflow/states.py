@@ -196,6 +196,11 @@ def _guard_consultation(event: EventData) -> bool:
             f"(条例第三十二条) or 'co_agency' (条例第三十四条), got {party!r}"
         )
     _require_text(ctx, "start_consultation", "consulted", "条例第三十二条、第三十四条")
+    if ctx.due_date is not None and ctx.on > ctx.due_date:
+        raise TransitionError(
+            f"start_consultation: request {ctx.request}: {ctx.on} is after the due date "
+            f"{ctx.due_date} (条例第三十三条第二款 stops a running clock only)"
+        )
     return True
 
 

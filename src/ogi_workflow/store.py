@@ -1,0 +1,225 @@
+"""Storage: the tables, the engine set-up, and the few statements that need care.
+
+The tables are declared with SQLModel (docs/storage.md documents them for readers in other
+languages); statements use SQLAlchemy Core, so every write says exactly what it touches.
+
+* Instants are stored as UTC (SQLite drops time zones, so :class:`UTCDateTime` normalises);
+  legal dates are plain ``DATE`` columns.
+* SQLite: WAL, ``foreign_keys=ON``, a busy timeout, and writes begin with
+  ``BEGIN IMMEDIATE`` so that two writers queue instead of failing half-way.
+* Optimistic locking: every update says ``WHERE version = :seen``; zero rows updated is a
+  :class:`~ogi_workflow.errors.ConflictError`.
+* Registration numbers come from a counter row per (agency, year), incremented inside the
+  registering transaction: no duplicates (the row is locked) and no gaps (a rollback
+  returns the number).
+"""
+
+from __future__ import annotations
+
+from datetime import UTC, date, datetime
+from typing import Any
+
+from sqlalchemy import (
+    JSON,
+    Column,
+    DateTime,
+    Dialect,
+    Engine,
+    Index,
+    Text,
+    UniqueConstraint,
+    create_engine,
+    event,
+    update,
+)
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.engine import Connection
+from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.types import TypeDecorator
+from sqlmodel import Field, SQLModel
+
+from ogi_workflow.errors import ValidationError
+
+__all__ = [
+    "CalendarNoticeRow",
+    "CounterRow",
+    "EventRow",
+    "RequestRow",
+    "UTCDateTime",
+    "allocate_registration_seq",
+    "create_schema",
+    "make_engine",
+]
+
+
+class UTCDateTime(TypeDecorator[datetime]):
+    """An aware instant, stored as UTC on every backend (naive input is refused)."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            raise ValidationError(f"instant {value.isoformat()} has no time zone")
+        value = value.astimezone(UTC)
+        return value.replace(tzinfo=None) if dialect.name == "sqlite" else value
+
+    def process_result_value(self, value: datetime | None, dialect: Dialect) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
+
+
+def _utc_column(*, nullable: bool = False) -> Any:
+    return Field(sa_column=Column(UTCDateTime(), nullable=nullable))
+
+
+class RequestRow(SQLModel, table=True):
+    """One application: its current state, outcome and clock (a projection of its events)."""
+
+    __tablename__ = "ogi_request"
+    __table_args__ = (
+        UniqueConstraint("agency", "reg_no", name="uq_ogi_request_reg_no"),
+        UniqueConstraint("agency", "reg_year", "reg_seq", name="uq_ogi_request_reg_seq"),
+        Index("ix_ogi_request_state_due", "state", "due_date"),
+        Index("ix_ogi_request_applicant", "agency", "applicant_key", "received_on"),
+        Index("ix_ogi_request_received", "agency", "received_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    agency: str = Field(max_length=64)
+    reg_no: str | None = Field(default=None, max_length=64)
+    reg_year: int | None = None
+    reg_seq: int | None = None
+    state: str = Field(max_length=32)
+    outcome: str | None = Field(default=None, max_length=64)
+    applicant_kind: str = Field(max_length=32)
+    applicant_name: str = Field(sa_type=Text)
+    applicant_key: str = Field(max_length=300)
+    description: str = Field(sa_type=Text)
+    channel: str = Field(max_length=16)
+    received_at: datetime = _utc_column()
+    received_on: date
+    clock_start: date | None = None
+    due_date: date | None = None
+    correction_window_end: date | None = None
+    paused_workdays: int = 0
+    extension_workdays: int = 0
+    estimated: bool = False
+    handler: str | None = Field(default=None, max_length=200)
+    replied_on: date | None = None
+    archived_on: date | None = None
+    application: dict[str, Any] = Field(sa_type=JSON)
+    version: int = 1
+    created_at: datetime = _utc_column()
+    updated_at: datetime = _utc_column()
+
+
+class EventRow(SQLModel, table=True):
+    """The append-only audit log: one row per event, numbered 1, 2, 3 … per request."""
+
+    __tablename__ = "ogi_event"
+    __table_args__ = (UniqueConstraint("request_id", "seq", name="uq_ogi_event_seq"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="ogi_request.id", index=True)
+    seq: int
+    event: str = Field(max_length=32)
+    actor: str = Field(max_length=200)
+    at: datetime = _utc_column()
+    effective_on: date
+    state_before: str | None = Field(default=None, max_length=32)
+    state_after: str = Field(max_length=32)
+    reason: str | None = Field(default=None, sa_type=Text)
+    payload: dict[str, Any] = Field(sa_type=JSON)
+    before_values: dict[str, Any] = Field(sa_type=JSON)
+    after_values: dict[str, Any] = Field(sa_type=JSON)
+
+
+class CounterRow(SQLModel, table=True):
+    """The last registration sequence number handed out per agency and year."""
+
+    __tablename__ = "ogi_registration_counter"
+
+    agency: str = Field(primary_key=True, max_length=64)
+    year: int = Field(primary_key=True)
+    last_seq: int = 0
+
+
+class CalendarNoticeRow(SQLModel, table=True):
+    """Calendar notices loaded into this database (e.g. the 2027 one), so every worker uses them."""
+
+    __tablename__ = "ogi_calendar_notice"
+
+    id: int | None = Field(default=None, primary_key=True)
+    year: int
+    content: str = Field(sa_type=Text)  # the notice file, TOML
+    loaded_at: datetime = _utc_column()
+    loaded_by: str = Field(max_length=200)
+
+
+TABLES = [t.__table__ for t in (RequestRow, EventRow, CounterRow, CalendarNoticeRow)]  # type: ignore[attr-defined]
+REQUEST = RequestRow.__table__  # type: ignore[attr-defined]
+EVENT = EventRow.__table__  # type: ignore[attr-defined]
+COUNTER = CounterRow.__table__  # type: ignore[attr-defined]
+NOTICE = CalendarNoticeRow.__table__  # type: ignore[attr-defined]
+
+
+def normalise_url(url: str) -> str:
+    """Accept a file path (SQLite) or a URL; ``postgresql://`` means psycopg 3."""
+    if "://" not in url:
+        return f"sqlite:///{url}"
+    if url.startswith(("postgresql://", "postgres://")):
+        return "postgresql+psycopg://" + url.split("://", 1)[1]
+    return url
+
+
+def make_engine(url: str) -> Engine:
+    """An engine set up for this schema's guarantees on SQLite or PostgreSQL."""
+    engine = create_engine(normalise_url(url), pool_pre_ping=True)
+    if engine.dialect.name == "sqlite":
+
+        @event.listens_for(engine, "connect")
+        def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+            dbapi_connection.isolation_level = None  # SQLAlchemy's begin event issues BEGIN
+            cursor = dbapi_connection.cursor()
+            for pragma in (
+                "PRAGMA foreign_keys=ON",
+                "PRAGMA journal_mode=WAL",
+                "PRAGMA synchronous=NORMAL",
+                "PRAGMA busy_timeout=60000",
+            ):
+                cursor.execute(pragma)
+            cursor.close()
+
+        @event.listens_for(engine, "begin")
+        def _on_begin(connection: Connection) -> None:
+            # Writers take the write lock up front; readers (ogi_read) do not block them.
+            read_only = connection.get_execution_options().get("ogi_read", False)
+            connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+
+    return engine
+
+
+def create_schema(engine: Engine) -> None:
+    """Create the tables and indexes that do not exist yet (never drops or alters)."""
+    SQLModel.metadata.create_all(engine, tables=TABLES)
+
+
+def allocate_registration_seq(conn: Connection, agency: str, year: int) -> int:
+    """The next registration sequence number, inside the caller's transaction."""
+    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
+    conn.execute(
+        dialect_insert(COUNTER)
+        .values(agency=agency, year=year, last_seq=0)
+        .on_conflict_do_nothing(index_elements=["agency", "year"])
+    )
+    seq = conn.execute(
+        update(COUNTER)
+        .where(COUNTER.c.agency == agency, COUNTER.c.year == year)
+        .values(last_seq=COUNTER.c.last_seq + 1)
+        .returning(COUNTER.c.last_seq)
+    ).scalar_one()
+    return int(seq)

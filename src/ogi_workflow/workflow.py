@@ -1,0 +1,819 @@
+"""Workflow: every action on a request, with the clock and storage, in one transaction.
+
+Each action method (named after its event, DESIGN §2) loads the request and its event log,
+asks the shared state machine whether the event is allowed (guards enforce the law),
+recomputes the clock from the events, and writes the new row and one new event row in the
+same transaction, with an optimistic version check. An illegal event raises and writes
+nothing.
+
+The row's clock fields are a projection of the event log: :meth:`Workflow.recompute`
+derives them again from the events alone.
+"""
+
+from __future__ import annotations
+
+import tomllib
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Any, Final, Self
+
+from sqlalchemy import Engine, RowMapping, and_, func, insert, select, update
+from sqlalchemy.engine import Connection
+
+from ogi_workflow.deadlines import (
+    Channel,
+    ClockEvents,
+    ClockPolicy,
+    Deadline,
+    Extension,
+    Pause,
+    PauseReason,
+    WorkdayCalendar,
+    YearSchedule,
+    compute_deadline,
+)
+from ogi_workflow.errors import ConflictError, NotFoundError, ValidationError
+from ogi_workflow.models import (
+    SHANGHAI,
+    AgencyProfile,
+    Application,
+    EventView,
+    OverdueItem,
+    RequestView,
+    utc_now,
+    validate,
+)
+from ogi_workflow.outcomes import Outcome
+from ogi_workflow.states import CLOCK_RUNNING, DONE, Event, GuardContext, State, fire
+from ogi_workflow.store import (
+    EVENT,
+    NOTICE,
+    REQUEST,
+    allocate_registration_seq,
+    create_schema,
+    make_engine,
+)
+
+__all__ = ["DeadlineMove", "HistoryItem", "RequestRef", "Workflow", "clock_events"]
+
+RequestRef = int | str  # the request id, or its registration number
+_CLOSES_PAUSE: Final = frozenset(
+    {
+        Event.END_CONSULTATION,
+        Event.RECEIVE_PAYMENT,
+        Event.FEE_LAPSED,
+        Event.WITHDRAW,
+        Event.REPLY,
+        Event.CORRECTION_LAPSED,
+    }
+)
+_OUTCOME_OF_EVENT: Final = {
+    Event.CORRECTION_LAPSED: Outcome.CORRECTION_LAPSED,  # 条例第三十条: 视为放弃
+    Event.FEE_LAPSED: Outcome.FEE_LAPSED,  # 国办函〔2020〕109号: 视为放弃
+    Event.WITHDRAW: Outcome.WITHDRAWN,
+}
+_CLOCK_FIELDS: Final = (
+    "clock_start",
+    "due_date",
+    "correction_window_end",
+    "paused_workdays",
+    "extension_workdays",
+    "estimated",
+)
+_CHUNK: Final = 500
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryItem:
+    """One past event, as the clock and the guards see it."""
+
+    event: Event
+    on: date
+    payload: Mapping[str, Any]
+
+
+@dataclass(frozen=True, slots=True)
+class DeadlineMove:
+    """A due date that a calendar change moved (see :meth:`Workflow.reflow_deadlines`)."""
+
+    request_id: int
+    reg_no: str | None
+    before: date | None
+    after: date | None
+    estimated_before: bool
+    estimated_after: bool
+
+
+def clock_events(received_on: date, channel: Channel, history: Sequence[HistoryItem]) -> ClockEvents:
+    """The clock's view of a request's event log.
+
+    条例第三十条: receipt of the correction restarts the clock from zero (earlier pauses no
+    longer matter). 条例第三十三条第二款 and 国办函〔2020〕109号: consultation and the fee
+    period are pauses from their start event to their end event. A pause still open counts
+    nothing yet: the stored due date is the one as of the pause start, and the overdue check
+    leaves paused requests out.
+    """
+    corrected_on: date | None = None
+    pauses: list[Pause] = []
+    open_pause: tuple[date, PauseReason] | None = None
+    extension: Extension | None = None
+    delayed_to: date | None = None
+    for item in history:
+        event = item.event
+        if event is Event.RECEIVE_CORRECTION:
+            corrected_on, pauses, open_pause = item.on, [], None
+        elif event is Event.START_CONSULTATION:
+            open_pause = (item.on, PauseReason(item.payload["party"]))
+        elif event is Event.ISSUE_FEE_NOTICE:
+            open_pause = (item.on, PauseReason.FEE)
+        elif event in _CLOSES_PAUSE and open_pause is not None:
+            pauses.append(Pause(open_pause[0], item.on, open_pause[1]))
+            open_pause = None
+        elif event is Event.EXTEND:
+            extension = Extension(
+                approved_on=item.on,
+                workdays=int(item.payload["workdays"]),
+                approver=str(item.payload["approver"]),
+                reason=str(item.payload["reason"]),
+            )
+        elif event is Event.DELAY_REASONABLY:
+            delayed_to = date.fromisoformat(item.payload["delayed_to"])
+    if open_pause is not None:
+        pauses.append(Pause(open_pause[0], open_pause[0], open_pause[1]))
+    return ClockEvents(
+        received=received_on,
+        channel=channel,
+        corrected_on=corrected_on,
+        pauses=tuple(pauses),
+        extension=extension,
+        delayed_to=delayed_to,
+    )
+
+
+def _jsonable(value: Any) -> Any:
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): _jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [_jsonable(v) for v in value]
+    if isinstance(value, Outcome | State | Event | PauseReason | Channel):
+        return value.value
+    return value
+
+
+class Workflow:
+    """The lifecycle of 政府信息公开 requests for one agency, on one database.
+
+    Open with :meth:`open`. A Workflow holds one connection pool; use one per process or
+    thread (actions are not meant to be interleaved from several threads on one object).
+    """
+
+    def __init__(
+        self,
+        engine: Engine,
+        agency: AgencyProfile,
+        calendar: WorkdayCalendar,
+        *,
+        policy: ClockPolicy = ClockPolicy(),  # noqa: B008 - frozen
+        clock: Callable[[], datetime] = utc_now,
+    ) -> None:
+        self._engine = engine
+        self.agency = agency
+        self.calendar = calendar
+        self.policy = policy
+        self._clock = clock
+        self._conn: Connection | None = None
+
+    @classmethod
+    def open(
+        cls,
+        url: str,
+        *,
+        agency: AgencyProfile | Mapping[str, Any] | str | Path,
+        calendar: WorkdayCalendar | None = None,
+        policy: ClockPolicy = ClockPolicy(),  # noqa: B008 - frozen
+        clock: Callable[[], datetime] = utc_now,
+    ) -> Workflow:
+        """Connect to ``url`` (a SQLite path or URL, or ``postgresql://…``), create the schema.
+
+        ``agency`` is a profile, a mapping, or a TOML file path. The default calendar is the
+        bundled State Council schedule plus the notices loaded into this database, with
+        estimates allowed for days no notice settles yet: such due dates are stored with
+        ``estimated = true`` and move when the notice is loaded (:meth:`load_calendar_notice`).
+        """
+        profile = (
+            AgencyProfile.from_toml(agency)
+            if isinstance(agency, str | Path)
+            else validate(AgencyProfile, agency)
+        )
+        engine = make_engine(url)
+        create_schema(engine)
+        cal = calendar or WorkdayCalendar.china(allow_estimated=True)
+        with engine.connect().execution_options(ogi_read=True) as conn:
+            for row in conn.execute(select(NOTICE.c.content).order_by(NOTICE.c.id)):
+                cal = cal.with_schedule(
+                    YearSchedule.from_mapping(tomllib.loads(row.content), origin="database")
+                )
+        return cls(engine, profile, cal, policy=policy, clock=clock)
+
+    def close(self) -> None:
+        self._engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.close()
+
+    @property
+    def engine(self) -> Engine:
+        return self._engine
+
+    # ------------------------------------------------------------------ transactions
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Run many actions in one transaction: all of them are stored, or none."""
+        if self._conn is not None:
+            yield
+            return
+        with self._engine.begin() as conn:
+            self._conn = conn
+            try:
+                yield
+            finally:
+                self._conn = None
+
+    @contextmanager
+    def _write(self) -> Iterator[Connection]:
+        if self._conn is not None:
+            yield self._conn
+            return
+        with self._engine.begin() as conn:
+            yield conn
+
+    @contextmanager
+    def _read(self) -> Iterator[Connection]:
+        if self._conn is not None:
+            yield self._conn
+            return
+        with self._engine.connect().execution_options(ogi_read=True) as conn:
+            yield conn
+
+    def _today(self) -> date:
+        return self._clock().astimezone(SHANGHAI).date()
+
+    # ------------------------------------------------------------------ actions
+
+    def receive(
+        self, application: Application | Mapping[str, Any], *, actor: str
+    ) -> RequestView:
+        """接收: store a new application (state ``received``); 条例第三十一条 sets its day."""
+        app = validate(Application, application)
+        _check_actor(actor)
+        now = self._clock()
+        row = {
+            "agency": self.agency.code,
+            "state": State.RECEIVED.value,
+            "applicant_kind": app.applicant.kind.value,
+            "applicant_name": app.applicant.name,
+            "applicant_key": app.applicant.identity_key,
+            "description": app.description,
+            "channel": app.channel.value,
+            "received_at": app.received_at,
+            "received_on": app.received_on,
+            "application": app.model_dump(mode="json"),
+            "version": 1,
+            "paused_workdays": 0,
+            "extension_workdays": 0,
+            "estimated": False,
+            "created_at": now,
+            "updated_at": now,
+        }
+        with self._write() as conn:
+            request_id = conn.execute(insert(REQUEST).values(row).returning(REQUEST.c.id)).scalar_one()
+            conn.execute(
+                insert(EVENT).values(
+                    request_id=request_id,
+                    seq=1,
+                    event=Event.RECEIVE.value,
+                    actor=actor,
+                    at=now,
+                    effective_on=app.received_on,
+                    state_before=None,
+                    state_after=State.RECEIVED.value,
+                    reason=None,
+                    payload={"channel": app.channel.value},
+                    before_values={},
+                    after_values={},
+                )
+            )
+        return _view({**row, "id": request_id, "reg_no": None, "outcome": None,
+                      "clock_start": None, "due_date": None, "correction_window_end": None,
+                      "handler": None, "replied_on": None}, app)
+
+    def register(
+        self, request: RequestRef, *, actor: str, on: date | None = None,
+        expected_version: int | None = None,
+    ) -> RequestView:
+        """登记: give the request its number (unique per agency and year, no gaps); the clock runs."""
+        return self._act(request, Event.REGISTER, actor=actor, on=on,
+                         expected_version=expected_version)
+
+    def reply_on_the_spot(
+        self, request: RequestRef, *, actor: str, outcome: Outcome,
+        details: Mapping[str, Any] | None = None, on: date | None = None,
+        reason: str | None = None, expected_version: int | None = None,
+    ) -> RequestView:
+        """当场答复 (条例第三十三条第一款)."""
+        return self._act(request, Event.REPLY_ON_THE_SPOT, actor=actor, on=on, reason=reason,
+                         expected_version=expected_version,
+                         params={"outcome": _outcome(outcome), "details": dict(details or {})})
+
+    def start_handling(
+        self, request: RequestRef, *, actor: str, handler: str | None = None,
+        on: date | None = None, expected_version: int | None = None,
+    ) -> RequestView:
+        """办理: assign the handler (default: the actor)."""
+        return self._act(request, Event.START_HANDLING, actor=actor, on=on,
+                         expected_version=expected_version,
+                         params={"handler": handler or actor})
+
+    def request_correction(
+        self, request: RequestRef, *, actor: str, items: Sequence[str], correct_by: date,
+        on: date | None = None, late_reason: str | None = None,
+        expected_version: int | None = None,
+    ) -> RequestView:
+        """补正告知 within 7 working days of receipt (条例第三十条); the clock stops."""
+        return self._act(request, Event.REQUEST_CORRECTION, actor=actor, on=on,
+                         reason=late_reason, expected_version=expected_version,
+                         params={"items": list(items), "correct_by": correct_by,
+                                 "late_reason": late_reason})
+
+    def receive_correction(
+        self, request: RequestRef, *, actor: str, on: date | None = None,
+        note: str | None = None, expected_version: int | None = None,
+    ) -> RequestView:
+        """收到补正: the reply period restarts from zero on this day (条例第三十条)."""
+        return self._act(request, Event.RECEIVE_CORRECTION, actor=actor, on=on, reason=note,
+                         expected_version=expected_version)
+
+    def correction_lapsed(
+        self, request: RequestRef, *, actor: str, on: date | None = None,
+        expected_version: int | None = None,
+    ) -> RequestView:
+        """逾期不补正: 视为放弃 (条例第三十条); outcome ``correction_lapsed``."""
+        return self._act(request, Event.CORRECTION_LAPSED, actor=actor, on=on,
+                         expected_version=expected_version)
+
+    def start_consultation(
+        self, request: RequestRef, *, actor: str, party: str, consulted: str,
+        on: date | None = None, expected_version: int | None = None,
+    ) -> RequestView:
+        """征求意见: ``party`` is ``third_party`` (第三十二条) or ``co_agency`` (第三十四条).
+
+        The consulted party has 15 working days; the time does not count (第三十三条第二款).
+        """
+        when = on or self._today()
+        answer_by = self.calendar.add_workdays(when, self.policy.consultation_workdays)
+        return self._act(request, Event.START_CONSULTATION, actor=actor, on=when,
+                         expected_version=expected_version,
+                         params={"party": party, "consulted": consulted, "answer_by": answer_by})
+
+    def end_consultation(
+        self, request: RequestRef, *, actor: str, on: date | None = None,
+        opinion: str | None = None, expected_version: int | None = None,
+    ) -> RequestView:
+        """征求意见结束 (an answer, or silence after 15 working days); the clock runs again."""
+        return self._act(request, Event.END_CONSULTATION, actor=actor, on=on, reason=opinion,
+                         expected_version=expected_version, params={"opinion": opinion})
+
+    def extend(
+        self, request: RequestRef, *, actor: str, approver: str, reason: str,
+        workdays: int = 20, on: date | None = None, expected_version: int | None = None,
+    ) -> RequestView:
+        """延期答复: once, ≤ 20 working days, approved, within the period (条例第三十三条)."""
+        return self._act(request, Event.EXTEND, actor=actor, on=on, reason=reason,
+                         expected_version=expected_version,
+                         params={"approver": approver, "reason": reason, "workdays": workdays})
+
+    def delay_reasonably(
+        self, request: RequestRef, *, actor: str, delayed_to: date, reason: str,
+        on: date | None = None, expected_version: int | None = None,
+    ) -> RequestView:
+        """合理延迟 for a voluminous or frequent request (条例第三十五条)."""
+        return self._act(request, Event.DELAY_REASONABLY, actor=actor, on=on, reason=reason,
+                         expected_version=expected_version,
+                         params={"delayed_to": delayed_to, "reason": reason})
+
+    def issue_fee_notice(
+        self, request: RequestRef, *, actor: str, amount_yuan: int, basis: str,
+        on: date | None = None, notice_received_on: date | None = None,
+        expected_version: int | None = None,
+    ) -> RequestView:
+        """收费通知 (国办函〔2020〕109号): the applicant pays within 20 working days.
+
+        The 20 working days run from the day after the applicant receives the notice
+        (``notice_received_on``, default the notice day). By default policy the clock stops.
+        """
+        when = on or self._today()
+        received = notice_received_on or when
+        payment_due = self.calendar.add_workdays(received, self.policy.fee_payment_workdays)
+        return self._act(request, Event.ISSUE_FEE_NOTICE, actor=actor, on=when,
+                         expected_version=expected_version,
+                         params={"amount_yuan": amount_yuan, "basis": basis,
+                                 "notice_received_on": received, "payment_due": payment_due})
+
+    def receive_payment(
+        self, request: RequestRef, *, actor: str, on: date | None = None,
+        expected_version: int | None = None,
+    ) -> RequestView:
+        """缴费: the clock runs again."""
+        return self._act(request, Event.RECEIVE_PAYMENT, actor=actor, on=on,
+                         expected_version=expected_version)
+
+    def fee_lapsed(
+        self, request: RequestRef, *, actor: str, on: date | None = None,
+        expected_version: int | None = None,
+    ) -> RequestView:
+        """逾期未缴费: 视为放弃 (国办函〔2020〕109号); outcome ``fee_lapsed``."""
+        return self._act(request, Event.FEE_LAPSED, actor=actor, on=on,
+                         expected_version=expected_version)
+
+    def withdraw(
+        self, request: RequestRef, *, actor: str, reason: str, on: date | None = None,
+        expected_version: int | None = None,
+    ) -> RequestView:
+        """撤回: the applicant withdraws; outcome ``withdrawn`` (其他处理)."""
+        return self._act(request, Event.WITHDRAW, actor=actor, on=on, reason=reason,
+                         expected_version=expected_version)
+
+    def reply(
+        self, request: RequestRef, *, actor: str, outcome: Outcome,
+        details: Mapping[str, Any] | None = None, on: date | None = None,
+        reason: str | None = None, expected_version: int | None = None,
+    ) -> RequestView:
+        """答复 with one outcome (DESIGN §3); ``details`` feed the letter."""
+        return self._act(request, Event.REPLY, actor=actor, on=on, reason=reason,
+                         expected_version=expected_version,
+                         params={"outcome": _outcome(outcome), "details": dict(details or {})})
+
+    def archive(
+        self, request: RequestRef, *, actor: str, on: date | None = None,
+        expected_version: int | None = None,
+    ) -> RequestView:
+        """归档: afterwards only 复议/诉讼 records may be added."""
+        return self._act(request, Event.ARCHIVE, actor=actor, on=on,
+                         expected_version=expected_version)
+
+    def record_review(
+        self, request: RequestRef, *, actor: str, result: str, on: date | None = None,
+        case_no: str | None = None, reason: str | None = None,
+    ) -> RequestView:
+        """Record a 行政复议 about the reply: upheld, corrected, other or pending."""
+        return self._act(request, Event.RECORD_REVIEW, actor=actor, on=on, reason=reason,
+                         params={"result": result, "case_no": case_no})
+
+    def record_litigation(
+        self, request: RequestRef, *, actor: str, result: str, after_review: bool,
+        on: date | None = None, case_no: str | None = None, reason: str | None = None,
+    ) -> RequestView:
+        """Record a 行政诉讼 (直接起诉 or 复议后起诉): upheld, corrected, other or pending."""
+        return self._act(request, Event.RECORD_LITIGATION, actor=actor, on=on, reason=reason,
+                         params={"result": result, "after_review": after_review,
+                                 "case_no": case_no})
+
+    # ------------------------------------------------------------------ the engine of actions
+
+    def _act(
+        self,
+        request: RequestRef,
+        event: Event,
+        *,
+        actor: str,
+        on: date | None,
+        expected_version: int | None = None,
+        reason: str | None = None,
+        params: Mapping[str, Any] | None = None,
+    ) -> RequestView:
+        _check_actor(actor)
+        params = dict(params or {})
+        with self._write() as conn:
+            row = self._row(conn, request)
+            label = row["reg_no"] or f"#{row['id']}"
+            if expected_version is not None and row["version"] != expected_version:
+                raise ConflictError(
+                    f"{event.value}: request {label} is at version {row['version']}, not "
+                    f"{expected_version}: another action came first; reload and decide again"
+                )
+            history = self._history(conn, row["id"])
+            when = on or self._today()
+            last = max((h.on for h in history if h.event is not Event.RECOMPUTE_DEADLINE))
+            if when < last:
+                raise ValidationError(
+                    f"{event.value}: request {label}: {when} is before the previous event "
+                    f"on {last}; events are recorded in date order"
+                )
+            ctx = GuardContext(
+                request=label,
+                on=when,
+                due_date=row["due_date"],
+                correction_window_end=row["correction_window_end"],
+                correction_due=_last_date(history, Event.REQUEST_CORRECTION, "correct_by"),
+                extended_on=next((h.on for h in history if h.event is Event.EXTEND), None),
+                fee_payment_due=_last_date(history, Event.ISSUE_FEE_NOTICE, "payment_due"),
+                params=params,
+            )
+            before = State(row["state"])
+            after = fire(before, event, ctx)
+            payload = _jsonable({k: v for k, v in params.items() if v is not None})
+            item = HistoryItem(event, when, payload)
+            changes: dict[str, Any] = {"state": after.value}
+            if after is not State.RECEIVED:
+                changes |= self._clock_fields(row, [*history, item])
+            if event is Event.REGISTER:
+                seq = allocate_registration_seq(conn, self.agency.code, when.year)
+                changes |= {"reg_no": self.agency.registration_number(when.year, seq),
+                            "reg_year": when.year, "reg_seq": seq}
+            elif event is Event.START_HANDLING:
+                changes["handler"] = params["handler"]
+            elif event is Event.ARCHIVE:
+                changes["archived_on"] = when
+            if after is State.REPLIED and before is not State.REPLIED:
+                outcome = _OUTCOME_OF_EVENT.get(event) or params["outcome"]
+                changes |= {"outcome": outcome.value, "replied_on": when}
+            merged = self._store(conn, row, changes, event, actor=actor, on=when,
+                                 reason=reason, payload=payload)
+        return _view(merged)
+
+    def _clock_fields(self, row: Mapping[str, Any], history: Sequence[HistoryItem]) -> dict[str, Any]:
+        events = clock_events(row["received_on"], Channel(row["channel"]), history)
+        deadline = compute_deadline(events, self.calendar, policy=self.policy)
+        return {name: getattr(deadline, name) for name in _CLOCK_FIELDS}
+
+    def _store(
+        self,
+        conn: Connection,
+        row: Mapping[str, Any],
+        changes: Mapping[str, Any],
+        event: Event,
+        *,
+        actor: str,
+        on: date,
+        reason: str | None,
+        payload: Mapping[str, Any],
+    ) -> dict[str, Any]:
+        now = self._clock()
+        version = row["version"] + 1
+        changed = {k: v for k, v in changes.items() if row[k] != v}
+        result = conn.execute(
+            update(REQUEST)
+            .where(REQUEST.c.id == row["id"], REQUEST.c.version == row["version"])
+            .values(**changed, version=version, updated_at=now)
+        )
+        if result.rowcount != 1:
+            raise ConflictError(
+                f"{event.value}: request {row['reg_no'] or '#' + str(row['id'])} was changed by "
+                "another worker at the same time; reload and decide again"
+            )
+        conn.execute(
+            insert(EVENT).values(
+                request_id=row["id"],
+                seq=version,
+                event=event.value,
+                actor=actor,
+                at=now,
+                effective_on=on,
+                state_before=row["state"],
+                state_after=changes.get("state", row["state"]),
+                reason=reason,
+                payload=dict(payload),
+                before_values=_jsonable({k: row[k] for k in changed if k != "state"}),
+                after_values=_jsonable({k: v for k, v in changed.items() if k != "state"}),
+            )
+        )
+        return {**row, **changed, "version": version, "updated_at": now}
+
+    def _row(self, conn: Connection, request: RequestRef) -> RowMapping:
+        condition = (
+            REQUEST.c.id == request
+            if isinstance(request, int)
+            else and_(REQUEST.c.agency == self.agency.code, REQUEST.c.reg_no == request)
+        )
+        row = conn.execute(select(REQUEST).where(condition)).mappings().one_or_none()
+        if row is None:
+            raise NotFoundError(f"no request {request!r} for agency {self.agency.code}")
+        return row
+
+    def _history(self, conn: Connection, request_id: int) -> list[HistoryItem]:
+        rows = conn.execute(
+            select(EVENT.c.event, EVENT.c.effective_on, EVENT.c.payload)
+            .where(EVENT.c.request_id == request_id)
+            .order_by(EVENT.c.seq)
+        )
+        return [HistoryItem(Event(r.event), r.effective_on, r.payload) for r in rows]
+
+    # ------------------------------------------------------------------ reads
+
+    def get(self, request: RequestRef) -> RequestView:
+        with self._read() as conn:
+            return _view(self._row(conn, request))
+
+    def events(self, request: RequestRef) -> list[EventView]:
+        """The request's audit log, oldest first."""
+        with self._read() as conn:
+            request_id = self._row(conn, request)["id"]
+            rows = conn.execute(
+                select(EVENT).where(EVENT.c.request_id == request_id).order_by(EVENT.c.seq)
+            ).mappings()
+            return [
+                EventView(
+                    seq=r["seq"], event=r["event"], actor=r["actor"], at=r["at"],
+                    on=r["effective_on"], state_before=r["state_before"],
+                    state_after=r["state_after"], reason=r["reason"], payload=r["payload"],
+                    before=r["before_values"], after=r["after_values"],
+                )
+                for r in rows
+            ]
+
+    def find(
+        self,
+        *,
+        state: State | str | None = None,
+        outcome: Outcome | str | None = None,
+        applicant_key: str | None = None,
+        handler: str | None = None,
+        received_from: date | None = None,
+        received_to: date | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[RequestView]:
+        """Requests matching every given filter, by id."""
+        if not 1 <= limit <= 10_000 or offset < 0:
+            raise ValidationError(f"find: limit must be 1..10000 and offset >= 0, got {limit}, {offset}")
+        conditions = [REQUEST.c.agency == self.agency.code]
+        if state is not None:
+            conditions.append(REQUEST.c.state == State(state).value)
+        if outcome is not None:
+            conditions.append(REQUEST.c.outcome == Outcome(outcome).value)
+        if applicant_key is not None:
+            conditions.append(REQUEST.c.applicant_key == applicant_key)
+        if handler is not None:
+            conditions.append(REQUEST.c.handler == handler)
+        if received_from is not None:
+            conditions.append(REQUEST.c.received_on >= received_from)
+        if received_to is not None:
+            conditions.append(REQUEST.c.received_on <= received_to)
+        query = select(REQUEST).where(*conditions).order_by(REQUEST.c.id).limit(limit).offset(offset)
+        with self._read() as conn:
+            return [_view(r) for r in conn.execute(query).mappings()]
+
+    def count(self, *, state: State | str | None = None) -> int:
+        conditions = [REQUEST.c.agency == self.agency.code]
+        if state is not None:
+            conditions.append(REQUEST.c.state == State(state).value)
+        with self._read() as conn:
+            return int(conn.execute(select(func.count()).where(*conditions)).scalar_one())
+
+    def iter_overdue(self, as_of: date | None = None, within: int = 0) -> Iterator[OverdueItem]:
+        """Requests whose clock runs and that are overdue (or due within N working days).
+
+        Streams in due-date order (most urgent first) without loading all rows. Paused
+        requests (补正, consultation, fee) are left out: their clock stands still.
+        """
+        day = as_of or self._today()
+        if within < 0:
+            raise ValidationError(f"overdue: within must be >= 0 working days, got {within}")
+        horizon = self.calendar.add_workdays(day, within) if within else day - timedelta(days=1)
+        query = (
+            select(REQUEST.c.id, REQUEST.c.reg_no, REQUEST.c.state, REQUEST.c.due_date,
+                   REQUEST.c.estimated, REQUEST.c.handler)
+            .where(
+                REQUEST.c.agency == self.agency.code,
+                REQUEST.c.state.in_([s.value for s in CLOCK_RUNNING]),
+                REQUEST.c.due_date <= horizon,
+            )
+            .order_by(REQUEST.c.due_date, REQUEST.c.id)
+        )
+        with self._read() as conn:
+            rows = conn.execution_options(yield_per=5000).execute(query)
+            for r in rows:
+                left = self.calendar.workdays_between(day, r.due_date)
+                yield OverdueItem(
+                    id=r.id, reg_no=r.reg_no, state=State(r.state), due_date=r.due_date,
+                    workdays_left=left, overdue=day > r.due_date, estimated=r.estimated,
+                    handler=r.handler,
+                )
+
+    def overdue(self, as_of: date | None = None, within: int = 0) -> list[OverdueItem]:
+        """:meth:`iter_overdue` as a list."""
+        return list(self.iter_overdue(as_of, within))
+
+    def recompute(self, request: RequestRef) -> Deadline:
+        """The deadline derived from the request's events alone (what the row should hold)."""
+        with self._read() as conn:
+            row = self._row(conn, request)
+            history = self._history(conn, row["id"])
+        events = clock_events(row["received_on"], Channel(row["channel"]), history)
+        return compute_deadline(events, self.calendar, policy=self.policy)
+
+    # ------------------------------------------------------------------ calendar changes
+
+    def load_calendar_notice(self, path: str | Path, *, actor: str) -> list[DeadlineMove]:
+        """Load a notice file (e.g. the 2027 schedule) for every worker, then reflow.
+
+        The file is stored in the database so that every Workflow opened on it uses the
+        same calendar; open requests' due dates are recomputed and every move is recorded.
+        """
+        _check_actor(actor)
+        content = Path(path).read_text(encoding="utf-8")
+        schedule = YearSchedule.from_file(path)
+        calendar = self.calendar.with_schedule(schedule)
+        with self._write() as conn:
+            conn.execute(insert(NOTICE).values(year=schedule.year, content=content,
+                                               loaded_at=self._clock(), loaded_by=actor))
+        self.calendar = calendar
+        return self.reflow_deadlines(actor=actor)
+
+    def reflow_deadlines(self, *, actor: str = "system") -> list[DeadlineMove]:
+        """Recompute every open request's clock with the current calendar.
+
+        Each request whose clock fields change gets a ``recompute_deadline`` event with the
+        values before and after. Returns what moved.
+        """
+        _check_actor(actor)
+        open_states = [s.value for s in State if s not in DONE and s is not State.RECEIVED]
+        with self._read() as conn:
+            ids = list(conn.execute(
+                select(REQUEST.c.id).where(REQUEST.c.agency == self.agency.code,
+                                           REQUEST.c.state.in_(open_states))
+                .order_by(REQUEST.c.id)
+            ).scalars())
+        moves: list[DeadlineMove] = []
+        today = self._today()
+        for start in range(0, len(ids), _CHUNK):
+            with self._write() as conn:
+                for request_id in ids[start:start + _CHUNK]:
+                    row = self._row(conn, request_id)
+                    if State(row["state"]) in DONE:
+                        continue  # replied since the id list was read
+                    fields = self._clock_fields(row, self._history(conn, request_id))
+                    if all(row[k] == v for k, v in fields.items()):
+                        continue
+                    self._store(conn, row, fields, Event.RECOMPUTE_DEADLINE, actor=actor,
+                                on=today, reason="calendar changed", payload={})
+                    moves.append(DeadlineMove(
+                        request_id=request_id, reg_no=row["reg_no"], before=row["due_date"],
+                        after=fields["due_date"], estimated_before=row["estimated"],
+                        estimated_after=fields["estimated"],
+                    ))
+        return moves
+
+
+def _check_actor(actor: str) -> None:
+    if not isinstance(actor, str) or not actor.strip() or len(actor) > 200:
+        raise ValidationError(f"actor must be a non-empty name of at most 200 characters, got {actor!r}")
+
+
+def _outcome(value: Outcome | str) -> Outcome:
+    try:
+        return Outcome(value)
+    except ValueError:
+        allowed = ", ".join(o.value for o in Outcome)
+        raise ValidationError(f"outcome {value!r} is not one of: {allowed}") from None
+
+
+def _last_date(history: Sequence[HistoryItem], event: Event, key: str) -> date | None:
+    for item in reversed(history):
+        if item.event is event:
+            return date.fromisoformat(item.payload[key])
+    return None
+
+
+def _view(row: Mapping[str, Any], application: Application | None = None) -> RequestView:
+    return RequestView(
+        id=row["id"],
+        agency=row["agency"],
+        reg_no=row["reg_no"],
+        state=State(row["state"]),
+        outcome=Outcome(row["outcome"]) if row["outcome"] else None,
+        applicant_kind=row["applicant_kind"],
+        applicant_name=row["applicant_name"],
+        description=row["description"],
+        channel=Channel(row["channel"]),
+        received_on=row["received_on"],
+        clock_start=row["clock_start"],
+        due_date=row["due_date"],
+        correction_window_end=row["correction_window_end"],
+        paused_workdays=row["paused_workdays"],
+        extension_workdays=row["extension_workdays"],
+        estimated=row["estimated"],
+        handler=row["handler"],
+        replied_on=row["replied_on"],
+        version=row["version"],
+        application=application or Application.model_validate(row["application"]),
+    )

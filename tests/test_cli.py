@@ -22,8 +22,13 @@ def run(*args: str) -> tuple[int, str, str]:
 
 def test_deadline_json_contract_keys() -> None:
     code, out, _ = run(
-        "deadline", "--received", "2026-09-28", "--pause", "2026-10-12:2026-10-20",
-        "--extend", "--json",
+        "deadline",
+        "--received",
+        "2026-09-28",
+        "--pause",
+        "2026-10-12:2026-10-20",
+        "--extend",
+        "--json",
     )
     assert code == 0
     data = json.loads(out)
@@ -36,13 +41,21 @@ def test_deadline_json_contract_keys() -> None:
 
 def test_deadline_corrected_on_restarts_the_clock() -> None:
     code, out, _ = run(
-        "deadline", "--received", "2026-03-02", "--corrected-on", "2026-03-10",
-        "--channel", "post", "--json",
+        "deadline",
+        "--received",
+        "2026-03-02",
+        "--corrected-on",
+        "2026-03-10",
+        "--channel",
+        "post",
+        "--json",
     )
     assert code == 0
     data = json.loads(out)
     assert (data["clock_start"], data["due_date"], data["channel"]) == (
-        "2026-03-10", "2026-04-08", "post",
+        "2026-03-10",
+        "2026-04-08",
+        "post",
     )
 
 
@@ -55,8 +68,14 @@ def test_deadline_explain_table_and_json() -> None:
     code, out, _ = run("deadline", "--received", "2026-02-13", "--explain", "--json")
     lines = json.loads(out)["explain"]
     assert lines[-1] == {
-        "date": "2026-03-19", "status": "counted", "day_kind": "workday", "workday_number": 20,
-        "name": None, "source": lines[-1]["source"], "pause_reason": None, "estimated": False,
+        "date": "2026-03-19",
+        "status": "counted",
+        "day_kind": "workday",
+        "workday_number": 20,
+        "name": None,
+        "source": lines[-1]["source"],
+        "pause_reason": None,
+        "estimated": False,
     }
 
 
@@ -77,9 +96,7 @@ def test_deadline_with_calendar_file(tmp_path: Path) -> None:
         '[[rest]]\nname = "元旦"\nfrom = 2027-01-01\nto = 2027-01-03\n',
         encoding="utf-8",
     )
-    code, out, _ = run(
-        "deadline", "--received", "2026-12-10", "--calendar", str(path), "--json"
-    )
+    code, out, _ = run("deadline", "--received", "2026-12-10", "--calendar", str(path), "--json")
     assert code == 0, out
     assert json.loads(out) | {"due_date": "2027-01-08", "estimated": False} == json.loads(out)
 
@@ -91,8 +108,14 @@ def test_deadline_with_calendar_file(tmp_path: Path) -> None:
         (["--received", "2026-03-02", "--channel", "pigeon"], "--channel 'pigeon'"),
         (["--received", "2026-03-02", "--pause", "2026-03-10:2026-03-05"], "ends before"),
         (
-            ["--received", "2026-03-02", "--pause", "2026-03-05:2026-03-12",
-             "--pause", "2026-03-10:2026-03-16"],
+            [
+                "--received",
+                "2026-03-02",
+                "--pause",
+                "2026-03-05:2026-03-12",
+                "--pause",
+                "2026-03-10:2026-03-16",
+            ],
             "overlaps",
         ),
         (["--received", "2026-03-02", "--pause", "2026-03-05"], "START:END"),
@@ -134,12 +157,16 @@ def test_calendar_unknown_year() -> None:
 def test_python_dash_m_and_console_script() -> None:
     proc = subprocess.run(
         [sys.executable, "-m", "ogi_workflow", "calendar", "2025", "--json"],
-        capture_output=True, text=True, check=True,
+        capture_output=True,
+        text=True,
+        check=True,
     )
     assert json.loads(proc.stdout)["year"] == 2025
     bad = subprocess.run(
         [sys.executable, "-m", "ogi_workflow", "deadline", "--received", "x"],
-        capture_output=True, text=True, check=False,
+        capture_output=True,
+        text=True,
+        check=False,
     )
     assert bad.returncode == 2
     assert bad.stderr.strip().startswith("ogi-workflow: error:")

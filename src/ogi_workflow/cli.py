@@ -171,8 +171,10 @@ def deadline(
         for column in ("date", "weekday", "counted", "day", "why"):
             table.add_column(column)
         for line in lines:
-            why = line.pause_reason.label if line.pause_reason else (
-                "　".join(x for x in (line.info.name, line.info.source) if x)
+            why = (
+                line.pause_reason.label
+                if line.pause_reason
+                else ("　".join(x for x in (line.info.name, line.info.source) if x))
             )
             counted = str(line.ordinal) if line.ordinal else line.status.label
             if line.status is ExplainStatus.EXTENSION:
@@ -231,8 +233,12 @@ def calendar_cmd(
         "official": official,
         "estimated": any(i.estimated for i in infos),
         "notices": [
-            {"title": n.title, "date": n.date.isoformat(), "url": n.url,
-             "document_number": n.document_number}
+            {
+                "title": n.title,
+                "date": n.date.isoformat(),
+                "url": n.url,
+                "document_number": n.document_number,
+            }
             for n in cal.notices(year)
         ],
         "holidays": holidays,

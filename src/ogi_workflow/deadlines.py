@@ -431,17 +431,31 @@ class WorkdayCalendar:
 
     def day_info(self, d: date) -> DayInfo:  # noqa: PLR0911 - one return per kind of day
         """Classify one day, with the holiday name and the notice (or rule) behind it."""
-        estimated = not self.is_official(d) and d not in self._rest_overrides and (
-            d not in self._work_overrides
+        estimated = (
+            not self.is_official(d)
+            and d not in self._rest_overrides
+            and (d not in self._work_overrides)
         )
         if estimated and not self._allow_estimated:
             raise CalendarError(self._unknown_message(d))
         if d in self._rest_overrides:
-            return DayInfo(d, False, DayKind.LOCAL_REST, self._rest_overrides[d],
-                           label("source", "local"), False)
+            return DayInfo(
+                d,
+                False,
+                DayKind.LOCAL_REST,
+                self._rest_overrides[d],
+                label("source", "local"),
+                False,
+            )
         if d in self._work_overrides:
-            return DayInfo(d, True, DayKind.LOCAL_WORKDAY, self._work_overrides[d],
-                           label("source", "local"), False)
+            return DayInfo(
+                d,
+                True,
+                DayKind.LOCAL_WORKDAY,
+                self._work_overrides[d],
+                label("source", "local"),
+                False,
+            )
         rule = self._day_rules.get(d)
         if rule is None and estimated and d.year not in self._official:
             rest, work = _estimated_year(d.year)
@@ -619,8 +633,9 @@ class WorkdayCalendar:
             years = sorted(self._official) or [2026]
             return self._build(years[0], years[-1] + 1)
         if not self._official:
-            return _Table(lo=date(2000, 1, 1).toordinal(), work=bytearray(), cum=[],
-                          workdays=[], est_cum=[])
+            return _Table(
+                lo=date(2000, 1, 1).toordinal(), work=bytearray(), cum=[], workdays=[], est_cum=[]
+            )
         first = min(self._official)
         last = first
         while last + 1 in self._official:
@@ -655,8 +670,10 @@ class WorkdayCalendar:
             if year != d.year
             else f"{d.isoformat()} is in {year}"
         )
-        head = f"{why}, which is not loaded ({known}). " if lead else (
-            f"The {year} State Council 节假日安排 notice is not loaded ({known}). "
+        head = (
+            f"{why}, which is not loaded ({known}). "
+            if lead
+            else (f"The {year} State Council 节假日安排 notice is not loaded ({known}). ")
         )
         return head + (
             f"Load the {year} notice with WorkdayCalendar.with_notice_file(PATH) or "
@@ -730,9 +747,7 @@ def receipt_date(
     }
     name, value = needed[Channel(channel)]
     if value is None:
-        raise ValidationError(
-            f"receipt_date: channel '{channel}' needs {name} (条例第三十一条)"
-        )
+        raise ValidationError(f"receipt_date: channel '{channel}' needs {name} (条例第三十一条)")
     return value
 
 
@@ -938,9 +953,7 @@ def _apply_pauses(
                 )
             end, paused_now = max(as_of, pause.start), True
         if end < pause.start:
-            raise ValidationError(
-                f"pause {pause.start}:{end} ends before it starts"
-            )
+            raise ValidationError(f"pause {pause.start}:{end} ends before it starts")
         if pause.start < clock_start:
             raise ValidationError(
                 f"pause {pause.start}:{end} starts before the clock started on {clock_start}"
@@ -1016,8 +1029,11 @@ def explain_deadline(
         if policy.fee_pauses_clock or p.reason is not PauseReason.FEE
     ]
     statutory = policy.reply_workdays
-    lines = [ExplainLine(deadline.clock_start, ExplainStatus.START,
-                         calendar.day_info(deadline.clock_start))]
+    lines = [
+        ExplainLine(
+            deadline.clock_start, ExplainStatus.START, calendar.day_info(deadline.clock_start)
+        )
+    ]
     counted = 0
     for info in calendar.days(deadline.clock_start, deadline.due_date):
         reason = next((r for s, e, r in pauses if s < info.day <= e), None)
@@ -1032,4 +1048,3 @@ def explain_deadline(
         else:
             lines.append(ExplainLine(info.day, ExplainStatus.DELAY, info))
     return deadline, tuple(lines)
-

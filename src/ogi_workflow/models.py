@@ -26,6 +26,7 @@ from ogi_workflow.outcomes import Outcome
 from ogi_workflow.states import State
 
 __all__ = [
+    "SHANGHAI",
     "AgencyProfile",
     "Applicant",
     "ApplicantKind",
@@ -36,7 +37,6 @@ __all__ = [
     "InfoForm",
     "OverdueItem",
     "RequestView",
-    "SHANGHAI",
     "validate",
 ]
 
@@ -120,7 +120,9 @@ def check_resident_id(value: str) -> str:
     try:
         born = date(int(number[6:10]), int(number[10:12]), int(number[12:14]))
     except ValueError:
-        raise _InputError("resident_id_birth", "the birth date in the ID number is invalid") from None
+        raise _InputError(
+            "resident_id_birth", "the birth date in the ID number is invalid"
+        ) from None
     if born.year < 1900:
         raise _InputError("resident_id_birth", "the birth date in the ID number is invalid")
     total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
@@ -276,9 +278,7 @@ class AgencyProfile(BaseModel):
 
     def letter_number(self, year: int, seq: int) -> str:
         """A 文号 per GB/T 9704: year in 〔〕, no 第, no padded zeros (pattern permitting)."""
-        return self.letter_number_pattern.format(
-            abbreviation=self.abbreviation, year=year, seq=seq
-        )
+        return self.letter_number_pattern.format(abbreviation=self.abbreviation, year=year, seq=seq)
 
 
 def validate(model: type[M], data: Any) -> M:
@@ -363,7 +363,13 @@ class RequestView(BaseModel):
     handler: str | None
     replied_on: date | None
     version: int
-    application: Application
+    application: dict[
+        str, Any
+    ]  # Application.model_dump(mode="json"): Application.model_validate it
+
+    def application_model(self) -> Application:
+        """The stored application, validated again into its model."""
+        return Application.model_validate(self.application)
 
 
 class EventView(BaseModel):

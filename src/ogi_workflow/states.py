@@ -276,8 +276,12 @@ _TABLE: Final[list[tuple[Event, list[State], State | None, list[_Guard]]]] = [
     (Event.REPLY_ON_THE_SPOT, [_S.RECEIVED, _S.REGISTERED], _S.REPLIED, [_guard_reply]),
     (Event.START_HANDLING, [_S.REGISTERED], _S.HANDLING, []),
     # 条例第三十条
-    (Event.REQUEST_CORRECTION, [_S.REGISTERED, _S.HANDLING], _S.CORRECTION_PENDING,
-     [_guard_request_correction]),
+    (
+        Event.REQUEST_CORRECTION,
+        [_S.REGISTERED, _S.HANDLING],
+        _S.CORRECTION_PENDING,
+        [_guard_request_correction],
+    ),
     (Event.RECEIVE_CORRECTION, [_S.CORRECTION_PENDING], _S.HANDLING, []),
     (Event.CORRECTION_LAPSED, [_S.CORRECTION_PENDING], _S.REPLIED, [_guard_correction_lapsed]),
     # 条例第三十二条、第三十四条; 第三十三条第二款
@@ -329,9 +333,7 @@ class _Subject:
 def allowed_events(state: State) -> list[Event]:
     """The machine events that may fire from ``state``."""
     return [
-        Event(name)
-        for name, event in _MACHINE.events.items()
-        if state.value in event.transitions
+        Event(name) for name, event in _MACHINE.events.items() if state.value in event.transitions
     ]
 
 

@@ -17,7 +17,7 @@ languages); statements use SQLAlchemy Core, so every write says exactly what it 
 from __future__ import annotations
 
 from datetime import UTC, date, datetime
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import (
     JSON,
@@ -26,8 +26,10 @@ from sqlalchemy import (
     Dialect,
     Engine,
     Index,
+    Table,
     Text,
     UniqueConstraint,
+    bindparam,
     create_engine,
     event,
     update,
@@ -160,11 +162,11 @@ class CalendarNoticeRow(SQLModel, table=True):
     loaded_by: str = Field(max_length=200)
 
 
-TABLES = [t.__table__ for t in (RequestRow, EventRow, CounterRow, CalendarNoticeRow)]  # type: ignore[attr-defined]
-REQUEST = RequestRow.__table__  # type: ignore[attr-defined]
-EVENT = EventRow.__table__  # type: ignore[attr-defined]
-COUNTER = CounterRow.__table__  # type: ignore[attr-defined]
-NOTICE = CalendarNoticeRow.__table__  # type: ignore[attr-defined]
+REQUEST: Final[Table] = RequestRow.__table__  # type: ignore[attr-defined]
+EVENT: Final[Table] = EventRow.__table__  # type: ignore[attr-defined]
+COUNTER: Final[Table] = CounterRow.__table__  # type: ignore[attr-defined]
+NOTICE: Final[Table] = CalendarNoticeRow.__table__  # type: ignore[attr-defined]
+TABLES: Final = [REQUEST, EVENT, COUNTER, NOTICE]
 
 
 def normalise_url(url: str) -> str:
@@ -208,18 +210,30 @@ def create_schema(engine: Engine) -> None:
     SQLModel.metadata.create_all(engine, tables=TABLES)
 
 
+_NEXT_SEQ: Final = (
+    update(COUNTER)
+    .where(COUNTER.c.agency == bindparam("b_agency"), COUNTER.c.year == bindparam("b_year"))
+    .values(last_seq=COUNTER.c.last_seq + 1)
+    .returning(COUNTER.c.last_seq)
+)
+_NEW_COUNTER: Final = {
+    name: dialect.insert(COUNTER).on_conflict_do_nothing(index_elements=["agency", "year"])
+    for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
+}
+
+
 def allocate_registration_seq(conn: Connection, agency: str, year: int) -> int:
-    """The next registration sequence number, inside the caller's transaction."""
-    dialect_insert = postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert
-    conn.execute(
-        dialect_insert(COUNTER)
-        .values(agency=agency, year=year, last_seq=0)
-        .on_conflict_do_nothing(index_elements=["agency", "year"])
-    )
-    seq = conn.execute(
-        update(COUNTER)
-        .where(COUNTER.c.agency == agency, COUNTER.c.year == year)
-        .values(last_seq=COUNTER.c.last_seq + 1)
-        .returning(COUNTER.c.last_seq)
-    ).scalar_one()
+    """The next registration sequence number, inside the caller's transaction.
+
+    UPDATE … RETURNING increments the counter row and locks it until the transaction ends:
+    concurrent registrations queue, and a rolled-back one gives its number back. The row
+    is created (INSERT … ON CONFLICT DO NOTHING) the first time an agency registers in a year.
+    """
+    keys = {"b_agency": agency, "b_year": year}
+    seq = conn.execute(_NEXT_SEQ, keys).scalar_one_or_none()
+    if seq is None:  # the first registration of this agency and year
+        conn.execute(
+            _NEW_COUNTER[conn.dialect.name], {"agency": agency, "year": year, "last_seq": 0}
+        )
+        seq = conn.execute(_NEXT_SEQ, keys).scalar_one()
     return int(seq)

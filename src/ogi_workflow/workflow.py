@@ -15,12 +15,13 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
+from functools import cache
 from pathlib import Path
 from typing import Any, Final, Self
 
-from sqlalchemy import Engine, RowMapping, and_, func, insert, select, update
+from sqlalchemy import Engine, Update, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from ogi_workflow.deadlines import (
@@ -35,10 +36,11 @@ from ogi_workflow.deadlines import (
     YearSchedule,
     compute_deadline,
 )
-from ogi_workflow.errors import ConflictError, NotFoundError, ValidationError
+from ogi_workflow.errors import ConflictError, NotFoundError, OgiError, ValidationError
 from ogi_workflow.models import (
     SHANGHAI,
     AgencyProfile,
+    ApplicantKind,
     Application,
     EventView,
     OverdueItem,
@@ -84,6 +86,31 @@ _CLOCK_FIELDS: Final = (
     "estimated",
 )
 _CHUNK: Final = 500
+# Statements built once: executing a prebuilt statement with a dict of values skips
+# SQLAlchemy's per-call construction and coercion (most of an action's cost).
+_SELECT_BY_ID: Final = select(REQUEST).where(REQUEST.c.id == bindparam("rid"))
+_SELECT_BY_REG_NO: Final = select(REQUEST).where(
+    REQUEST.c.agency == bindparam("agency"), REQUEST.c.reg_no == bindparam("reg_no")
+)
+_SELECT_HISTORY: Final = (
+    select(EVENT.c.event, EVENT.c.effective_on, EVENT.c.payload)
+    .where(EVENT.c.request_id == bindparam("rid"))
+    .order_by(EVENT.c.seq)
+)
+
+
+@cache
+def _update_request(columns: frozenset[str]) -> Update:
+    """UPDATE of exactly these columns plus version and updated_at, checking the version."""
+    return (
+        update(REQUEST)
+        .where(REQUEST.c.id == bindparam("rid"), REQUEST.c.version == bindparam("seen"))
+        .values({name: bindparam(name) for name in (*sorted(columns), "version", "updated_at")})
+    )
+
+
+_INSERT_REQUEST: Final = insert(REQUEST).returning(REQUEST.c.id)
+_INSERT_EVENT: Final = insert(EVENT)
 
 
 @dataclass(frozen=True, slots=True)
@@ -107,7 +134,9 @@ class DeadlineMove:
     estimated_after: bool
 
 
-def clock_events(received_on: date, channel: Channel, history: Sequence[HistoryItem]) -> ClockEvents:
+def clock_events(
+    received_on: date, channel: Channel, history: Sequence[HistoryItem]
+) -> ClockEvents:
     """The clock's view of a request's event log.
 
     条例第三十条: receipt of the correction restarts the clock from zero (earlier pauses no
@@ -153,7 +182,7 @@ def clock_events(received_on: date, channel: Channel, history: Sequence[HistoryI
     )
 
 
-def _jsonable(value: Any) -> Any:
+def _jsonable(value: object) -> object:
     if isinstance(value, date | datetime):
         return value.isoformat()
     if isinstance(value, Mapping):
@@ -163,6 +192,52 @@ def _jsonable(value: Any) -> Any:
     if isinstance(value, Outcome | State | Event | PauseReason | Channel):
         return value.value
     return value
+
+
+@dataclass(slots=True)
+class _Batch:
+    """One open batch transaction: a unit of work over the requests it touches.
+
+    Actions inside a batch keep each request's row and history in memory and queue their
+    writes; :meth:`flush` issues one version-checked UPDATE per request and one multi-row
+    INSERT of the queued events. Every read inside the batch flushes first, so reads see
+    the batch's own writes.
+    """
+
+    conn: Connection
+    cache: dict[int, tuple[dict[str, Any], list[HistoryItem]]] = field(default_factory=dict)
+    seen: dict[int, int] = field(default_factory=dict)  # version read from the database
+    changed: dict[int, set[str]] = field(default_factory=dict)
+    events: list[dict[str, Any]] = field(default_factory=list)
+    poisoned: bool = False
+
+    def flush(self) -> None:
+        try:
+            for request_id, columns in self.changed.items():
+                row = self.cache[request_id][0]
+                result = self.conn.execute(
+                    _update_request(frozenset(columns)),
+                    {
+                        **{c: row[c] for c in columns},
+                        "rid": request_id,
+                        "seen": self.seen[request_id],
+                        "version": row["version"],
+                        "updated_at": row["updated_at"],
+                    },
+                )
+                if result.rowcount != 1:
+                    raise ConflictError(
+                        f"batch: request {row['reg_no'] or '#' + str(request_id)} was changed "
+                        "by another worker during the batch; the batch was rolled back"
+                    )
+            if self.events:
+                self.conn.execute(_INSERT_EVENT, self.events)
+        except BaseException:
+            self.poisoned = True
+            raise
+        self.seen.clear()
+        self.changed.clear()
+        self.events.clear()
 
 
 class Workflow:
@@ -186,7 +261,7 @@ class Workflow:
         self.calendar = calendar
         self.policy = policy
         self._clock = clock
-        self._conn: Connection | None = None
+        self._batch: _Batch | None = None
 
     @classmethod
     def open(
@@ -237,29 +312,39 @@ class Workflow:
 
     @contextmanager
     def batch(self) -> Iterator[None]:
-        """Run many actions in one transaction: all of them are stored, or none."""
-        if self._conn is not None:
+        """Run many actions in one transaction: all of them are stored, or none.
+
+        An action refused by a guard inside the batch writes nothing and the batch may go
+        on; an action that failed half-way through its writes aborts the whole batch.
+        """
+        if self._batch is not None:
             yield
             return
         with self._engine.begin() as conn:
-            self._conn = conn
+            batch = self._batch = _Batch(conn)
             try:
                 yield
+                batch.flush()
+                if batch.poisoned:
+                    raise OgiError(
+                        "batch: an action failed while writing; the whole batch was rolled back"
+                    )
             finally:
-                self._conn = None
+                self._batch = None
 
     @contextmanager
     def _write(self) -> Iterator[Connection]:
-        if self._conn is not None:
-            yield self._conn
+        if self._batch is not None:
+            yield self._batch.conn
             return
         with self._engine.begin() as conn:
             yield conn
 
     @contextmanager
     def _read(self) -> Iterator[Connection]:
-        if self._conn is not None:
-            yield self._conn
+        if self._batch is not None:
+            self._batch.flush()
+            yield self._batch.conn
             return
         with self._engine.connect().execution_options(ogi_read=True) as conn:
             yield conn
@@ -269,9 +354,7 @@ class Workflow:
 
     # ------------------------------------------------------------------ actions
 
-    def receive(
-        self, application: Application | Mapping[str, Any], *, actor: str
-    ) -> RequestView:
+    def receive(self, application: Application | Mapping[str, Any], *, actor: str) -> RequestView:
         """接收: store a new application (state ``received``); 条例第三十一条 sets its day."""
         app = validate(Application, application)
         _check_actor(actor)
@@ -295,84 +378,160 @@ class Workflow:
             "updated_at": now,
         }
         with self._write() as conn:
-            request_id = conn.execute(insert(REQUEST).values(row).returning(REQUEST.c.id)).scalar_one()
-            conn.execute(
-                insert(EVENT).values(
-                    request_id=request_id,
-                    seq=1,
-                    event=Event.RECEIVE.value,
-                    actor=actor,
-                    at=now,
-                    effective_on=app.received_on,
-                    state_before=None,
-                    state_after=State.RECEIVED.value,
-                    reason=None,
-                    payload={"channel": app.channel.value},
-                    before_values={},
-                    after_values={},
-                )
+            request_id = conn.execute(_INSERT_REQUEST, row).scalar_one()
+            self._insert_event(
+                conn,
+                {
+                    "request_id": request_id,
+                    "seq": 1,
+                    "event": Event.RECEIVE.value,
+                    "actor": actor,
+                    "at": now,
+                    "effective_on": app.received_on,
+                    "state_before": None,
+                    "state_after": State.RECEIVED.value,
+                    "reason": None,
+                    "payload": {"channel": app.channel.value},
+                    "before_values": {},
+                    "after_values": {},
+                },
             )
-        return _view({**row, "id": request_id, "reg_no": None, "outcome": None,
-                      "clock_start": None, "due_date": None, "correction_window_end": None,
-                      "handler": None, "replied_on": None}, app)
+        stored = {
+            **row,
+            "id": request_id,
+            "reg_no": None,
+            "reg_year": None,
+            "reg_seq": None,
+            "outcome": None,
+            "clock_start": None,
+            "due_date": None,
+            "correction_window_end": None,
+            "handler": None,
+            "replied_on": None,
+            "archived_on": None,
+        }
+        if self._batch is not None:
+            first = HistoryItem(Event.RECEIVE, app.received_on, {"channel": app.channel.value})
+            self._batch.cache[request_id] = (stored, [first])
+        return _view(stored)
 
     def register(
-        self, request: RequestRef, *, actor: str, on: date | None = None,
+        self,
+        request: RequestRef,
+        *,
+        actor: str,
+        on: date | None = None,
         expected_version: int | None = None,
     ) -> RequestView:
-        """登记: give the request its number (unique per agency and year, no gaps); the clock runs."""
-        return self._act(request, Event.REGISTER, actor=actor, on=on,
-                         expected_version=expected_version)
+        """登记: number the request (unique per agency and year, no gaps); the clock runs."""
+        return self._act(
+            request, Event.REGISTER, actor=actor, on=on, expected_version=expected_version
+        )
 
     def reply_on_the_spot(
-        self, request: RequestRef, *, actor: str, outcome: Outcome,
-        details: Mapping[str, Any] | None = None, on: date | None = None,
-        reason: str | None = None, expected_version: int | None = None,
+        self,
+        request: RequestRef,
+        *,
+        actor: str,
+        outcome: Outcome,
+        details: Mapping[str, Any] | None = None,
+        on: date | None = None,
+        reason: str | None = None,
+        expected_version: int | None = None,
     ) -> RequestView:
         """当场答复 (条例第三十三条第一款)."""
-        return self._act(request, Event.REPLY_ON_THE_SPOT, actor=actor, on=on, reason=reason,
-                         expected_version=expected_version,
-                         params={"outcome": _outcome(outcome), "details": dict(details or {})})
+        return self._act(
+            request,
+            Event.REPLY_ON_THE_SPOT,
+            actor=actor,
+            on=on,
+            reason=reason,
+            expected_version=expected_version,
+            params={"outcome": _outcome(outcome), "details": dict(details or {})},
+        )
 
     def start_handling(
-        self, request: RequestRef, *, actor: str, handler: str | None = None,
-        on: date | None = None, expected_version: int | None = None,
+        self,
+        request: RequestRef,
+        *,
+        actor: str,
+        handler: str | None = None,
+        on: date | None = None,
+        expected_version: int | None = None,
     ) -> RequestView:
         """办理: assign the handler (default: the actor)."""
-        return self._act(request, Event.START_HANDLING, actor=actor, on=on,
-                         expected_version=expected_version,
-                         params={"handler": handler or actor})
+        return self._act(
+            request,
+            Event.START_HANDLING,
+            actor=actor,
+            on=on,
+            expected_version=expected_version,
+            params={"handler": handler or actor},
+        )
 
     def request_correction(
-        self, request: RequestRef, *, actor: str, items: Sequence[str], correct_by: date,
-        on: date | None = None, late_reason: str | None = None,
+        self,
+        request: RequestRef,
+        *,
+        actor: str,
+        items: Sequence[str],
+        correct_by: date,
+        on: date | None = None,
+        late_reason: str | None = None,
         expected_version: int | None = None,
     ) -> RequestView:
         """补正告知 within 7 working days of receipt (条例第三十条); the clock stops."""
-        return self._act(request, Event.REQUEST_CORRECTION, actor=actor, on=on,
-                         reason=late_reason, expected_version=expected_version,
-                         params={"items": list(items), "correct_by": correct_by,
-                                 "late_reason": late_reason})
+        return self._act(
+            request,
+            Event.REQUEST_CORRECTION,
+            actor=actor,
+            on=on,
+            reason=late_reason,
+            expected_version=expected_version,
+            params={"items": list(items), "correct_by": correct_by, "late_reason": late_reason},
+        )
 
     def receive_correction(
-        self, request: RequestRef, *, actor: str, on: date | None = None,
-        note: str | None = None, expected_version: int | None = None,
+        self,
+        request: RequestRef,
+        *,
+        actor: str,
+        on: date | None = None,
+        note: str | None = None,
+        expected_version: int | None = None,
     ) -> RequestView:
         """收到补正: the reply period restarts from zero on this day (条例第三十条)."""
-        return self._act(request, Event.RECEIVE_CORRECTION, actor=actor, on=on, reason=note,
-                         expected_version=expected_version)
+        return self._act(
+            request,
+            Event.RECEIVE_CORRECTION,
+            actor=actor,
+            on=on,
+            reason=note,
+            expected_version=expected_version,
+        )
 
     def correction_lapsed(
-        self, request: RequestRef, *, actor: str, on: date | None = None,
+        self,
+        request: RequestRef,
+        *,
+        actor: str,
+        on: date | None = None,
         expected_version: int | None = None,
     ) -> RequestView:
         """逾期不补正: 视为放弃 (条例第三十条); outcome ``correction_lapsed``."""
-        return self._act(request, Event.CORRECTION_LAPSED, actor=actor, on=on,
-                         expected_version=expected_version)
+        return self._act(
+            request, Event.CORRECTION_LAPSED, actor=actor, on=on, expected_version=expected_version
+        )
 
     def start_consultation(
-        self, request: RequestRef, *, actor: str, party: str, consulted: str,
-        on: date | None = None, expected_version: int | None = None,
+        self,
+        request: RequestRef,
+        *,
+        actor: str,
+        party: str,
+        consulted: str,
+        on: date | None = None,
+        expected_version: int | None = None,
     ) -> RequestView:
         """征求意见: ``party`` is ``third_party`` (第三十二条) or ``co_agency`` (第三十四条).
 
@@ -380,39 +539,87 @@ class Workflow:
         """
         when = on or self._today()
         answer_by = self.calendar.add_workdays(when, self.policy.consultation_workdays)
-        return self._act(request, Event.START_CONSULTATION, actor=actor, on=when,
-                         expected_version=expected_version,
-                         params={"party": party, "consulted": consulted, "answer_by": answer_by})
+        return self._act(
+            request,
+            Event.START_CONSULTATION,
+            actor=actor,
+            on=when,
+            expected_version=expected_version,
+            params={"party": party, "consulted": consulted, "answer_by": answer_by},
+        )
 
     def end_consultation(
-        self, request: RequestRef, *, actor: str, on: date | None = None,
-        opinion: str | None = None, expected_version: int | None = None,
+        self,
+        request: RequestRef,
+        *,
+        actor: str,
+        on: date | None = None,
+        opinion: str | None = None,
+        expected_version: int | None = None,
     ) -> RequestView:
         """征求意见结束 (an answer, or silence after 15 working days); the clock runs again."""
-        return self._act(request, Event.END_CONSULTATION, actor=actor, on=on, reason=opinion,
-                         expected_version=expected_version, params={"opinion": opinion})
+        return self._act(
+            request,
+            Event.END_CONSULTATION,
+            actor=actor,
+            on=on,
+            reason=opinion,
+            expected_version=expected_version,
+            params={"opinion": opinion},
+        )
 
     def extend(
-        self, request: RequestRef, *, actor: str, approver: str, reason: str,
-        workdays: int = 20, on: date | None = None, expected_version: int | None = None,
+        self,
+        request: RequestRef,
+        *,
+        actor: str,
+        approver: str,
+        reason: str,
+        workdays: int = 20,
+        on: date | None = None,
+        expected_version: int | None = None,
     ) -> RequestView:
         """延期答复: once, ≤ 20 working days, approved, within the period (条例第三十三条)."""
-        return self._act(request, Event.EXTEND, actor=actor, on=on, reason=reason,
-                         expected_version=expected_version,
-                         params={"approver": approver, "reason": reason, "workdays": workdays})
+        return self._act(
+            request,
+            Event.EXTEND,
+            actor=actor,
+            on=on,
+            reason=reason,
+            expected_version=expected_version,
+            params={"approver": approver, "reason": reason, "workdays": workdays},
+        )
 
     def delay_reasonably(
-        self, request: RequestRef, *, actor: str, delayed_to: date, reason: str,
-        on: date | None = None, expected_version: int | None = None,
+        self,
+        request: RequestRef,
+        *,
+        actor: str,
+        delayed_to: date,
+        reason: str,
+        on: date | None = None,
+        expected_version: int | None = None,
     ) -> RequestView:
         """合理延迟 for a voluminous or frequent request (条例第三十五条)."""
-        return self._act(request, Event.DELAY_REASONABLY, actor=actor, on=on, reason=reason,
-                         expected_version=expected_version,
-                         params={"delayed_to": delayed_to, "reason": reason})
+        return self._act(
+            request,
+            Event.DELAY_REASONABLY,
+            actor=actor,
+            on=on,
+            reason=reason,
+            expected_version=expected_version,
+            params={"delayed_to": delayed_to, "reason": reason},
+        )
 
     def issue_fee_notice(
-        self, request: RequestRef, *, actor: str, amount_yuan: int, basis: str,
-        on: date | None = None, notice_received_on: date | None = None,
+        self,
+        request: RequestRef,
+        *,
+        actor: str,
+        amount_yuan: int,
+        basis: str,
+        on: date | None = None,
+        notice_received_on: date | None = None,
         expected_version: int | None = None,
     ) -> RequestView:
         """收费通知 (国办函〔2020〕109号): the applicant pays within 20 working days.
@@ -423,69 +630,140 @@ class Workflow:
         when = on or self._today()
         received = notice_received_on or when
         payment_due = self.calendar.add_workdays(received, self.policy.fee_payment_workdays)
-        return self._act(request, Event.ISSUE_FEE_NOTICE, actor=actor, on=when,
-                         expected_version=expected_version,
-                         params={"amount_yuan": amount_yuan, "basis": basis,
-                                 "notice_received_on": received, "payment_due": payment_due})
+        return self._act(
+            request,
+            Event.ISSUE_FEE_NOTICE,
+            actor=actor,
+            on=when,
+            expected_version=expected_version,
+            params={
+                "amount_yuan": amount_yuan,
+                "basis": basis,
+                "notice_received_on": received,
+                "payment_due": payment_due,
+            },
+        )
 
     def receive_payment(
-        self, request: RequestRef, *, actor: str, on: date | None = None,
+        self,
+        request: RequestRef,
+        *,
+        actor: str,
+        on: date | None = None,
         expected_version: int | None = None,
     ) -> RequestView:
         """缴费: the clock runs again."""
-        return self._act(request, Event.RECEIVE_PAYMENT, actor=actor, on=on,
-                         expected_version=expected_version)
+        return self._act(
+            request, Event.RECEIVE_PAYMENT, actor=actor, on=on, expected_version=expected_version
+        )
 
     def fee_lapsed(
-        self, request: RequestRef, *, actor: str, on: date | None = None,
+        self,
+        request: RequestRef,
+        *,
+        actor: str,
+        on: date | None = None,
         expected_version: int | None = None,
     ) -> RequestView:
         """逾期未缴费: 视为放弃 (国办函〔2020〕109号); outcome ``fee_lapsed``."""
-        return self._act(request, Event.FEE_LAPSED, actor=actor, on=on,
-                         expected_version=expected_version)
+        return self._act(
+            request, Event.FEE_LAPSED, actor=actor, on=on, expected_version=expected_version
+        )
 
     def withdraw(
-        self, request: RequestRef, *, actor: str, reason: str, on: date | None = None,
+        self,
+        request: RequestRef,
+        *,
+        actor: str,
+        reason: str,
+        on: date | None = None,
         expected_version: int | None = None,
     ) -> RequestView:
         """撤回: the applicant withdraws; outcome ``withdrawn`` (其他处理)."""
-        return self._act(request, Event.WITHDRAW, actor=actor, on=on, reason=reason,
-                         expected_version=expected_version)
+        return self._act(
+            request,
+            Event.WITHDRAW,
+            actor=actor,
+            on=on,
+            reason=reason,
+            expected_version=expected_version,
+        )
 
     def reply(
-        self, request: RequestRef, *, actor: str, outcome: Outcome,
-        details: Mapping[str, Any] | None = None, on: date | None = None,
-        reason: str | None = None, expected_version: int | None = None,
+        self,
+        request: RequestRef,
+        *,
+        actor: str,
+        outcome: Outcome,
+        details: Mapping[str, Any] | None = None,
+        on: date | None = None,
+        reason: str | None = None,
+        expected_version: int | None = None,
     ) -> RequestView:
         """答复 with one outcome (DESIGN §3); ``details`` feed the letter."""
-        return self._act(request, Event.REPLY, actor=actor, on=on, reason=reason,
-                         expected_version=expected_version,
-                         params={"outcome": _outcome(outcome), "details": dict(details or {})})
+        return self._act(
+            request,
+            Event.REPLY,
+            actor=actor,
+            on=on,
+            reason=reason,
+            expected_version=expected_version,
+            params={"outcome": _outcome(outcome), "details": dict(details or {})},
+        )
 
     def archive(
-        self, request: RequestRef, *, actor: str, on: date | None = None,
+        self,
+        request: RequestRef,
+        *,
+        actor: str,
+        on: date | None = None,
         expected_version: int | None = None,
     ) -> RequestView:
         """归档: afterwards only 复议/诉讼 records may be added."""
-        return self._act(request, Event.ARCHIVE, actor=actor, on=on,
-                         expected_version=expected_version)
+        return self._act(
+            request, Event.ARCHIVE, actor=actor, on=on, expected_version=expected_version
+        )
 
     def record_review(
-        self, request: RequestRef, *, actor: str, result: str, on: date | None = None,
-        case_no: str | None = None, reason: str | None = None,
+        self,
+        request: RequestRef,
+        *,
+        actor: str,
+        result: str,
+        on: date | None = None,
+        case_no: str | None = None,
+        reason: str | None = None,
     ) -> RequestView:
         """Record a 行政复议 about the reply: upheld, corrected, other or pending."""
-        return self._act(request, Event.RECORD_REVIEW, actor=actor, on=on, reason=reason,
-                         params={"result": result, "case_no": case_no})
+        return self._act(
+            request,
+            Event.RECORD_REVIEW,
+            actor=actor,
+            on=on,
+            reason=reason,
+            params={"result": result, "case_no": case_no},
+        )
 
     def record_litigation(
-        self, request: RequestRef, *, actor: str, result: str, after_review: bool,
-        on: date | None = None, case_no: str | None = None, reason: str | None = None,
+        self,
+        request: RequestRef,
+        *,
+        actor: str,
+        result: str,
+        after_review: bool,
+        on: date | None = None,
+        case_no: str | None = None,
+        reason: str | None = None,
     ) -> RequestView:
         """Record a 行政诉讼 (直接起诉 or 复议后起诉): upheld, corrected, other or pending."""
-        return self._act(request, Event.RECORD_LITIGATION, actor=actor, on=on, reason=reason,
-                         params={"result": result, "after_review": after_review,
-                                 "case_no": case_no})
+        return self._act(
+            request,
+            Event.RECORD_LITIGATION,
+            actor=actor,
+            on=on,
+            reason=reason,
+            params={"result": result, "after_review": after_review, "case_no": case_no},
+        )
 
     # ------------------------------------------------------------------ the engine of actions
 
@@ -503,16 +781,23 @@ class Workflow:
         _check_actor(actor)
         params = dict(params or {})
         with self._write() as conn:
-            row = self._row(conn, request)
+            batch = self._batch
+            cached = batch.cache.get(request) if batch and isinstance(request, int) else None
+            if cached is not None:
+                row, history = cached
+            else:
+                if batch is not None:
+                    batch.flush()
+                row = self._row(conn, request)
+                history = self._history(conn, row["id"])
             label = row["reg_no"] or f"#{row['id']}"
             if expected_version is not None and row["version"] != expected_version:
                 raise ConflictError(
                     f"{event.value}: request {label} is at version {row['version']}, not "
                     f"{expected_version}: another action came first; reload and decide again"
                 )
-            history = self._history(conn, row["id"])
             when = on or self._today()
-            last = max((h.on for h in history if h.event is not Event.RECOMPUTE_DEADLINE))
+            last = max(h.on for h in history if h.event is not Event.RECOMPUTE_DEADLINE)
             if when < last:
                 raise ValidationError(
                     f"{event.value}: request {label}: {when} is before the previous event "
@@ -531,26 +816,34 @@ class Workflow:
             before = State(row["state"])
             after = fire(before, event, ctx)
             payload = _jsonable({k: v for k, v in params.items() if v is not None})
+            assert isinstance(payload, dict)
             item = HistoryItem(event, when, payload)
             changes: dict[str, Any] = {"state": after.value}
             if after is not State.RECEIVED:
                 changes |= self._clock_fields(row, [*history, item])
             if event is Event.REGISTER:
-                seq = allocate_registration_seq(conn, self.agency.code, when.year)
-                changes |= {"reg_no": self.agency.registration_number(when.year, seq),
-                            "reg_year": when.year, "reg_seq": seq}
-            elif event is Event.START_HANDLING:
-                changes["handler"] = params["handler"]
-            elif event is Event.ARCHIVE:
-                changes["archived_on"] = when
-            if after is State.REPLIED and before is not State.REPLIED:
-                outcome = _OUTCOME_OF_EVENT.get(event) or params["outcome"]
-                changes |= {"outcome": outcome.value, "replied_on": when}
-            merged = self._store(conn, row, changes, event, actor=actor, on=when,
-                                 reason=reason, payload=payload)
+                try:
+                    seq = allocate_registration_seq(conn, self.agency.code, when.year)
+                except BaseException:
+                    if batch is not None:
+                        batch.poisoned = True
+                    raise
+                changes |= {
+                    "reg_no": self.agency.registration_number(when.year, seq),
+                    "reg_year": when.year,
+                    "reg_seq": seq,
+                }
+            changes |= _event_columns(event, before, after, when, params)
+            merged = self._store(
+                conn, row, changes, event, actor=actor, on=when, reason=reason, payload=payload
+            )
+            if batch is not None:
+                batch.cache[merged["id"]] = (merged, [*history, item])
         return _view(merged)
 
-    def _clock_fields(self, row: Mapping[str, Any], history: Sequence[HistoryItem]) -> dict[str, Any]:
+    def _clock_fields(
+        self, row: Mapping[str, Any], history: Sequence[HistoryItem]
+    ) -> dict[str, Any]:
         events = clock_events(row["received_on"], Channel(row["channel"]), history)
         deadline = compute_deadline(events, self.calendar, policy=self.policy)
         return {name: getattr(deadline, name) for name in _CLOCK_FIELDS}
@@ -567,54 +860,69 @@ class Workflow:
         reason: str | None,
         payload: Mapping[str, Any],
     ) -> dict[str, Any]:
+        """Write the changed columns (version-checked) and the event row; the new row."""
         now = self._clock()
         version = row["version"] + 1
         changed = {k: v for k, v in changes.items() if row[k] != v}
+        event_row = {
+            "request_id": row["id"],
+            "seq": version,
+            "event": event.value,
+            "actor": actor,
+            "at": now,
+            "effective_on": on,
+            "state_before": row["state"],
+            "state_after": changes.get("state", row["state"]),
+            "reason": reason,
+            "payload": dict(payload),
+            "before_values": _jsonable({k: row[k] for k in changed if k != "state"}),
+            "after_values": _jsonable({k: v for k, v in changed.items() if k != "state"}),
+        }
+        merged = {**row, **changed, "version": version, "updated_at": now}
+        batch = self._batch
+        if batch is not None:  # queued; flushed as one UPDATE per request (see _Batch)
+            batch.seen.setdefault(row["id"], row["version"])
+            batch.changed.setdefault(row["id"], set()).update(changed)
+            batch.events.append(event_row)
+            return merged
         result = conn.execute(
-            update(REQUEST)
-            .where(REQUEST.c.id == row["id"], REQUEST.c.version == row["version"])
-            .values(**changed, version=version, updated_at=now)
+            _update_request(frozenset(changed)),
+            {
+                **changed,
+                "rid": row["id"],
+                "seen": row["version"],
+                "version": version,
+                "updated_at": now,
+            },
         )
         if result.rowcount != 1:
             raise ConflictError(
                 f"{event.value}: request {row['reg_no'] or '#' + str(row['id'])} was changed by "
                 "another worker at the same time; reload and decide again"
             )
-        conn.execute(
-            insert(EVENT).values(
-                request_id=row["id"],
-                seq=version,
-                event=event.value,
-                actor=actor,
-                at=now,
-                effective_on=on,
-                state_before=row["state"],
-                state_after=changes.get("state", row["state"]),
-                reason=reason,
-                payload=dict(payload),
-                before_values=_jsonable({k: row[k] for k in changed if k != "state"}),
-                after_values=_jsonable({k: v for k, v in changed.items() if k != "state"}),
-            )
-        )
-        return {**row, **changed, "version": version, "updated_at": now}
+        conn.execute(_INSERT_EVENT, event_row)
+        return merged
 
-    def _row(self, conn: Connection, request: RequestRef) -> RowMapping:
-        condition = (
-            REQUEST.c.id == request
-            if isinstance(request, int)
-            else and_(REQUEST.c.agency == self.agency.code, REQUEST.c.reg_no == request)
-        )
-        row = conn.execute(select(REQUEST).where(condition)).mappings().one_or_none()
+    def _insert_event(self, conn: Connection, event_row: dict[str, Any]) -> None:
+        if self._batch is not None:
+            self._batch.events.append(event_row)
+        else:
+            conn.execute(_INSERT_EVENT, event_row)
+
+    def _row(self, conn: Connection, request: RequestRef) -> dict[str, Any]:
+        if isinstance(request, int):
+            result = conn.execute(_SELECT_BY_ID, {"rid": request})
+        else:
+            result = conn.execute(
+                _SELECT_BY_REG_NO, {"agency": self.agency.code, "reg_no": request}
+            )
+        row = result.mappings().one_or_none()
         if row is None:
             raise NotFoundError(f"no request {request!r} for agency {self.agency.code}")
-        return row
+        return dict(row)
 
     def _history(self, conn: Connection, request_id: int) -> list[HistoryItem]:
-        rows = conn.execute(
-            select(EVENT.c.event, EVENT.c.effective_on, EVENT.c.payload)
-            .where(EVENT.c.request_id == request_id)
-            .order_by(EVENT.c.seq)
-        )
+        rows = conn.execute(_SELECT_HISTORY, {"rid": request_id})
         return [HistoryItem(Event(r.event), r.effective_on, r.payload) for r in rows]
 
     # ------------------------------------------------------------------ reads
@@ -632,10 +940,17 @@ class Workflow:
             ).mappings()
             return [
                 EventView(
-                    seq=r["seq"], event=r["event"], actor=r["actor"], at=r["at"],
-                    on=r["effective_on"], state_before=r["state_before"],
-                    state_after=r["state_after"], reason=r["reason"], payload=r["payload"],
-                    before=r["before_values"], after=r["after_values"],
+                    seq=r["seq"],
+                    event=r["event"],
+                    actor=r["actor"],
+                    at=r["at"],
+                    on=r["effective_on"],
+                    state_before=r["state_before"],
+                    state_after=r["state_after"],
+                    reason=r["reason"],
+                    payload=r["payload"],
+                    before=r["before_values"],
+                    after=r["after_values"],
                 )
                 for r in rows
             ]
@@ -654,7 +969,9 @@ class Workflow:
     ) -> list[RequestView]:
         """Requests matching every given filter, by id."""
         if not 1 <= limit <= 10_000 or offset < 0:
-            raise ValidationError(f"find: limit must be 1..10000 and offset >= 0, got {limit}, {offset}")
+            raise ValidationError(
+                f"find: limit must be 1..10000 and offset >= 0, got {limit}, {offset}"
+            )
         conditions = [REQUEST.c.agency == self.agency.code]
         if state is not None:
             conditions.append(REQUEST.c.state == State(state).value)
@@ -668,9 +985,11 @@ class Workflow:
             conditions.append(REQUEST.c.received_on >= received_from)
         if received_to is not None:
             conditions.append(REQUEST.c.received_on <= received_to)
-        query = select(REQUEST).where(*conditions).order_by(REQUEST.c.id).limit(limit).offset(offset)
+        query = (
+            select(REQUEST).where(*conditions).order_by(REQUEST.c.id).limit(limit).offset(offset)
+        )
         with self._read() as conn:
-            return [_view(r) for r in conn.execute(query).mappings()]
+            return [_view(dict(r)) for r in conn.execute(query).mappings()]
 
     def count(self, *, state: State | str | None = None) -> int:
         conditions = [REQUEST.c.agency == self.agency.code]
@@ -690,8 +1009,14 @@ class Workflow:
             raise ValidationError(f"overdue: within must be >= 0 working days, got {within}")
         horizon = self.calendar.add_workdays(day, within) if within else day - timedelta(days=1)
         query = (
-            select(REQUEST.c.id, REQUEST.c.reg_no, REQUEST.c.state, REQUEST.c.due_date,
-                   REQUEST.c.estimated, REQUEST.c.handler)
+            select(
+                REQUEST.c.id,
+                REQUEST.c.reg_no,
+                REQUEST.c.state,
+                REQUEST.c.due_date,
+                REQUEST.c.estimated,
+                REQUEST.c.handler,
+            )
             .where(
                 REQUEST.c.agency == self.agency.code,
                 REQUEST.c.state.in_([s.value for s in CLOCK_RUNNING]),
@@ -704,8 +1029,13 @@ class Workflow:
             for r in rows:
                 left = self.calendar.workdays_between(day, r.due_date)
                 yield OverdueItem(
-                    id=r.id, reg_no=r.reg_no, state=State(r.state), due_date=r.due_date,
-                    workdays_left=left, overdue=day > r.due_date, estimated=r.estimated,
+                    id=r.id,
+                    reg_no=r.reg_no,
+                    state=State(r.state),
+                    due_date=r.due_date,
+                    workdays_left=left,
+                    overdue=day > r.due_date,
+                    estimated=r.estimated,
                     handler=r.handler,
                 )
 
@@ -734,8 +1064,11 @@ class Workflow:
         schedule = YearSchedule.from_file(path)
         calendar = self.calendar.with_schedule(schedule)
         with self._write() as conn:
-            conn.execute(insert(NOTICE).values(year=schedule.year, content=content,
-                                               loaded_at=self._clock(), loaded_by=actor))
+            conn.execute(
+                insert(NOTICE).values(
+                    year=schedule.year, content=content, loaded_at=self._clock(), loaded_by=actor
+                )
+            )
         self.calendar = calendar
         return self.reflow_deadlines(actor=actor)
 
@@ -748,35 +1081,52 @@ class Workflow:
         _check_actor(actor)
         open_states = [s.value for s in State if s not in DONE and s is not State.RECEIVED]
         with self._read() as conn:
-            ids = list(conn.execute(
-                select(REQUEST.c.id).where(REQUEST.c.agency == self.agency.code,
-                                           REQUEST.c.state.in_(open_states))
-                .order_by(REQUEST.c.id)
-            ).scalars())
+            ids = list(
+                conn.execute(
+                    select(REQUEST.c.id)
+                    .where(REQUEST.c.agency == self.agency.code, REQUEST.c.state.in_(open_states))
+                    .order_by(REQUEST.c.id)
+                ).scalars()
+            )
         moves: list[DeadlineMove] = []
         today = self._today()
         for start in range(0, len(ids), _CHUNK):
             with self._write() as conn:
-                for request_id in ids[start:start + _CHUNK]:
+                for request_id in ids[start : start + _CHUNK]:
                     row = self._row(conn, request_id)
                     if State(row["state"]) in DONE:
                         continue  # replied since the id list was read
                     fields = self._clock_fields(row, self._history(conn, request_id))
                     if all(row[k] == v for k, v in fields.items()):
                         continue
-                    self._store(conn, row, fields, Event.RECOMPUTE_DEADLINE, actor=actor,
-                                on=today, reason="calendar changed", payload={})
-                    moves.append(DeadlineMove(
-                        request_id=request_id, reg_no=row["reg_no"], before=row["due_date"],
-                        after=fields["due_date"], estimated_before=row["estimated"],
-                        estimated_after=fields["estimated"],
-                    ))
+                    self._store(
+                        conn,
+                        row,
+                        fields,
+                        Event.RECOMPUTE_DEADLINE,
+                        actor=actor,
+                        on=today,
+                        reason="calendar changed",
+                        payload={},
+                    )
+                    moves.append(
+                        DeadlineMove(
+                            request_id=request_id,
+                            reg_no=row["reg_no"],
+                            before=row["due_date"],
+                            after=fields["due_date"],
+                            estimated_before=row["estimated"],
+                            estimated_after=fields["estimated"],
+                        )
+                    )
         return moves
 
 
 def _check_actor(actor: str) -> None:
     if not isinstance(actor, str) or not actor.strip() or len(actor) > 200:
-        raise ValidationError(f"actor must be a non-empty name of at most 200 characters, got {actor!r}")
+        raise ValidationError(
+            f"actor must be a non-empty name of at most 200 characters, got {actor!r}"
+        )
 
 
 def _outcome(value: Outcome | str) -> Outcome:
@@ -787,6 +1137,20 @@ def _outcome(value: Outcome | str) -> Outcome:
         raise ValidationError(f"outcome {value!r} is not one of: {allowed}") from None
 
 
+def _event_columns(
+    event: Event, before: State, after: State, on: date, params: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The columns an event sets besides the state and the clock."""
+    if event is Event.START_HANDLING:
+        return {"handler": params["handler"]}
+    if event is Event.ARCHIVE:
+        return {"archived_on": on}
+    if after is State.REPLIED and before is not State.REPLIED:
+        outcome = _OUTCOME_OF_EVENT.get(event) or params["outcome"]
+        return {"outcome": outcome.value, "replied_on": on}
+    return {}
+
+
 def _last_date(history: Sequence[HistoryItem], event: Event, key: str) -> date | None:
     for item in reversed(history):
         if item.event is event:
@@ -794,14 +1158,16 @@ def _last_date(history: Sequence[HistoryItem], event: Event, key: str) -> date |
     return None
 
 
-def _view(row: Mapping[str, Any], application: Application | None = None) -> RequestView:
-    return RequestView(
+def _view(row: Mapping[str, Any]) -> RequestView:
+    # The row was validated on the way in and written by this module: construct without
+    # validating again (the enum fields are converted explicitly).
+    return RequestView.model_construct(
         id=row["id"],
         agency=row["agency"],
         reg_no=row["reg_no"],
         state=State(row["state"]),
         outcome=Outcome(row["outcome"]) if row["outcome"] else None,
-        applicant_kind=row["applicant_kind"],
+        applicant_kind=ApplicantKind(row["applicant_kind"]),
         applicant_name=row["applicant_name"],
         description=row["description"],
         channel=Channel(row["channel"]),
@@ -815,5 +1181,5 @@ def _view(row: Mapping[str, Any], application: Application | None = None) -> Req
         handler=row["handler"],
         replied_on=row["replied_on"],
         version=row["version"],
-        application=application or Application.model_validate(row["application"]),
+        application=row["application"],
     )

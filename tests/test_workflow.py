@@ -1,0 +1,322 @@
+"""The Workflow API on SQLite and PostgreSQL: guards named after their articles, storage rules."""
+
+from __future__ import annotations
+
+from datetime import date
+from pathlib import Path
+
+import pytest
+
+from conftest import AGENCY, application, fixed_clock
+from ogi_workflow.errors import ConflictError, NotFoundError, TransitionError, ValidationError
+from ogi_workflow.outcomes import Outcome
+from ogi_workflow.states import State
+from ogi_workflow.workflow import Workflow
+
+D = date
+
+
+def registered(wf: Workflow, received: str = "2026-03-02T09:30") -> int:
+    request = wf.receive(application(received), actor="窗口")
+    return wf.register(request.id, actor="登记员", on=request.received_on).id
+
+
+def test_art31_receive_and_register_starts_the_clock(wf: Workflow) -> None:
+    received = wf.receive(application(), actor="窗口")
+    assert received.state is State.RECEIVED
+    assert received.due_date is None
+    view = wf.register(received.id, actor="登记员", on=D(2026, 3, 2))
+    assert view.reg_no == "2026-0001"
+    assert view.clock_start == D(2026, 3, 2)
+    assert view.due_date == D(2026, 3, 30)
+    assert view.correction_window_end == D(2026, 3, 11)
+    assert wf.get("2026-0001").id == view.id
+    assert [e.event for e in wf.events(view.id)] == ["receive", "register"]
+
+
+def test_registration_numbers_per_year(wf: Workflow) -> None:
+    first = registered(wf, "2025-12-30T10:00")
+    second = registered(wf, "2026-01-05T10:00")
+    third = registered(wf, "2026-01-06T10:00")
+    assert [wf.get(i).reg_no for i in (first, second, third)] == [
+        "2025-0001", "2026-0001", "2026-0002",
+    ]
+
+
+def test_art30_correction_notice_within_seven_workdays(wf: Workflow) -> None:
+    rid = registered(wf)
+    with pytest.raises(TransitionError, match=r"window that ended 2026-03-11.*条例第三十条"):
+        wf.request_correction(rid, actor="李四", items=["请明确文件名称"],
+                              correct_by=D(2026, 3, 27), on=D(2026, 3, 12))
+    late = wf.request_correction(rid, actor="李四", items=["请明确文件名称"],
+                                 correct_by=D(2026, 3, 27), on=D(2026, 3, 12),
+                                 late_reason="承办人病假，经负责人同意")
+    assert late.state is State.CORRECTION_PENDING
+    assert wf.events(rid)[-1].reason == "承办人病假，经负责人同意"
+
+
+def test_art30_correction_restarts_clock(wf: Workflow) -> None:
+    rid = registered(wf)
+    wf.request_correction(rid, actor="李四", items=["请明确年份"], correct_by=D(2026, 3, 20),
+                          on=D(2026, 3, 5))
+    view = wf.receive_correction(rid, actor="李四", on=D(2026, 3, 10))
+    assert view.state is State.HANDLING
+    assert view.clock_start == D(2026, 3, 10)
+    assert view.due_date == D(2026, 4, 8)
+
+
+def test_art30_correction_needs_items_and_a_later_date(wf: Workflow) -> None:
+    rid = registered(wf)
+    with pytest.raises(ValidationError, match="needs items"):
+        wf.request_correction(rid, actor="李四", items=[], correct_by=D(2026, 3, 20),
+                              on=D(2026, 3, 5))
+    with pytest.raises(ValidationError, match="correct_by must be a date after"):
+        wf.request_correction(rid, actor="李四", items=["x"], correct_by=D(2026, 3, 5),
+                              on=D(2026, 3, 5))
+
+
+def test_art30_correction_lapses_only_after_its_period(wf: Workflow) -> None:
+    rid = registered(wf)
+    wf.request_correction(rid, actor="李四", items=["请明确年份"], correct_by=D(2026, 3, 20),
+                          on=D(2026, 3, 5))
+    with pytest.raises(TransitionError, match="runs until 2026-03-20"):
+        wf.correction_lapsed(rid, actor="李四", on=D(2026, 3, 20))
+    view = wf.correction_lapsed(rid, actor="李四", on=D(2026, 3, 23))
+    assert (view.state, view.outcome) == (State.REPLIED, Outcome.CORRECTION_LAPSED)
+
+
+def test_art33_extension_only_once(wf: Workflow) -> None:
+    rid = registered(wf)
+    view = wf.extend(rid, actor="李四", approver="王主任", reason="涉及多个部门", on=D(2026, 3, 20))
+    assert view.due_date == D(2026, 4, 28)  # 3-30 + 20 working days, 清明 and 劳动节 skipped
+    with pytest.raises(TransitionError, match="already extended on 2026-03-20.*one extension"):
+        wf.extend(rid, actor="李四", approver="王主任", reason="again", on=D(2026, 3, 23))
+
+
+def test_art33_extension_needs_approver_and_reason(wf: Workflow) -> None:
+    rid = registered(wf)
+    with pytest.raises(ValidationError, match="needs a non-empty approver"):
+        wf.extend(rid, actor="李四", approver=" ", reason="x", on=D(2026, 3, 20))
+    with pytest.raises(ValidationError, match="21 working days is not allowed"):
+        wf.extend(rid, actor="李四", approver="王主任", reason="x", workdays=21, on=D(2026, 3, 20))
+
+
+def test_art33_extension_only_before_the_due_date(wf: Workflow) -> None:
+    rid = registered(wf)
+    with pytest.raises(TransitionError, match="after the due date 2026-03-30"):
+        wf.extend(rid, actor="李四", approver="王主任", reason="x", on=D(2026, 3, 31))
+
+
+def test_art32_consultation_pauses_the_clock(wf: Workflow) -> None:
+    rid = registered(wf, "2026-09-28T09:00")
+    wf.start_handling(rid, actor="李四", on=D(2026, 9, 29))
+    consulting = wf.start_consultation(rid, actor="李四", party="third_party",
+                                       consulted="某建设公司", on=D(2026, 10, 12))
+    assert consulting.state is State.CONSULTING
+    assert wf.events(rid)[-1].payload["answer_by"] == "2026-11-02"  # 15 working days
+    view = wf.end_consultation(rid, actor="李四", on=D(2026, 10, 20), opinion="不同意公开")
+    assert (view.paused_workdays, view.due_date) == (6, D(2026, 11, 9))
+
+
+def test_art34_co_agency_consultation(wf: Workflow) -> None:
+    rid = registered(wf)
+    wf.start_handling(rid, actor="李四", on=D(2026, 3, 3))
+    with pytest.raises(ValidationError, match="'third_party'.*'co_agency'"):
+        wf.start_consultation(rid, actor="李四", party="neighbour", consulted="x", on=D(2026, 3, 4))
+    wf.start_consultation(rid, actor="李四", party="co_agency", consulted="某区住建局",
+                          on=D(2026, 3, 4))
+    assert wf.end_consultation(rid, actor="李四", on=D(2026, 3, 6)).due_date == D(2026, 4, 1)
+
+
+def test_art35_reasonable_delay_must_be_later(wf: Workflow) -> None:
+    rid = registered(wf)
+    with pytest.raises(ValidationError, match="条例第三十五条"):
+        wf.delay_reasonably(rid, actor="李四", delayed_to=D(2026, 3, 27), reason="数量大")
+    view = wf.delay_reasonably(rid, actor="李四", delayed_to=D(2026, 5, 29), reason="申请数量明显超过合理范围",
+                               on=D(2026, 3, 10))
+    assert view.due_date == D(2026, 5, 29)
+
+
+def test_fee_notice_pauses_and_lapses_after_twenty_workdays(wf: Workflow) -> None:
+    # 国办函〔2020〕109号: pay within 20 working days from the day after receiving the notice.
+    rid = registered(wf)
+    wf.start_handling(rid, actor="李四", on=D(2026, 3, 3))
+    view = wf.issue_fee_notice(rid, actor="李四", amount_yuan=100, basis="per_request",
+                               on=D(2026, 3, 9))
+    assert view.state is State.FEE_PENDING
+    assert wf.events(rid)[-1].payload["payment_due"] == "2026-04-07"
+    with pytest.raises(TransitionError, match="may pay until 2026-04-07"):
+        wf.fee_lapsed(rid, actor="李四", on=D(2026, 4, 7))
+    lapsed = wf.fee_lapsed(rid, actor="李四", on=D(2026, 4, 8))
+    assert lapsed.outcome is Outcome.FEE_LAPSED
+
+
+def test_fee_payment_resumes_the_clock(wf: Workflow) -> None:
+    rid = registered(wf)
+    wf.start_handling(rid, actor="李四", on=D(2026, 3, 3))
+    wf.issue_fee_notice(rid, actor="李四", amount_yuan=100, basis="per_request", on=D(2026, 3, 9))
+    view = wf.receive_payment(rid, actor="财务", on=D(2026, 3, 16))
+    assert (view.state, view.paused_workdays, view.due_date) == (
+        State.HANDLING, 5, D(2026, 4, 7),
+    )
+
+
+def test_reply_needs_an_outcome_of_its_own(wf: Workflow) -> None:
+    rid = registered(wf)
+    with pytest.raises(ValidationError, match="outcome 'maybe' is not one of"):
+        wf.reply(rid, actor="李四", outcome="maybe", on=D(2026, 3, 20))  # type: ignore[arg-type]
+    with pytest.raises(ValidationError, match="recorded by the withdraw event"):
+        wf.reply(rid, actor="李四", outcome=Outcome.WITHDRAWN, on=D(2026, 3, 20))
+    view = wf.reply(rid, actor="李四", outcome=Outcome.NOT_EXIST, on=D(2026, 3, 20))
+    assert (view.state, view.outcome, view.replied_on) == (
+        State.REPLIED, Outcome.NOT_EXIST, D(2026, 3, 20),
+    )
+
+
+def test_art33_reply_on_the_spot(wf: Workflow) -> None:
+    request = wf.receive(application(), actor="窗口")
+    view = wf.reply_on_the_spot(request.id, actor="窗口", outcome=Outcome.ALREADY_PUBLIC,
+                                on=D(2026, 3, 2))
+    assert view.state is State.REPLIED
+
+
+def test_nothing_after_archive_but_review_and_litigation(wf: Workflow) -> None:
+    rid = registered(wf)
+    wf.reply(rid, actor="李四", outcome=Outcome.STATE_SECRET, on=D(2026, 3, 20))
+    wf.archive(rid, actor="档案员", on=D(2026, 3, 23))
+    with pytest.raises(TransitionError, match=r"is archived \(已归档\); from there only: "
+                                              r"record_review, record_litigation"):
+        wf.withdraw(rid, actor="张三", reason="x", on=D(2026, 3, 24))
+    view = wf.record_review(rid, actor="法制科", result="upheld", on=D(2026, 5, 6))
+    assert view.state is State.ARCHIVED
+    wf.record_litigation(rid, actor="法制科", result="pending", after_review=True,
+                         on=D(2026, 6, 1))
+    with pytest.raises(ValidationError, match="result must be upheld"):
+        wf.record_review(rid, actor="法制科", result="won", on=D(2026, 6, 2))
+
+
+def test_illegal_event_changes_nothing(wf: Workflow) -> None:
+    rid = registered(wf)
+    before, events = wf.get(rid), wf.events(rid)
+    with pytest.raises(TransitionError, match=r"archive: request 2026-0001 is registered"):
+        wf.archive(rid, actor="档案员", on=D(2026, 3, 3))
+    assert wf.get(rid) == before
+    assert wf.events(rid) == events
+
+
+def test_events_are_recorded_in_date_order(wf: Workflow) -> None:
+    rid = registered(wf)
+    wf.start_handling(rid, actor="李四", on=D(2026, 3, 5))
+    with pytest.raises(ValidationError, match="before the previous event on 2026-03-05"):
+        wf.reply(rid, actor="李四", outcome=Outcome.DISCLOSED, on=D(2026, 3, 4))
+
+
+def test_expected_version_conflict(wf: Workflow) -> None:
+    rid = registered(wf)
+    seen = wf.get(rid).version
+    wf.start_handling(rid, actor="李四", on=D(2026, 3, 3), expected_version=seen)
+    with pytest.raises(ConflictError, match="not 2"):
+        wf.start_handling(rid, actor="王五", on=D(2026, 3, 3), expected_version=seen)
+
+
+def test_audit_log_records_actor_and_before_after(wf: Workflow) -> None:
+    rid = registered(wf)
+    wf.extend(rid, actor="李四", approver="王主任", reason="涉及多个部门", on=D(2026, 3, 20))
+    last = wf.events(rid)[-1]
+    assert (last.seq, last.event, last.actor, last.reason) == (3, "extend", "李四", "涉及多个部门")
+    assert last.before == {"due_date": "2026-03-30", "extension_workdays": 0}
+    assert last.after == {"due_date": "2026-04-28", "extension_workdays": 20}
+    assert last.at.tzinfo is not None
+
+
+def test_invalid_application_stores_nothing(wf: Workflow) -> None:
+    bad = application(id_type="resident_id", id_number="110105194912310021")
+    bad["description"] = ""
+    with pytest.raises(ValidationError) as caught:
+        wf.receive(bad, actor="窗口")
+    message = str(caught.value)
+    assert "2 invalid field(s)" in message
+    assert "居民身份证号码校验位错误" in message
+    assert "所需政府信息的内容描述：不能为空" in message
+    assert wf.count() == 0
+
+
+def test_not_found(wf: Workflow) -> None:
+    with pytest.raises(NotFoundError, match="2026-9999"):
+        wf.get("2026-9999")
+
+
+def test_find_filters(wf: Workflow) -> None:
+    a, b = registered(wf), registered(wf, "2026-04-01T09:00")
+    wf.start_handling(b, actor="李四", on=D(2026, 4, 2))
+    assert [v.id for v in wf.find(state="handling")] == [b]
+    assert [v.id for v in wf.find(handler="李四")] == [b]
+    assert [v.id for v in wf.find(received_to=D(2026, 3, 31))] == [a]
+    assert wf.count(state=State.REGISTERED) == 1
+
+
+def test_overdue_lists_running_clocks_only(wf: Workflow) -> None:
+    late = registered(wf, "2026-10-09T09:00")  # due 2026-11-05 (Saturday 10-10 works)
+    soon = registered(wf, "2026-10-26T09:00")  # due 2026-11-23
+    paused = registered(wf, "2026-10-09T09:00")
+    wf.start_handling(paused, actor="李四", on=D(2026, 10, 12))
+    wf.start_consultation(paused, actor="李四", party="third_party", consulted="x",
+                          on=D(2026, 10, 13))
+    overdue = wf.overdue(as_of=D(2026, 11, 22))
+    assert [(i.id, i.overdue, i.workdays_left) for i in overdue] == [(late, True, -11)]
+    within = wf.overdue(as_of=D(2026, 11, 22), within=1)
+    assert [i.id for i in within] == [late, soon]
+    assert within[1].workdays_left == 1
+
+
+def test_batch_is_all_or_nothing(wf: Workflow) -> None:
+    with pytest.raises(RuntimeError, match="power cut"), wf.batch():
+        rid = registered(wf)
+        wf.start_handling(rid, actor="李四", on=D(2026, 3, 3))
+        raise RuntimeError("power cut")
+    assert wf.count() == 0
+
+
+def test_batch_survives_a_refused_action(wf: Workflow) -> None:
+    with wf.batch():
+        rid = registered(wf)
+        with pytest.raises(TransitionError):
+            wf.archive(rid, actor="档案员", on=D(2026, 3, 3))
+        wf.start_handling(rid, actor="李四", on=D(2026, 3, 3))
+    assert wf.get(rid).state is State.HANDLING
+    assert len(wf.events(rid)) == 3
+
+
+def test_reflow_after_loading_next_years_notice(wf: Workflow, tmp_path: Path, db_url: str) -> None:
+    rid = registered(wf, "2026-12-10T09:00")
+    assert (wf.get(rid).due_date, wf.get(rid).estimated) == (D(2027, 1, 8), True)
+    notice = tmp_path / "2027.toml"
+    notice.write_text(
+        'year = 2027\n[[notices]]\ntitle = "国务院办公厅关于2027年部分节假日安排的通知（测试）"\n'
+        'date = 2026-11-10\n[[rest]]\nname = "元旦"\nfrom = 2027-01-01\nto = 2027-01-03\n'
+        '[[work]]\nname = "元旦"\ndates = [2026-12-27]\n',
+        encoding="utf-8",
+    )
+    moves = wf.load_calendar_notice(notice, actor="公开办")
+    assert [(m.request_id, m.before, m.after, m.estimated_after) for m in moves] == [
+        (rid, D(2027, 1, 8), D(2027, 1, 7), False)
+    ]
+    assert wf.events(rid)[-1].event == "recompute_deadline"
+    # Another worker opening the same database uses the loaded notice too.
+    other = Workflow.open(db_url, agency=AGENCY, clock=fixed_clock)
+    assert 2027 in other.calendar.official_years
+    assert other.reflow_deadlines() == []
+    other.close()
+
+
+def test_stored_clock_equals_recomputed_from_events(wf: Workflow) -> None:
+    rid = registered(wf, "2026-09-28T09:00")
+    wf.start_handling(rid, actor="李四", on=D(2026, 9, 29))
+    wf.start_consultation(rid, actor="李四", party="third_party", consulted="x", on=D(2026, 10, 12))
+    wf.end_consultation(rid, actor="李四", on=D(2026, 10, 20))
+    wf.extend(rid, actor="李四", approver="王主任", reason="x", on=D(2026, 11, 2))
+    stored, recomputed = wf.get(rid), wf.recompute(rid)
+    assert (stored.due_date, stored.paused_workdays, stored.extension_workdays) == (
+        recomputed.due_date, recomputed.paused_workdays, recomputed.extension_workdays,
+    )
+    assert stored.due_date == D(2026, 12, 7)

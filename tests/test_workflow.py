@@ -39,26 +39,39 @@ def test_registration_numbers_per_year(wf: Workflow) -> None:
     second = registered(wf, "2026-01-05T10:00")
     third = registered(wf, "2026-01-06T10:00")
     assert [wf.get(i).reg_no for i in (first, second, third)] == [
-        "2025-0001", "2026-0001", "2026-0002",
+        "2025-0001",
+        "2026-0001",
+        "2026-0002",
     ]
 
 
 def test_art30_correction_notice_within_seven_workdays(wf: Workflow) -> None:
     rid = registered(wf)
     with pytest.raises(TransitionError, match=r"window that ended 2026-03-11.*条例第三十条"):
-        wf.request_correction(rid, actor="李四", items=["请明确文件名称"],
-                              correct_by=D(2026, 3, 27), on=D(2026, 3, 12))
-    late = wf.request_correction(rid, actor="李四", items=["请明确文件名称"],
-                                 correct_by=D(2026, 3, 27), on=D(2026, 3, 12),
-                                 late_reason="承办人病假，经负责人同意")
+        wf.request_correction(
+            rid,
+            actor="李四",
+            items=["请明确文件名称"],
+            correct_by=D(2026, 3, 27),
+            on=D(2026, 3, 12),
+        )
+    late = wf.request_correction(
+        rid,
+        actor="李四",
+        items=["请明确文件名称"],
+        correct_by=D(2026, 3, 27),
+        on=D(2026, 3, 12),
+        late_reason="承办人病假，经负责人同意",
+    )
     assert late.state is State.CORRECTION_PENDING
     assert wf.events(rid)[-1].reason == "承办人病假，经负责人同意"
 
 
 def test_art30_correction_restarts_clock(wf: Workflow) -> None:
     rid = registered(wf)
-    wf.request_correction(rid, actor="李四", items=["请明确年份"], correct_by=D(2026, 3, 20),
-                          on=D(2026, 3, 5))
+    wf.request_correction(
+        rid, actor="李四", items=["请明确年份"], correct_by=D(2026, 3, 20), on=D(2026, 3, 5)
+    )
     view = wf.receive_correction(rid, actor="李四", on=D(2026, 3, 10))
     assert view.state is State.HANDLING
     assert view.clock_start == D(2026, 3, 10)
@@ -68,17 +81,20 @@ def test_art30_correction_restarts_clock(wf: Workflow) -> None:
 def test_art30_correction_needs_items_and_a_later_date(wf: Workflow) -> None:
     rid = registered(wf)
     with pytest.raises(ValidationError, match="needs items"):
-        wf.request_correction(rid, actor="李四", items=[], correct_by=D(2026, 3, 20),
-                              on=D(2026, 3, 5))
+        wf.request_correction(
+            rid, actor="李四", items=[], correct_by=D(2026, 3, 20), on=D(2026, 3, 5)
+        )
     with pytest.raises(ValidationError, match="correct_by must be a date after"):
-        wf.request_correction(rid, actor="李四", items=["x"], correct_by=D(2026, 3, 5),
-                              on=D(2026, 3, 5))
+        wf.request_correction(
+            rid, actor="李四", items=["x"], correct_by=D(2026, 3, 5), on=D(2026, 3, 5)
+        )
 
 
 def test_art30_correction_lapses_only_after_its_period(wf: Workflow) -> None:
     rid = registered(wf)
-    wf.request_correction(rid, actor="李四", items=["请明确年份"], correct_by=D(2026, 3, 20),
-                          on=D(2026, 3, 5))
+    wf.request_correction(
+        rid, actor="李四", items=["请明确年份"], correct_by=D(2026, 3, 20), on=D(2026, 3, 5)
+    )
     with pytest.raises(TransitionError, match="runs until 2026-03-20"):
         wf.correction_lapsed(rid, actor="李四", on=D(2026, 3, 20))
     view = wf.correction_lapsed(rid, actor="李四", on=D(2026, 3, 23))
@@ -110,8 +126,9 @@ def test_art33_extension_only_before_the_due_date(wf: Workflow) -> None:
 def test_art32_consultation_pauses_the_clock(wf: Workflow) -> None:
     rid = registered(wf, "2026-09-28T09:00")
     wf.start_handling(rid, actor="李四", on=D(2026, 9, 29))
-    consulting = wf.start_consultation(rid, actor="李四", party="third_party",
-                                       consulted="某建设公司", on=D(2026, 10, 12))
+    consulting = wf.start_consultation(
+        rid, actor="李四", party="third_party", consulted="某建设公司", on=D(2026, 10, 12)
+    )
     assert consulting.state is State.CONSULTING
     assert wf.events(rid)[-1].payload["answer_by"] == "2026-11-02"  # 15 working days
     view = wf.end_consultation(rid, actor="李四", on=D(2026, 10, 20), opinion="不同意公开")
@@ -123,8 +140,9 @@ def test_art34_co_agency_consultation(wf: Workflow) -> None:
     wf.start_handling(rid, actor="李四", on=D(2026, 3, 3))
     with pytest.raises(ValidationError, match="'third_party'.*'co_agency'"):
         wf.start_consultation(rid, actor="李四", party="neighbour", consulted="x", on=D(2026, 3, 4))
-    wf.start_consultation(rid, actor="李四", party="co_agency", consulted="某区住建局",
-                          on=D(2026, 3, 4))
+    wf.start_consultation(
+        rid, actor="李四", party="co_agency", consulted="某区住建局", on=D(2026, 3, 4)
+    )
     assert wf.end_consultation(rid, actor="李四", on=D(2026, 3, 6)).due_date == D(2026, 4, 1)
 
 
@@ -132,8 +150,13 @@ def test_art35_reasonable_delay_must_be_later(wf: Workflow) -> None:
     rid = registered(wf)
     with pytest.raises(ValidationError, match="条例第三十五条"):
         wf.delay_reasonably(rid, actor="李四", delayed_to=D(2026, 3, 27), reason="数量大")
-    view = wf.delay_reasonably(rid, actor="李四", delayed_to=D(2026, 5, 29), reason="申请数量明显超过合理范围",
-                               on=D(2026, 3, 10))
+    view = wf.delay_reasonably(
+        rid,
+        actor="李四",
+        delayed_to=D(2026, 5, 29),
+        reason="申请数量明显超过合理范围",
+        on=D(2026, 3, 10),
+    )
     assert view.due_date == D(2026, 5, 29)
 
 
@@ -141,8 +164,9 @@ def test_fee_notice_pauses_and_lapses_after_twenty_workdays(wf: Workflow) -> Non
     # 国办函〔2020〕109号: pay within 20 working days from the day after receiving the notice.
     rid = registered(wf)
     wf.start_handling(rid, actor="李四", on=D(2026, 3, 3))
-    view = wf.issue_fee_notice(rid, actor="李四", amount_yuan=100, basis="per_request",
-                               on=D(2026, 3, 9))
+    view = wf.issue_fee_notice(
+        rid, actor="李四", amount_yuan=100, basis="per_request", on=D(2026, 3, 9)
+    )
     assert view.state is State.FEE_PENDING
     assert wf.events(rid)[-1].payload["payment_due"] == "2026-04-07"
     with pytest.raises(TransitionError, match="may pay until 2026-04-07"):
@@ -157,7 +181,9 @@ def test_fee_payment_resumes_the_clock(wf: Workflow) -> None:
     wf.issue_fee_notice(rid, actor="李四", amount_yuan=100, basis="per_request", on=D(2026, 3, 9))
     view = wf.receive_payment(rid, actor="财务", on=D(2026, 3, 16))
     assert (view.state, view.paused_workdays, view.due_date) == (
-        State.HANDLING, 5, D(2026, 4, 7),
+        State.HANDLING,
+        5,
+        D(2026, 4, 7),
     )
 
 
@@ -169,14 +195,17 @@ def test_reply_needs_an_outcome_of_its_own(wf: Workflow) -> None:
         wf.reply(rid, actor="李四", outcome=Outcome.WITHDRAWN, on=D(2026, 3, 20))
     view = wf.reply(rid, actor="李四", outcome=Outcome.NOT_EXIST, on=D(2026, 3, 20))
     assert (view.state, view.outcome, view.replied_on) == (
-        State.REPLIED, Outcome.NOT_EXIST, D(2026, 3, 20),
+        State.REPLIED,
+        Outcome.NOT_EXIST,
+        D(2026, 3, 20),
     )
 
 
 def test_art33_reply_on_the_spot(wf: Workflow) -> None:
     request = wf.receive(application(), actor="窗口")
-    view = wf.reply_on_the_spot(request.id, actor="窗口", outcome=Outcome.ALREADY_PUBLIC,
-                                on=D(2026, 3, 2))
+    view = wf.reply_on_the_spot(
+        request.id, actor="窗口", outcome=Outcome.ALREADY_PUBLIC, on=D(2026, 3, 2)
+    )
     assert view.state is State.REPLIED
 
 
@@ -184,13 +213,15 @@ def test_nothing_after_archive_but_review_and_litigation(wf: Workflow) -> None:
     rid = registered(wf)
     wf.reply(rid, actor="李四", outcome=Outcome.STATE_SECRET, on=D(2026, 3, 20))
     wf.archive(rid, actor="档案员", on=D(2026, 3, 23))
-    with pytest.raises(TransitionError, match=r"is archived \(已归档\); from there only: "
-                                              r"record_review, record_litigation"):
+    with pytest.raises(
+        TransitionError,
+        match=r"is archived \(已归档\); from there only: "
+        r"record_review, record_litigation",
+    ):
         wf.withdraw(rid, actor="张三", reason="x", on=D(2026, 3, 24))
     view = wf.record_review(rid, actor="法制科", result="upheld", on=D(2026, 5, 6))
     assert view.state is State.ARCHIVED
-    wf.record_litigation(rid, actor="法制科", result="pending", after_review=True,
-                         on=D(2026, 6, 1))
+    wf.record_litigation(rid, actor="法制科", result="pending", after_review=True, on=D(2026, 6, 1))
     with pytest.raises(ValidationError, match="result must be upheld"):
         wf.record_review(rid, actor="法制科", result="won", on=D(2026, 6, 2))
 
@@ -260,8 +291,9 @@ def test_overdue_lists_running_clocks_only(wf: Workflow) -> None:
     soon = registered(wf, "2026-10-26T09:00")  # due 2026-11-23
     paused = registered(wf, "2026-10-09T09:00")
     wf.start_handling(paused, actor="李四", on=D(2026, 10, 12))
-    wf.start_consultation(paused, actor="李四", party="third_party", consulted="x",
-                          on=D(2026, 10, 13))
+    wf.start_consultation(
+        paused, actor="李四", party="third_party", consulted="x", on=D(2026, 10, 13)
+    )
     overdue = wf.overdue(as_of=D(2026, 11, 22))
     assert [(i.id, i.overdue, i.workdays_left) for i in overdue] == [(late, True, -11)]
     within = wf.overdue(as_of=D(2026, 11, 22), within=1)
@@ -317,6 +349,8 @@ def test_stored_clock_equals_recomputed_from_events(wf: Workflow) -> None:
     wf.extend(rid, actor="李四", approver="王主任", reason="x", on=D(2026, 11, 2))
     stored, recomputed = wf.get(rid), wf.recompute(rid)
     assert (stored.due_date, stored.paused_workdays, stored.extension_workdays) == (
-        recomputed.due_date, recomputed.paused_workdays, recomputed.extension_workdays,
+        recomputed.due_date,
+        recomputed.paused_workdays,
+        recomputed.extension_workdays,
     )
     assert stored.due_date == D(2026, 12, 7)

@@ -1,0 +1,148 @@
+"""Many processes at one database: races, registration numbers, and a SIGKILL mid-batch."""
+
+from __future__ import annotations
+
+import multiprocessing as mp
+import os
+import signal
+from datetime import date, timedelta
+from multiprocessing.connection import Connection
+from multiprocessing.synchronize import Barrier
+
+from conftest import AGENCY, application, fixed_clock
+from ogi_workflow.errors import ConflictError
+from ogi_workflow.outcomes import Outcome
+from ogi_workflow.states import DONE, State
+from ogi_workflow.workflow import Workflow
+
+WORKERS = 8
+CTX = mp.get_context("fork")
+
+
+def _race(
+    url: str, request_id: int, version: int, worker: int, barrier: Barrier, out: Connection
+) -> None:
+    wf = Workflow.open(url, agency=AGENCY, clock=fixed_clock)
+    barrier.wait()
+    try:
+        wf.start_handling(
+            request_id, actor=f"worker-{worker}", on=date(2026, 3, 3), expected_version=version
+        )
+        out.send("won")
+    except ConflictError:
+        out.send("conflict")
+    except Exception as exc:  # reported, so the test fails with the cause
+        out.send(repr(exc))
+    wf.close()
+
+
+def _register_all(url: str, ids: list[int], barrier: Barrier, out: Connection) -> None:
+    wf = Workflow.open(url, agency=AGENCY, clock=fixed_clock)
+    barrier.wait()
+    try:
+        for request_id in ids:
+            wf.register(request_id, actor="登记员", on=date(2026, 3, 2))
+        out.send("ok")
+    except Exception as exc:
+        out.send(repr(exc))
+    wf.close()
+
+
+def _run(target: object, args_per_worker: list[tuple[object, ...]]) -> list[str]:
+    barrier = CTX.Barrier(len(args_per_worker))
+    pipes = [CTX.Pipe(duplex=False) for _ in args_per_worker]
+    procs = [
+        CTX.Process(target=target, args=(*args, barrier, send))  # type: ignore[arg-type]
+        for args, (_, send) in zip(args_per_worker, pipes, strict=True)
+    ]
+    for proc in procs:
+        proc.start()
+    results = [recv.recv() for recv, _ in pipes]
+    for proc in procs:
+        proc.join(timeout=120)
+        assert proc.exitcode == 0
+    return results
+
+
+def test_race_on_one_request_exactly_one_wins(db_url: str) -> None:
+    wf = Workflow.open(db_url, agency=AGENCY, clock=fixed_clock)
+    view = wf.receive(application(), actor="窗口")
+    view = wf.register(view.id, actor="登记员", on=date(2026, 3, 2))
+    wf.close()  # children open their own connections
+
+    results = _run(_race, [(db_url, view.id, view.version, i) for i in range(WORKERS)])
+
+    assert sorted(results) == ["conflict"] * (WORKERS - 1) + ["won"]
+    wf = Workflow.open(db_url, agency=AGENCY, clock=fixed_clock)
+    after = wf.get(view.id)
+    assert after.state is State.HANDLING
+    assert after.version == view.version + 1
+    assert [e.event for e in wf.events(view.id)] == ["receive", "register", "start_handling"]
+    wf.close()
+
+
+def test_registration_numbers_have_no_gaps_or_duplicates_under_concurrency(db_url: str) -> None:
+    per_worker = 25
+    wf = Workflow.open(db_url, agency=AGENCY, clock=fixed_clock)
+    with wf.batch():
+        ids = [wf.receive(application(), actor="窗口").id for _ in range(WORKERS * per_worker)]
+    wf.close()
+
+    chunks = [ids[i::WORKERS] for i in range(WORKERS)]
+    results = _run(_register_all, [(db_url, chunk) for chunk in chunks])
+
+    assert results == ["ok"] * WORKERS
+    wf = Workflow.open(db_url, agency=AGENCY, clock=fixed_clock)
+    numbers = sorted(int(v.reg_no.split("-")[1]) for v in wf.find(limit=1000) if v.reg_no)
+    assert numbers == list(range(1, WORKERS * per_worker + 1))
+    assert all(len(wf.events(i)) == 2 for i in ids)
+    wf.close()
+
+
+def _busy_worker(url: str, out: Connection) -> None:
+    """Batches of full lifecycles, forever; says 'started' as each batch begins."""
+    wf = Workflow.open(url, agency=AGENCY, clock=fixed_clock)
+    day = date(2026, 3, 2)
+    while True:
+        with wf.batch():
+            out.send("started")
+            for _ in range(150):
+                rid = wf.receive(application(f"{day.isoformat()}T09:00"), actor="窗口").id
+                wf.register(rid, actor="登记员", on=day)
+                wf.start_handling(rid, actor="李四", on=day)
+                if rid % 3:
+                    wf.reply(
+                        rid, actor="李四", outcome=Outcome.DISCLOSED, on=day + timedelta(days=5)
+                    )
+
+
+def test_sigkill_mid_batch_leaves_every_request_consistent(db_url: str) -> None:
+    recv, send = CTX.Pipe(duplex=False)
+    proc = CTX.Process(target=_busy_worker, args=(db_url, send))
+    proc.start()
+    for _ in range(4):  # three batches committed, the fourth under way
+        assert recv.recv() == "started"
+    assert proc.pid is not None
+    os.kill(proc.pid, signal.SIGKILL)
+    proc.join(timeout=60)
+    assert proc.exitcode == -signal.SIGKILL
+
+    wf = Workflow.open(db_url, agency=AGENCY, clock=fixed_clock)
+    views = wf.find(limit=10_000)
+    assert len(views) == 3 * 150  # the killed batch left nothing behind
+    for view in views:
+        log = wf.events(view.id)
+        assert [e.seq for e in log] == list(range(1, view.version + 1))
+        assert log[-1].state_after is view.state
+        if view.state not in DONE:
+            assert wf.recompute(view.id).due_date == view.due_date
+    numbers = sorted(int(v.reg_no.split("-")[1]) for v in views if v.reg_no)
+    assert numbers == list(range(1, len(views) + 1))
+    # The database is usable afterwards.
+    assert (
+        wf.register(
+            wf.receive(application(), actor="窗口").id, actor="登记员", on=date(2026, 3, 2)
+        ).reg_no
+        == f"2026-{len(views) + 1:04d}"
+    )
+    wf.close()

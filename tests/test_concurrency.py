@@ -10,6 +10,7 @@ from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Barrier
 
 from conftest import AGENCY, application, fixed_clock
+
 from ogi_workflow.errors import ConflictError
 from ogi_workflow.outcomes import Outcome
 from ogi_workflow.states import DONE, State

@@ -7,13 +7,12 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
-
+from conftest import AGENCY, application, fixed_clock
 from hypothesis import HealthCheck, settings
 from hypothesis import event as note
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
-from conftest import AGENCY, application, fixed_clock
 from ogi_workflow.errors import OgiError
 from ogi_workflow.outcomes import Outcome
 from ogi_workflow.states import DONE, Event, State, allowed_events

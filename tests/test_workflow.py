@@ -6,8 +6,8 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-
 from conftest import AGENCY, application, fixed_clock
+
 from ogi_workflow.errors import ConflictError, NotFoundError, TransitionError, ValidationError
 from ogi_workflow.outcomes import Outcome
 from ogi_workflow.states import State
@@ -105,7 +105,7 @@ def test_art33_extension_only_once(wf: Workflow) -> None:
     rid = registered(wf)
     view = wf.extend(rid, actor="李四", approver="王主任", reason="涉及多个部门", on=D(2026, 3, 20))
     assert view.due_date == D(2026, 4, 28)  # 3-30 + 20 working days, 清明 and 劳动节 skipped
-    with pytest.raises(TransitionError, match="already extended on 2026-03-20.*one extension"):
+    with pytest.raises(TransitionError, match=r"already extended on 2026-03-20.*one extension"):
         wf.extend(rid, actor="李四", approver="王主任", reason="again", on=D(2026, 3, 23))
 
 
@@ -138,7 +138,7 @@ def test_art32_consultation_pauses_the_clock(wf: Workflow) -> None:
 def test_art34_co_agency_consultation(wf: Workflow) -> None:
     rid = registered(wf)
     wf.start_handling(rid, actor="李四", on=D(2026, 3, 3))
-    with pytest.raises(ValidationError, match="'third_party'.*'co_agency'"):
+    with pytest.raises(ValidationError, match=r"'third_party'.*'co_agency'"):
         wf.start_consultation(rid, actor="李四", party="neighbour", consulted="x", on=D(2026, 3, 4))
     wf.start_consultation(
         rid, actor="李四", party="co_agency", consulted="某区住建局", on=D(2026, 3, 4)
@@ -302,10 +302,14 @@ def test_overdue_lists_running_clocks_only(wf: Workflow) -> None:
 
 
 def test_batch_is_all_or_nothing(wf: Workflow) -> None:
-    with pytest.raises(RuntimeError, match="power cut"), wf.batch():
-        rid = registered(wf)
-        wf.start_handling(rid, actor="李四", on=D(2026, 3, 3))
-        raise RuntimeError("power cut")
+    def interrupted() -> None:
+        with wf.batch():
+            rid = registered(wf)
+            wf.start_handling(rid, actor="李四", on=D(2026, 3, 3))
+            raise RuntimeError("power cut")
+
+    with pytest.raises(RuntimeError, match="power cut"):
+        interrupted()
     assert wf.count() == 0
 
 

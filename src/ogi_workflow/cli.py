@@ -6,10 +6,11 @@ stderr naming the bad value.
 
 from __future__ import annotations
 
+import csv
 import json
 import sys
 from collections.abc import Callable
-from datetime import date
+from datetime import date, datetime
 from functools import wraps
 from pathlib import Path
 from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
@@ -29,7 +30,12 @@ from ogi_workflow.deadlines import (
     WorkdayCalendar,
     explain_deadline,
 )
+from ogi_workflow.demo import demo_agency, populate
 from ogi_workflow.errors import OgiError
+from ogi_workflow.models import SHANGHAI, OverdueItem
+from ogi_workflow.outcomes import Outcome
+from ogi_workflow.states import DONE, State, mermaid_diagram
+from ogi_workflow.workflow import Workflow
 
 app = typer.Typer(
     add_completion=False,
@@ -262,6 +268,133 @@ def calendar_cmd(
     console.print(f"workdays: {payload['workdays']}  official: {official}")
     if payload["estimated"]:
         typer.echo(f"ogi-workflow: warning: {year} contains estimated days", err=True)
+
+
+# --------------------------------------------------------------------------- lifecycle commands
+
+AgencyFile = Annotated[
+    Path | None,
+    typer.Option("--agency", help="Agency profile (TOML); needed only if the database has none."),
+]
+
+
+def _open(db: str, agency: Path | None) -> Workflow:
+    return Workflow.open(db, agency=agency)
+
+
+def _shanghai_today() -> date:
+    return datetime.now(SHANGHAI).date()
+
+
+@app.command()
+@_clean_errors
+def demo(
+    db: Annotated[
+        str | None, typer.Option(help="Database URL; default: a SQLite file in --out.")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Folder for the demo's files.")] = Path("ogi-demo"),
+) -> None:
+    """The main job: a few hundred realistic requests on the embedded SQLite default."""
+    out.mkdir(parents=True, exist_ok=True)
+    if db is None:
+        path = (out / "demo.sqlite").resolve()
+        for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            stale.unlink(missing_ok=True)
+        db = f"sqlite:///{path}"
+    today = _shanghai_today()
+    wf = Workflow.open(db, agency=demo_agency())
+    console = Console()
+    console.print(f"database: {db}")
+    populate(wf, today=today)
+    _print_summary(console, wf, today)
+    wf.close()
+
+
+def _print_summary(console: Console, wf: Workflow, today: date) -> None:
+    views = wf.find(limit=10_000)
+    states = Table(title=f"{wf.agency.name}：申请办理情况（截至{today.isoformat()}）")
+    states.add_column("state")
+    states.add_column("count", justify="right")
+    for state in State:
+        states.add_row(state.label, str(sum(v.state is state for v in views)))
+    states.add_row("合计", str(len(views)))
+    console.print(states)
+    outcomes = Table(title="办理结果")
+    outcomes.add_column("outcome")
+    outcomes.add_column("count", justify="right")
+    for outcome in Outcome:
+        n = sum(v.outcome is outcome for v in views)
+        if n:
+            outcomes.add_row(outcome.label, str(n))
+    console.print(outcomes)
+    _print_overdue(console, wf.overdue(today, within=3), today)
+    estimated = sum(v.estimated for v in views if v.state not in DONE)
+    if estimated:
+        console.print(
+            f"{estimated} open request(s) have due dates that use estimated days (no State "
+            "Council notice yet); load the notice with `--calendar` and they are recomputed."
+        )
+
+
+def _print_overdue(console: Console, items: list[OverdueItem], as_of: date) -> None:
+    table = Table(title=f"逾期及临期申请（{as_of.isoformat()}）")
+    for column in ("reg_no", "state", "due_date", "workdays_left", "handler"):
+        table.add_column(column)
+    for item in items:
+        left = f"{item.workdays_left}" + ("（逾期）" if item.overdue else "")
+        table.add_row(
+            item.reg_no or f"#{item.id}",
+            item.state.label,
+            item.due_date.isoformat() + ("*" if item.estimated else ""),
+            left,
+            item.handler or "",
+        )
+    console.print(table)
+
+
+@app.command()
+@_clean_errors
+def overdue(
+    db: Annotated[str, typer.Option(help="Database URL or SQLite path.")],
+    as_of: Annotated[str | None, typer.Option(help="Date to check (default: today).")] = None,
+    within: Annotated[int, typer.Option(help="Also list requests due within N working days.")] = 0,
+    fmt: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
+    agency: AgencyFile = None,
+) -> None:
+    """Overdue requests (exit 1 if any), and those due within N working days."""
+    if fmt not in ("table", "csv", "json"):
+        _fail(f"--format {fmt!r} is not one of: table, csv, json")
+    if within < 0:
+        _fail(f"--within {within} must be 0 or more working days")
+    day = _parse_date(as_of, "--as-of") if as_of else _shanghai_today()
+    wf = _open(db, agency)
+    items = wf.overdue(day, within=within)
+    wf.close()
+    if fmt == "json":
+        _emit_json(
+            {
+                "as_of": day.isoformat(),
+                "within": within,
+                "items": [item.model_dump(mode="json") for item in items],
+            }
+        )
+    elif fmt == "csv":
+        writer = csv.writer(sys.stdout)
+        fields = list(OverdueItem.model_fields)
+        writer.writerow(fields)
+        for item in items:
+            row = item.model_dump(mode="json")
+            writer.writerow([row[f] for f in fields])
+    else:
+        _print_overdue(Console(), items, day)
+    if any(item.overdue for item in items):
+        raise typer.Exit(1)
+
+
+@app.command()
+def diagram() -> None:
+    """The lifecycle as a Mermaid state diagram, generated from the state machine."""
+    typer.echo(mermaid_diagram(), nl=False)
 
 
 def main(argv: list[str] | None = None) -> None:

@@ -112,6 +112,18 @@ _USCC_CHARS: Final = "0123456789ABCDEFGHJKLMNPQRTUWXY"
 _USCC_WEIGHTS: Final = (1, 3, 9, 27, 19, 26, 16, 17, 20, 29, 25, 13, 8, 24, 10, 30, 28)
 
 
+def resident_id_check_char(first17: str) -> str:
+    """The check character of a 居民身份证号码 from its first 17 digits (GB 11643)."""
+    total = sum(int(d) * w for d, w in zip(first17, _ID_WEIGHTS, strict=True))
+    return _ID_CHECK[total % 11]
+
+
+def uscc_check_char(first17: str) -> str:
+    """The check character of a 统一社会信用代码 from its first 17 characters (GB 32100)."""
+    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(first17, _USCC_WEIGHTS, strict=True))
+    return _USCC_CHARS[(31 - total % 31) % 31]
+
+
 def check_resident_id(value: str) -> str:
     """Validate an 18-digit 居民身份证号码 (GB 11643-1999): birth date and check digit."""
     number = value.strip().upper()
@@ -125,8 +137,7 @@ def check_resident_id(value: str) -> str:
         ) from None
     if born.year < 1900:
         raise _InputError("resident_id_birth", "the birth date in the ID number is invalid")
-    total = sum(int(d) * w for d, w in zip(number[:17], _ID_WEIGHTS, strict=True))
-    if _ID_CHECK[total % 11] != number[17]:
+    if resident_id_check_char(number[:17]) != number[17]:
         raise _InputError("resident_id_check", "the ID number's check digit is wrong")
     return number
 
@@ -138,8 +149,7 @@ def check_uscc(value: str) -> str:
         raise _InputError("uscc_length", "a unified social credit code has 18 characters")
     if any(c not in _USCC_CHARS for c in code):
         raise _InputError("uscc_charset", "the unified social credit code has an invalid character")
-    total = sum(_USCC_CHARS.index(c) * w for c, w in zip(code[:17], _USCC_WEIGHTS, strict=True))
-    if _USCC_CHARS[(31 - total % 31) % 31] != code[17]:
+    if uscc_check_char(code[:17]) != code[17]:
         raise _InputError("uscc_check", "the unified social credit code's check character is wrong")
     return code
 

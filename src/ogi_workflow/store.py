@@ -43,6 +43,7 @@ from sqlmodel import Field, SQLModel
 from ogi_workflow.errors import ValidationError
 
 __all__ = [
+    "AgencyRow",
     "CalendarNoticeRow",
     "CounterRow",
     "EventRow",
@@ -162,11 +163,22 @@ class CalendarNoticeRow(SQLModel, table=True):
     loaded_by: str = Field(max_length=200)
 
 
+class AgencyRow(SQLModel, table=True):
+    """The agency profiles this database serves (so a command given only --db can reopen it)."""
+
+    __tablename__ = "ogi_agency"
+
+    code: str = Field(primary_key=True, max_length=64)
+    profile: dict[str, Any] = Field(sa_type=JSON)
+    updated_at: datetime = _utc_column()
+
+
 REQUEST: Final[Table] = RequestRow.__table__  # type: ignore[attr-defined]
 EVENT: Final[Table] = EventRow.__table__  # type: ignore[attr-defined]
 COUNTER: Final[Table] = CounterRow.__table__  # type: ignore[attr-defined]
 NOTICE: Final[Table] = CalendarNoticeRow.__table__  # type: ignore[attr-defined]
-TABLES: Final = [REQUEST, EVENT, COUNTER, NOTICE]
+AGENCY: Final[Table] = AgencyRow.__table__  # type: ignore[attr-defined]
+TABLES: Final = [AGENCY, REQUEST, EVENT, COUNTER, NOTICE]
 
 
 def normalise_url(url: str) -> str:

@@ -51,6 +51,7 @@ from ogi_workflow.models import (
 from ogi_workflow.outcomes import Outcome
 from ogi_workflow.states import CLOCK_RUNNING, DONE, Event, GuardContext, State, fire
 from ogi_workflow.store import (
+    AGENCY,
     EVENT,
     NOTICE,
     REQUEST,
@@ -77,6 +78,7 @@ _OUTCOME_OF_EVENT: Final = {
     Event.FEE_LAPSED: Outcome.FEE_LAPSED,  # 国办函〔2020〕109号: 视为放弃
     Event.WITHDRAW: Outcome.WITHDRAWN,
 }
+_ASSIGNS_HANDLER: Final = frozenset({Event.REQUEST_CORRECTION, Event.RECEIVE_CORRECTION})
 _CLOCK_FIELDS: Final = (
     "clock_start",
     "due_date",
@@ -268,25 +270,31 @@ class Workflow:
         cls,
         url: str,
         *,
-        agency: AgencyProfile | Mapping[str, Any] | str | Path,
+        agency: AgencyProfile | Mapping[str, Any] | str | Path | None = None,
         calendar: WorkdayCalendar | None = None,
         policy: ClockPolicy = ClockPolicy(),  # noqa: B008 - frozen
         clock: Callable[[], datetime] = utc_now,
     ) -> Workflow:
         """Connect to ``url`` (a SQLite path or URL, or ``postgresql://…``), create the schema.
 
-        ``agency`` is a profile, a mapping, or a TOML file path. The default calendar is the
+        ``agency`` is a profile, a mapping, or a TOML file path; it is saved in the database,
+        so later ``open`` calls (and CLI commands given only ``--db``) may leave it out when
+        the database serves one agency. The default calendar is the
         bundled State Council schedule plus the notices loaded into this database, with
         estimates allowed for days no notice settles yet: such due dates are stored with
         ``estimated = true`` and move when the notice is loaded (:meth:`load_calendar_notice`).
         """
-        profile = (
-            AgencyProfile.from_toml(agency)
-            if isinstance(agency, str | Path)
-            else validate(AgencyProfile, agency)
-        )
         engine = make_engine(url)
         create_schema(engine)
+        if agency is None:
+            profile = _stored_agency(engine)
+        else:
+            profile = (
+                AgencyProfile.from_toml(agency)
+                if isinstance(agency, str | Path)
+                else validate(AgencyProfile, agency)
+            )
+            _save_agency(engine, profile, clock())
         cal = calendar or WorkdayCalendar.china(allow_estimated=True)
         with engine.connect().execution_options(ogi_read=True) as conn:
             for row in conn.execute(select(NOTICE.c.content).order_by(NOTICE.c.id)):
@@ -834,6 +842,8 @@ class Workflow:
                     "reg_seq": seq,
                 }
             changes |= _event_columns(event, before, after, when, params)
+            if row["handler"] is None and event in _ASSIGNS_HANDLER:
+                changes["handler"] = actor  # whoever handles the 补正 handles the request
             merged = self._store(
                 conn, row, changes, event, actor=actor, on=when, reason=reason, payload=payload
             )
@@ -1120,6 +1130,27 @@ class Workflow:
                         )
                     )
         return moves
+
+
+def _save_agency(engine: Engine, profile: AgencyProfile, now: datetime) -> None:
+    with engine.begin() as conn:
+        values = {"profile": profile.model_dump(mode="json"), "updated_at": now}
+        updated = conn.execute(
+            update(AGENCY).where(AGENCY.c.code == profile.code).values(values)
+        ).rowcount
+        if not updated:
+            conn.execute(insert(AGENCY).values(code=profile.code, **values))
+
+
+def _stored_agency(engine: Engine) -> AgencyProfile:
+    with engine.connect().execution_options(ogi_read=True) as conn:
+        profiles = list(conn.execute(select(AGENCY.c.profile)).scalars())
+    if len(profiles) != 1:
+        found = "no agency" if not profiles else f"{len(profiles)} agencies"
+        raise ValidationError(
+            f"the database holds {found}; pass the agency profile (agency=… / --agency FILE)"
+        )
+    return validate(AgencyProfile, profiles[0])
 
 
 def _check_actor(actor: str) -> None:

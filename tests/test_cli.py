@@ -170,3 +170,26 @@ def test_python_dash_m_and_console_script() -> None:
     )
     assert bad.returncode == 2
     assert bad.stderr.strip().startswith("ogi-workflow: error:")
+
+
+def test_lifecycle_docs_show_the_current_diagram() -> None:
+    from ogi_workflow.states import mermaid_diagram
+
+    docs = (Path(__file__).parents[1] / "docs" / "lifecycle.md").read_text(encoding="utf-8")
+    assert f"```mermaid\n{mermaid_diagram()}```" in docs
+    code, out, _ = run("diagram")
+    assert (code, out) == (0, mermaid_diagram())
+
+
+def test_storage_docs_show_the_current_schema() -> None:
+    from sqlalchemy.dialects import postgresql
+    from sqlalchemy.schema import CreateIndex, CreateTable
+
+    from ogi_workflow.store import TABLES
+
+    docs = (Path(__file__).parents[1] / "docs" / "storage.md").read_text(encoding="utf-8")
+    for table in TABLES:
+        ddl = str(CreateTable(table).compile(dialect=postgresql.dialect())).strip()
+        assert ddl.replace("\t", "    ").replace(", \n", ",\n") + ";" in docs
+        for index in table.indexes:
+            assert str(CreateIndex(index).compile(dialect=postgresql.dialect())) + ";" in docs

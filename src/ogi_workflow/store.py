@@ -127,7 +127,7 @@ class EventRow(SQLModel, table=True):
     __table_args__ = (UniqueConstraint("request_id", "seq", name="uq_ogi_event_seq"),)
 
     id: int | None = Field(default=None, primary_key=True)
-    request_id: int = Field(foreign_key="ogi_request.id", index=True)
+    request_id: int = Field(foreign_key="ogi_request.id")  # indexed by uq_ogi_event_seq
     seq: int
     event: str = Field(max_length=32)
     actor: str = Field(max_length=200)

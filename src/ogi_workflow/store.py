@@ -228,6 +228,11 @@ _NEXT_SEQ: Final = (
     .values(last_seq=COUNTER.c.last_seq + 1)
     .returning(COUNTER.c.last_seq)
 )
+SET_COUNTER: Final = (
+    update(COUNTER)
+    .where(COUNTER.c.agency == bindparam("b_agency"), COUNTER.c.year == bindparam("b_year"))
+    .values(last_seq=bindparam("last_seq"))
+)
 _NEW_COUNTER: Final = {
     name: dialect.insert(COUNTER).on_conflict_do_nothing(index_elements=["agency", "year"])
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))

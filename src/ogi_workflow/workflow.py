@@ -55,6 +55,7 @@ from ogi_workflow.store import (
     EVENT,
     NOTICE,
     REQUEST,
+    SET_COUNTER as _SET_COUNTER,
     allocate_registration_seq,
     create_schema,
     make_engine,
@@ -212,31 +213,65 @@ class _Batch:
     changed: dict[int, set[str]] = field(default_factory=dict)
     events: list[dict[str, Any]] = field(default_factory=list)
     poisoned: bool = False
+    # Registration counters this batch holds locked (its first UPDATE … RETURNING took the
+    # row lock until commit), advanced in memory and written back at flush.
+    counters: dict[tuple[str, int], int] = field(default_factory=dict)
+
+    def next_registration_seq(self, agency: str, year: int) -> int:
+        key = (agency, year)
+        if key not in self.counters:
+            try:
+                self.counters[key] = allocate_registration_seq(self.conn, agency, year)
+            except BaseException:
+                self.poisoned = True
+                raise
+        else:
+            self.counters[key] += 1
+        return self.counters[key]
+
+    def _update(self, columns: frozenset[str], params: list[dict[str, Any]]) -> None:
+        """One executemany per column set; the summed rowcount proves every version matched."""
+        statement = _update_request(columns)
+        if self.conn.dialect.supports_sane_multi_rowcount:
+            if self.conn.execute(statement, params).rowcount == len(params):
+                return
+        else:
+            for one in params:
+                if self.conn.execute(statement, one).rowcount != 1:
+                    break
+            else:
+                return
+        raise ConflictError(
+            "batch: a request was changed by another worker during the batch; "
+            "the batch was rolled back"
+        )
 
     def flush(self) -> None:
         try:
+            groups: dict[frozenset[str], list[dict[str, Any]]] = {}
             for request_id, columns in self.changed.items():
                 row = self.cache[request_id][0]
-                result = self.conn.execute(
-                    _update_request(frozenset(columns)),
+                groups.setdefault(frozenset(columns), []).append(
                     {
                         **{c: row[c] for c in columns},
                         "rid": request_id,
                         "seen": self.seen[request_id],
                         "version": row["version"],
                         "updated_at": row["updated_at"],
-                    },
+                    }
                 )
-                if result.rowcount != 1:
-                    raise ConflictError(
-                        f"batch: request {row['reg_no'] or '#' + str(request_id)} was changed "
-                        "by another worker during the batch; the batch was rolled back"
-                    )
+            for columns, params in groups.items():
+                self._update(columns, params)
+            for (agency, year), last in self.counters.items():
+                self.conn.execute(
+                    _SET_COUNTER, {"b_agency": agency, "b_year": year, "last_seq": last}
+                )
             if self.events:
                 self.conn.execute(_INSERT_EVENT, self.events)
         except BaseException:
             self.poisoned = True
             raise
+        self.counters.clear()
         self.seen.clear()
         self.changed.clear()
         self.events.clear()
@@ -830,12 +865,10 @@ class Workflow:
             if after is not State.RECEIVED:
                 changes |= self._clock_fields(row, [*history, item])
             if event is Event.REGISTER:
-                try:
+                if batch is not None:
+                    seq = batch.next_registration_seq(self.agency.code, when.year)
+                else:
                     seq = allocate_registration_seq(conn, self.agency.code, when.year)
-                except BaseException:
-                    if batch is not None:
-                        batch.poisoned = True
-                    raise
                 changes |= {
                     "reg_no": self.agency.registration_number(when.year, seq),
                     "reg_year": when.year,
@@ -1036,17 +1069,20 @@ class Workflow:
         )
         with self._read() as conn:
             rows = conn.execution_options(yield_per=5000).execute(query)
-            for r in rows:
-                left = self.calendar.workdays_between(day, r.due_date)
-                yield OverdueItem(
-                    id=r.id,
-                    reg_no=r.reg_no,
-                    state=State(r.state),
-                    due_date=r.due_date,
-                    workdays_left=left,
-                    overdue=day > r.due_date,
-                    estimated=r.estimated,
-                    handler=r.handler,
+            between, construct = self.calendar.workdays_between, OverdueItem.model_construct
+            states = {s.value: s for s in State}
+            # Trusted columns straight from our own table: unpack tuples and construct the
+            # read model without validating it again (this loop runs once per overdue row).
+            for request_id, reg_no, state, due, estimated, handler in rows:
+                yield construct(
+                    id=request_id,
+                    reg_no=reg_no,
+                    state=states[state],
+                    due_date=due,
+                    workdays_left=between(day, due),
+                    overdue=day > due,
+                    estimated=estimated,
+                    handler=handler,
                 )
 
     def overdue(self, as_of: date | None = None, within: int = 0) -> list[OverdueItem]:

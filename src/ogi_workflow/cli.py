@@ -35,6 +35,7 @@ from ogi_workflow.errors import OgiError
 from ogi_workflow.models import SHANGHAI, OverdueItem
 from ogi_workflow.outcomes import Outcome
 from ogi_workflow.states import DONE, State, mermaid_diagram
+from ogi_workflow.store import schema_ddl
 from ogi_workflow.workflow import Workflow
 
 app = typer.Typer(
@@ -389,6 +390,15 @@ def overdue(
         _print_overdue(Console(), items, day)
     if any(item.overdue for item in items):
         raise typer.Exit(1)
+
+
+@app.command()
+@_clean_errors
+def schema(
+    dialect: Annotated[str, typer.Option(help="postgresql | sqlite")] = "postgresql",
+) -> None:
+    """The database schema as SQL (see docs/storage.md)."""
+    typer.echo(schema_ddl(dialect), nl=False)
 
 
 @app.command()

@@ -37,6 +37,7 @@ from sqlalchemy import (
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 from sqlalchemy.pool import ConnectionPoolEntry
+from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
@@ -52,6 +53,7 @@ __all__ = [
     "allocate_registration_seq",
     "create_schema",
     "make_engine",
+    "schema_ddl",
 ]
 
 
@@ -215,6 +217,20 @@ def make_engine(url: str) -> Engine:
             connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
 
     return engine
+
+
+def schema_ddl(dialect: str = "postgresql") -> str:
+    """The CREATE statements of every table and index, for ``postgresql`` or ``sqlite``."""
+    dialects = {"postgresql": postgresql.dialect, "sqlite": sqlite.dialect}
+    if dialect not in dialects:
+        raise ValidationError(f"schema: dialect {dialect!r} is not one of: postgresql, sqlite")
+    target = dialects[dialect]()
+    parts = []
+    for table in TABLES:
+        parts.append(str(CreateTable(table).compile(dialect=target)).strip() + ";")
+        for index in sorted(table.indexes, key=lambda i: str(i.name)):
+            parts.append(str(CreateIndex(index).compile(dialect=target)).strip() + ";")
+    return "\n".join(parts).replace("\t", "    ").replace(", \n", ",\n") + "\n"
 
 
 def create_schema(engine: Engine) -> None:

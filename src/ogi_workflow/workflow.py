@@ -55,10 +55,12 @@ from ogi_workflow.store import (
     EVENT,
     NOTICE,
     REQUEST,
-    SET_COUNTER as _SET_COUNTER,
     allocate_registration_seq,
     create_schema,
     make_engine,
+)
+from ogi_workflow.store import (
+    SET_COUNTER as _SET_COUNTER,
 )
 
 __all__ = ["DeadlineMove", "HistoryItem", "RequestRef", "Workflow", "clock_events"]
@@ -260,8 +262,8 @@ class _Batch:
                         "updated_at": row["updated_at"],
                     }
                 )
-            for columns, params in groups.items():
-                self._update(columns, params)
+            for column_set, params in groups.items():
+                self._update(column_set, params)
             for (agency, year), last in self.counters.items():
                 self.conn.execute(
                     _SET_COUNTER, {"b_agency": agency, "b_year": year, "last_seq": last}

@@ -206,6 +206,7 @@ def make_engine(url: str) -> Engine:
                 "PRAGMA journal_mode=WAL",
                 "PRAGMA synchronous=NORMAL",
                 "PRAGMA busy_timeout=60000",
+                "PRAGMA cache_size=-32768",  # 32 MiB: a large batch stays in memory until commit
             ):
                 cursor.execute(pragma)
             cursor.close()

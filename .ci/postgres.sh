@@ -29,7 +29,7 @@ case "${1:-}" in
       apt-get install -y -qq postgresql >&2
       BIN=$(bin_dir)
     fi
-    rm -rf "$DATA"
+    "$0" stop  # a cluster left over from an interrupted run
     mkdir -p "$DATA"
     chown postgres:postgres "$DATA" 2>/dev/null || true
     as_postgres "'$BIN/initdb' -D '$DATA' -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null"

@@ -187,3 +187,32 @@ def test_storage_docs_show_the_current_schema() -> None:
     assert f"```sql\n{out}```" in docs
     assert "CREATE TABLE ogi_event" in run("schema", "--dialect", "sqlite")[1]
     assert run("schema", "--dialect", "oracle")[0] == 2
+
+
+def test_demo_then_overdue_from_cron(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    code, text, _ = run("demo", "--out", str(out))
+    assert code == 0
+    assert "demo.sqlite" in text
+    assert "逾期及临期申请" in text
+    db = str(out / "demo.sqlite")
+    # The demo's forgotten requests are overdue: exit 1, and each format says so.
+    code, text, _ = run("overdue", "--db", db, "--as-of", "2030-01-01", "--format", "json")
+    assert code == 1
+    data = json.loads(text)
+    assert data["items"]
+    assert all(item["overdue"] for item in data["items"])
+    code, text, _ = run("overdue", "--db", db, "--as-of", "2030-01-01", "--format", "csv")
+    assert (code, text.splitlines()[0]) == (
+        1,
+        "id,reg_no,state,due_date,workdays_left,overdue,estimated,handler",
+    )
+    assert run("overdue", "--db", db, "--as-of", "2000-01-03", "--format", "json")[0] == 0
+    assert run("overdue", "--db", db, "--format", "xml")[0] == 2
+    assert run("overdue", "--db", db, "--within", "-1")[0] == 2
+
+
+def test_overdue_needs_an_agency_somewhere(tmp_path: Path) -> None:
+    code, _, err = run("overdue", "--db", str(tmp_path / "empty.sqlite"))
+    assert code == 2
+    assert "holds no agency" in err

@@ -305,7 +305,7 @@ def demo(
     today = _shanghai_today()
     wf = Workflow.open(db, agency=demo_agency())
     console = Console()
-    console.print(f"database: {db}")
+    typer.echo(f"database: {db}")  # unwrapped, so it can be copied whatever the width
     populate(wf, today=today)
     _print_summary(console, wf, today)
     wf.close()

@@ -25,7 +25,6 @@ import tomllib
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import dataclass, replace
 from datetime import date, timedelta
-from enum import StrEnum
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
@@ -34,7 +33,7 @@ from typing import Any, Final
 import numpy as np
 import numpy.typing as npt
 
-from ogi_workflow._labels import label
+from ogi_workflow._labels import LabelledEnum, label
 from ogi_workflow.errors import CalendarError, ValidationError
 
 __all__ = [
@@ -67,7 +66,7 @@ _Fail = Callable[[str], ValidationError]
 _ESTIMATE_STEP_YEARS: Final = 5
 
 
-class DayKind(StrEnum):
+class DayKind(LabelledEnum):
     """What a calendar day is."""
 
     WORKDAY = "workday"
@@ -77,12 +76,8 @@ class DayKind(StrEnum):
     LOCAL_REST = "local_rest"
     LOCAL_WORKDAY = "local_workday"
 
-    @property
-    def label(self) -> str:
-        return label("day_kind", self.value)
 
-
-class Channel(StrEnum):
+class Channel(LabelledEnum):
     """How the application reached the agency (条例第三十一条)."""
 
     IN_PERSON = "in_person"
@@ -91,21 +86,13 @@ class Channel(StrEnum):
     ONLINE = "online"
     FAX = "fax"
 
-    @property
-    def label(self) -> str:
-        return label("channel", self.value)
 
-
-class PauseReason(StrEnum):
+class PauseReason(LabelledEnum):
     """Why the clock stands still."""
 
     THIRD_PARTY = "third_party"  # 条例第三十二条
     CO_AGENCY = "co_agency"  # 条例第三十四条
     FEE = "fee"  # 国办函〔2020〕109号
-
-    @property
-    def label(self) -> str:
-        return label("pause_reason", self.value)
 
 
 # --------------------------------------------------------------------------- schedules
@@ -976,7 +963,7 @@ def _apply_pauses(
 # --------------------------------------------------------------------------- explain
 
 
-class ExplainStatus(StrEnum):
+class ExplainStatus(LabelledEnum):
     """How the clock treated one day."""
 
     START = "start"
@@ -985,10 +972,6 @@ class ExplainStatus(StrEnum):
     SKIPPED = "skipped"
     PAUSED = "paused"
     DELAY = "delay"
-
-    @property
-    def label(self) -> str:
-        return label("explain_status", self.value)
 
 
 @dataclass(frozen=True, slots=True)

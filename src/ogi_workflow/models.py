@@ -11,7 +11,6 @@ from __future__ import annotations
 import re
 import tomllib
 from datetime import UTC, date, datetime
-from enum import StrEnum
 from pathlib import Path
 from typing import Annotated, Any, Final, TypeVar
 from zoneinfo import ZoneInfo
@@ -19,7 +18,7 @@ from zoneinfo import ZoneInfo
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from ogi_workflow._labels import label
+from ogi_workflow._labels import LabelledEnum, label
 from ogi_workflow.deadlines import Channel
 from ogi_workflow.errors import ValidationError
 from ogi_workflow.outcomes import Outcome
@@ -44,7 +43,7 @@ SHANGHAI: Final = ZoneInfo("Asia/Shanghai")
 M = TypeVar("M", bound=BaseModel)
 
 
-class ApplicantKind(StrEnum):
+class ApplicantKind(LabelledEnum):
     """The applicant columns of the annual report (国办公开办函〔2021〕30号)."""
 
     NATURAL_PERSON = "natural_person"
@@ -55,45 +54,29 @@ class ApplicantKind(StrEnum):
     OTHER_ORGANIZATION = "other_organization"
 
     @property
-    def label(self) -> str:
-        return label("applicant_kind", self.value)
-
-    @property
     def is_person(self) -> bool:
         return self is ApplicantKind.NATURAL_PERSON
 
 
-class IdType(StrEnum):
+class IdType(LabelledEnum):
     RESIDENT_ID = "resident_id"  # 居民身份证, GB 11643
     USCC = "uscc"  # 统一社会信用代码, GB 32100
     PASSPORT = "passport"
     OTHER = "other"
 
-    @property
-    def label(self) -> str:
-        return label("id_type", self.value)
 
-
-class InfoForm(StrEnum):
+class InfoForm(LabelledEnum):
     PAPER = "paper"
     ELECTRONIC = "electronic"
     OTHER = "other"
 
-    @property
-    def label(self) -> str:
-        return label("form", self.value)
 
-
-class Delivery(StrEnum):
+class Delivery(LabelledEnum):
     MAIL = "mail"
     PICKUP = "pickup"
     EMAIL = "email"
     ONLINE = "online"
     FAX = "fax"
-
-    @property
-    def label(self) -> str:
-        return label("delivery", self.value)
 
 
 class _InputError(ValueError):

@@ -13,12 +13,11 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from datetime import date
-from enum import StrEnum
 from typing import Any, Final
 
 from transitions import EventData, Machine
 
-from ogi_workflow._labels import label
+from ogi_workflow._labels import LabelledEnum
 from ogi_workflow.errors import TransitionError, ValidationError
 from ogi_workflow.outcomes import Outcome
 
@@ -34,7 +33,7 @@ __all__ = [
 ]
 
 
-class State(StrEnum):
+class State(LabelledEnum):
     """Where a request is; the values are stored in the database and never change."""
 
     RECEIVED = "received"
@@ -46,12 +45,8 @@ class State(StrEnum):
     REPLIED = "replied"
     ARCHIVED = "archived"
 
-    @property
-    def label(self) -> str:
-        return label("state", self.value)
 
-
-class Event(StrEnum):
+class Event(LabelledEnum):
     """What can happen to a request; the names are the Workflow API's method names."""
 
     RECEIVE = "receive"  # creates the request; not a machine event
@@ -74,10 +69,6 @@ class Event(StrEnum):
     RECORD_REVIEW = "record_review"
     RECORD_LITIGATION = "record_litigation"
     RECOMPUTE_DEADLINE = "recompute_deadline"  # audit record of a reflow; not a machine event
-
-    @property
-    def label(self) -> str:
-        return label("event", self.value)
 
 
 CLOCK_RUNNING: Final = frozenset({State.REGISTERED, State.HANDLING})
@@ -112,6 +103,15 @@ def _require_text(ctx: GuardContext, event: str, name: str, rule: str) -> None:
     value = ctx.params.get(name)
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(f"{event}: request {ctx.request} needs a non-empty {name} ({rule})")
+
+
+def _within_period(ctx: GuardContext, event: str, rule: str) -> None:
+    """Refuse an action dated after the current due date."""
+    if ctx.due_date is not None and ctx.on > ctx.due_date:
+        raise TransitionError(
+            f"{event}: request {ctx.request}: {ctx.on} is after the due date {ctx.due_date} "
+            f"({rule})"
+        )
 
 
 def _guard_request_correction(event: EventData) -> bool:
@@ -158,11 +158,7 @@ def _guard_extend(event: EventData) -> bool:
             f"extend: request {ctx.request} was already extended on {ctx.extended_on} "
             "(条例第三十三条 allows one extension)"
         )
-    if ctx.due_date is not None and ctx.on > ctx.due_date:
-        raise TransitionError(
-            f"extend: request {ctx.request}: {ctx.on} is after the due date {ctx.due_date} "
-            "(条例第三十三条: an extension is decided within the period)"
-        )
+    _within_period(ctx, "extend", "条例第三十三条: an extension is decided within the period")
     _require_text(ctx, "extend", "approver", "条例第三十三条: 经政府信息公开工作机构负责人同意")
     _require_text(ctx, "extend", "reason", "条例第三十三条")
     workdays = ctx.params.get("workdays", 20)
@@ -196,11 +192,7 @@ def _guard_consultation(event: EventData) -> bool:
             f"(条例第三十二条) or 'co_agency' (条例第三十四条), got {party!r}"
         )
     _require_text(ctx, "start_consultation", "consulted", "条例第三十二条、第三十四条")
-    if ctx.due_date is not None and ctx.on > ctx.due_date:
-        raise TransitionError(
-            f"start_consultation: request {ctx.request}: {ctx.on} is after the due date "
-            f"{ctx.due_date} (条例第三十三条第二款 stops a running clock only)"
-        )
+    _within_period(ctx, "start_consultation", "条例第三十三条第二款 stops a running clock only")
     return True
 
 
@@ -212,11 +204,9 @@ def _guard_fee_notice(event: EventData) -> bool:
             f"issue_fee_notice: request {ctx.request}: amount_yuan must be a positive whole "
             f"number of yuan (国办函〔2020〕109号), got {amount!r}"
         )
-    if ctx.due_date is not None and ctx.on > ctx.due_date:
-        raise TransitionError(
-            f"issue_fee_notice: request {ctx.request}: {ctx.on} is after the due date "
-            f"{ctx.due_date} (国办函〔2020〕109号: the notice is issued within the reply period)"
-        )
+    _within_period(
+        ctx, "issue_fee_notice", "国办函〔2020〕109号: the notice is issued within the reply period"
+    )
     return True
 
 

@@ -69,7 +69,7 @@ CALLS: dict[Event, Call] = {
         actor=ACTOR,
         basis="per_volume",
         on=on,
-        amount_yuan=d.draw(st.integers(0, 400)),
+        pages=d.draw(st.integers(1, 400)),
     ),
     Event.RECEIVE_PAYMENT: lambda wf, r, on, d: wf.receive_payment(r, actor=ACTOR, on=on),
     Event.FEE_LAPSED: lambda wf, r, on, d: wf.fee_lapsed(r, actor=ACTOR, on=on),

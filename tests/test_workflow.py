@@ -165,7 +165,7 @@ def test_fee_notice_pauses_and_lapses_after_twenty_workdays(wf: Workflow) -> Non
     rid = registered(wf)
     wf.start_handling(rid, actor="李四", on=D(2026, 3, 3))
     view = wf.issue_fee_notice(
-        rid, actor="李四", amount_yuan=100, basis="per_request", on=D(2026, 3, 9)
+        rid, actor="李四", basis="per_volume", pages=40, on=D(2026, 3, 9)
     )
     assert view.state is State.FEE_PENDING
     assert wf.events(rid)[-1].payload["payment_due"] == "2026-04-07"
@@ -178,7 +178,7 @@ def test_fee_notice_pauses_and_lapses_after_twenty_workdays(wf: Workflow) -> Non
 def test_fee_payment_resumes_the_clock(wf: Workflow) -> None:
     rid = registered(wf)
     wf.start_handling(rid, actor="李四", on=D(2026, 3, 3))
-    wf.issue_fee_notice(rid, actor="李四", amount_yuan=100, basis="per_request", on=D(2026, 3, 9))
+    wf.issue_fee_notice(rid, actor="李四", basis="per_volume", pages=40, on=D(2026, 3, 9))
     view = wf.receive_payment(rid, actor="财务", on=D(2026, 3, 16))
     assert (view.state, view.paused_workdays, view.due_date) == (
         State.HANDLING,

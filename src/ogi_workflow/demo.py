@@ -255,9 +255,7 @@ def _fee(s: _Step, path: str, outcome: Outcome) -> Outcome | None:
     pages = rng.randrange(40, 260)
     if not s.do(
         rng.randrange(3, 8),
-        lambda d: wf.issue_fee_notice(
-            rid, actor="承办人", amount_yuan=pages * 10, basis="per_volume", on=d
-        ),
+        lambda d: wf.issue_fee_notice(rid, actor="承办人", basis="per_volume", pages=pages, on=d),
     ):
         return None
     if path == "fee_lapse":

@@ -240,6 +240,7 @@ class AgencyProfile(BaseModel):
     postal_code: _Short | None = None
     phone: _Short | None = None
     website: _Short | None = None
+    payment_instructions: _Text | None = None  # 缴费方式, for 收费通知书
     review_body: _Short  # 行政复议机关
     court: _Short  # 有管辖权的人民法院
     # 海关、金融、外汇、税务、国家安全: 复议 goes to the next-higher authority, not the

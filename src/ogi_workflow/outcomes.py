@@ -100,6 +100,7 @@ class OutcomeInfo:
     letter: str
     convenience: bool
     review_first: bool
+    phrase: str | None  # refusal grounds: what the information is, in a letter's words
 
 
 @cache
@@ -122,5 +123,6 @@ def _infos() -> dict[Outcome, OutcomeInfo]:
             letter=str(entry["letter"]),
             convenience=bool(entry.get("convenience", False)),
             review_first=bool(entry.get("review_first", False)),
+            phrase=str(entry["phrase"]) if "phrase" in entry else None,
         )
     return result

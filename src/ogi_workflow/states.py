@@ -69,6 +69,7 @@ class Event(LabelledEnum):
     RECORD_REVIEW = "record_review"
     RECORD_LITIGATION = "record_litigation"
     RECOMPUTE_DEADLINE = "recompute_deadline"  # audit record of a reflow; not a machine event
+    ISSUE_LETTER = "issue_letter"  # audit record of a letter issued; not a machine event
 
 
 CLOCK_RUNNING: Final = frozenset({State.REGISTERED, State.HANDLING})

@@ -50,7 +50,7 @@ __all__ = [
     "EventRow",
     "RequestRow",
     "UTCDateTime",
-    "allocate_registration_seq",
+    "allocate_seq",
     "create_schema",
     "make_engine",
     "schema_ddl",
@@ -144,11 +144,15 @@ class EventRow(SQLModel, table=True):
 
 
 class CounterRow(SQLModel, table=True):
-    """The last registration sequence number handed out per agency and year."""
+    """The last sequence number handed out per agency, series and year.
 
-    __tablename__ = "ogi_registration_counter"
+    Series ``registration`` numbers requests (登记编号); ``letter`` numbers letters (文号).
+    """
+
+    __tablename__ = "ogi_counter"
 
     agency: str = Field(primary_key=True, max_length=64)
+    series: str = Field(primary_key=True, max_length=16)
     year: int = Field(primary_key=True)
     last_seq: int = 0
 
@@ -241,33 +245,44 @@ def create_schema(engine: Engine) -> None:
 
 _NEXT_SEQ: Final = (
     update(COUNTER)
-    .where(COUNTER.c.agency == bindparam("b_agency"), COUNTER.c.year == bindparam("b_year"))
+    .where(
+        COUNTER.c.agency == bindparam("b_agency"),
+        COUNTER.c.series == bindparam("b_series"),
+        COUNTER.c.year == bindparam("b_year"),
+    )
     .values(last_seq=COUNTER.c.last_seq + 1)
     .returning(COUNTER.c.last_seq)
 )
 SET_COUNTER: Final = (
     update(COUNTER)
-    .where(COUNTER.c.agency == bindparam("b_agency"), COUNTER.c.year == bindparam("b_year"))
+    .where(
+        COUNTER.c.agency == bindparam("b_agency"),
+        COUNTER.c.series == bindparam("b_series"),
+        COUNTER.c.year == bindparam("b_year"),
+    )
     .values(last_seq=bindparam("last_seq"))
 )
 _NEW_COUNTER: Final = {
-    name: dialect.insert(COUNTER).on_conflict_do_nothing(index_elements=["agency", "year"])
+    name: dialect.insert(COUNTER).on_conflict_do_nothing(
+        index_elements=["agency", "series", "year"]
+    )
     for name, dialect in (("postgresql", postgresql), ("sqlite", sqlite))
 }
 
 
-def allocate_registration_seq(conn: Connection, agency: str, year: int) -> int:
-    """The next registration sequence number, inside the caller's transaction.
+def allocate_seq(conn: Connection, agency: str, year: int, series: str = "registration") -> int:
+    """The next number of a series (registration or letter), inside the caller's transaction.
 
     UPDATE … RETURNING increments the counter row and locks it until the transaction ends:
-    concurrent registrations queue, and a rolled-back one gives its number back. The row
-    is created (INSERT … ON CONFLICT DO NOTHING) the first time an agency registers in a year.
+    concurrent allocations queue, and a rolled-back one gives its number back. The row is
+    created (INSERT … ON CONFLICT DO NOTHING) the first time a series is used in a year.
     """
-    keys = {"b_agency": agency, "b_year": year}
+    keys = {"b_agency": agency, "b_series": series, "b_year": year}
     seq = conn.execute(_NEXT_SEQ, keys).scalar_one_or_none()
-    if seq is None:  # the first registration of this agency and year
+    if seq is None:
         conn.execute(
-            _NEW_COUNTER[conn.dialect.name], {"agency": agency, "year": year, "last_seq": 0}
+            _NEW_COUNTER[conn.dialect.name],
+            {"agency": agency, "series": series, "year": year, "last_seq": 0},
         )
         seq = conn.execute(_NEXT_SEQ, keys).scalar_one()
     return int(seq)

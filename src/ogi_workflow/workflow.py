@@ -15,7 +15,7 @@ from __future__ import annotations
 import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
@@ -36,7 +36,14 @@ from ogi_workflow.deadlines import (
     YearSchedule,
     compute_deadline,
 )
-from ogi_workflow.errors import ConflictError, NotFoundError, OgiError, ValidationError
+from ogi_workflow.errors import (
+    ConflictError,
+    NotFoundError,
+    OgiError,
+    TransitionError,
+    ValidationError,
+)
+from ogi_workflow.fees import FeeBasis, fee_per_request, fee_per_volume
 from ogi_workflow.models import (
     SHANGHAI,
     AgencyProfile,
@@ -49,18 +56,18 @@ from ogi_workflow.models import (
     validate,
 )
 from ogi_workflow.outcomes import Outcome
+from ogi_workflow.replies.facts import basis_event, default_kind, letter_facts
+from ogi_workflow.replies.letters import Letter, LetterKind, LetterRenderer
 from ogi_workflow.states import CLOCK_RUNNING, DONE, Event, GuardContext, State, fire
 from ogi_workflow.store import (
     AGENCY,
     EVENT,
     NOTICE,
     REQUEST,
-    allocate_registration_seq,
+    SET_COUNTER,
+    allocate_seq,
     create_schema,
     make_engine,
-)
-from ogi_workflow.store import (
-    SET_COUNTER as _SET_COUNTER,
 )
 
 __all__ = ["DeadlineMove", "HistoryItem", "RequestRef", "Workflow", "clock_events"]
@@ -230,7 +237,7 @@ class _Batch:
         key = (agency, year)
         if key not in self.counters:
             try:
-                self.counters[key] = allocate_registration_seq(self.conn, agency, year)
+                self.counters[key] = allocate_seq(self.conn, agency, year)
             except BaseException:
                 self.poisoned = True
                 raise
@@ -273,7 +280,13 @@ class _Batch:
                 self._update(column_set, params)
             for (agency, year), last in self.counters.items():
                 self.conn.execute(
-                    _SET_COUNTER, {"b_agency": agency, "b_year": year, "last_seq": last}
+                    SET_COUNTER,
+                    {
+                        "b_agency": agency,
+                        "b_series": "registration",
+                        "b_year": year,
+                        "last_seq": last,
+                    },
                 )
             if self.events:
                 self.conn.execute(_INSERT_EVENT, self.events)
@@ -301,8 +314,10 @@ class Workflow:
         *,
         policy: ClockPolicy = ClockPolicy(),  # noqa: B008 - frozen
         clock: Callable[[], datetime] = utc_now,
+        letter_templates: str | Path | None = None,
     ) -> None:
         self._engine = engine
+        self._letters = LetterRenderer(letter_templates)
         self.agency = agency
         self.calendar = calendar
         self.policy = policy
@@ -318,6 +333,7 @@ class Workflow:
         calendar: WorkdayCalendar | None = None,
         policy: ClockPolicy = ClockPolicy(),  # noqa: B008 - frozen
         clock: Callable[[], datetime] = utc_now,
+        letter_templates: str | Path | None = None,
     ) -> Workflow:
         """Connect to ``url`` (a SQLite path or URL, or ``postgresql://…``), create the schema.
 
@@ -327,6 +343,8 @@ class Workflow:
         bundled State Council schedule plus the notices loaded into this database, with
         estimates allowed for days no notice settles yet: such due dates are stored with
         ``estimated = true`` and move when the notice is loaded (:meth:`load_calendar_notice`).
+        ``letter_templates`` is a folder whose ``<kind>.j2`` files replace the bundled letter
+        templates (docs/letters.md).
         """
         engine = make_engine(url)
         create_schema(engine)
@@ -345,7 +363,9 @@ class Workflow:
                 cal = cal.with_schedule(
                     YearSchedule.from_mapping(tomllib.loads(row.content), origin="database")
                 )
-        return cls(engine, profile, cal, policy=policy, clock=clock)
+        return cls(
+            engine, profile, cal, policy=policy, clock=clock, letter_templates=letter_templates
+        )
 
     def close(self) -> None:
         self._engine.dispose()
@@ -582,6 +602,7 @@ class Workflow:
         actor: str,
         party: str,
         consulted: str,
+        reason: str | None = None,
         on: date | None = None,
         expected_version: int | None = None,
     ) -> RequestView:
@@ -597,7 +618,12 @@ class Workflow:
             actor=actor,
             on=when,
             expected_version=expected_version,
-            params={"party": party, "consulted": consulted, "answer_by": answer_by},
+            params={
+                "party": party,
+                "consulted": consulted,
+                "reason": reason,  # why it may harm the third party (its letter says so)
+                "answer_by": answer_by,
+            },
         )
 
     def end_consultation(
@@ -668,18 +694,42 @@ class Workflow:
         request: RequestRef,
         *,
         actor: str,
-        amount_yuan: int,
-        basis: str,
+        basis: FeeBasis | str,
+        pages: int | None = None,
         on: date | None = None,
         notice_received_on: date | None = None,
         expected_version: int | None = None,
     ) -> RequestView:
-        """收费通知 (国办函〔2020〕109号): the applicant pays within 20 working days.
+        """收费通知 (国办函〔2020〕109号): 按件 or 按量, never both; the clock stops by policy.
 
-        The 20 working days run from the day after the applicant receives the notice
-        (``notice_received_on``, default the notice day). By default policy the clock stops.
+        按件 counts the applicant's requests (same normalised identity) received in the same
+        natural month, up to this one; 按量 charges ``pages``. The applicant pays within 20
+        working days from the day after receiving the notice (``notice_received_on``,
+        default the notice day).
         """
         when = on or self._today()
+        try:
+            fee_basis = FeeBasis(basis)
+        except ValueError:
+            raise ValidationError(
+                f"issue_fee_notice: basis {basis!r} is not one of: per_request, per_volume"
+            ) from None
+        if fee_basis is FeeBasis.PER_VOLUME:
+            if pages is None:
+                raise ValidationError("issue_fee_notice: per_volume needs pages")
+            quote = fee_per_volume(pages)
+        else:
+            if pages is not None:
+                raise ValidationError(
+                    "issue_fee_notice: a fee is per_request or per_volume, never both: "
+                    "leave pages out for per_request"
+                )
+            quote = fee_per_request(self._nth_this_month(request))
+        if quote.fee_yuan <= 0:
+            raise ValidationError(
+                f"issue_fee_notice: no fee is due ({fee_basis.value}, {quote.quantity}: within "
+                "the free allowance of 国办函〔2020〕109号)"
+            )
         received = notice_received_on or when
         payment_due = self.calendar.add_workdays(received, self.policy.fee_payment_workdays)
         return self._act(
@@ -689,12 +739,31 @@ class Workflow:
             on=when,
             expected_version=expected_version,
             params={
-                "amount_yuan": amount_yuan,
-                "basis": basis,
+                "basis": fee_basis.value,
+                "quantity": quote.quantity,
+                "tiers": [list(t) for t in quote.tiers],
+                "amount_yuan": quote.fee_yuan,
                 "notice_received_on": received,
                 "payment_due": payment_due,
             },
         )
+
+    def _nth_this_month(self, request: RequestRef) -> int:
+        """Which of the applicant's requests in its natural month this one is (按件)."""
+        with self._read() as conn:
+            row = self._row(conn, request)
+            first = row["received_on"].replace(day=1)
+            return int(
+                conn.execute(
+                    select(func.count()).where(
+                        REQUEST.c.agency == self.agency.code,
+                        REQUEST.c.applicant_key == row["applicant_key"],
+                        REQUEST.c.received_on >= first,
+                        REQUEST.c.received_on <= row["received_on"],
+                        REQUEST.c.id <= row["id"],
+                    )
+                ).scalar_one()
+            )
 
     def receive_payment(
         self,
@@ -877,7 +946,7 @@ class Workflow:
                 if batch is not None:
                     seq = batch.next_registration_seq(self.agency.code, when.year)
                 else:
-                    seq = allocate_registration_seq(conn, self.agency.code, when.year)
+                    seq = allocate_seq(conn, self.agency.code, when.year)
                 changes |= {
                     "reg_no": self.agency.registration_number(when.year, seq),
                     "reg_year": when.year,
@@ -986,26 +1055,28 @@ class Workflow:
     def events(self, request: RequestRef) -> list[EventView]:
         """The request's audit log, oldest first."""
         with self._read() as conn:
-            request_id = self._row(conn, request)["id"]
-            rows = conn.execute(
-                select(EVENT).where(EVENT.c.request_id == request_id).order_by(EVENT.c.seq)
-            ).mappings()
-            return [
-                EventView(
-                    seq=r["seq"],
-                    event=r["event"],
-                    actor=r["actor"],
-                    at=r["at"],
-                    on=r["effective_on"],
-                    state_before=r["state_before"],
-                    state_after=r["state_after"],
-                    reason=r["reason"],
-                    payload=r["payload"],
-                    before=r["before_values"],
-                    after=r["after_values"],
-                )
-                for r in rows
-            ]
+            return self._event_views(conn, self._row(conn, request)["id"])
+
+    def _event_views(self, conn: Connection, request_id: int) -> list[EventView]:
+        rows = conn.execute(
+            select(EVENT).where(EVENT.c.request_id == request_id).order_by(EVENT.c.seq)
+        ).mappings()
+        return [
+            EventView(
+                seq=r["seq"],
+                event=r["event"],
+                actor=r["actor"],
+                at=r["at"],
+                on=r["effective_on"],
+                state_before=r["state_before"],
+                state_after=r["state_after"],
+                reason=r["reason"],
+                payload=r["payload"],
+                before=r["before_values"],
+                after=r["after_values"],
+            )
+            for r in rows
+        ]
 
     def find(
         self,
@@ -1106,6 +1177,92 @@ class Workflow:
         events = clock_events(row["received_on"], Channel(row["channel"]), history)
         return compute_deadline(events, self.calendar, policy=self.policy)
 
+    # ------------------------------------------------------------------ letters
+
+    def render(
+        self,
+        request: RequestRef,
+        kind: LetterKind | str | None = None,
+        fmt: str = "docx",
+        *,
+        actor: str = "system",
+    ) -> Letter:
+        """出具文书: the letter ``kind`` (default: the one the latest event calls for).
+
+        The letter gets a 文号 from the agency's letter series the first time it is issued
+        for the event it answers, and an ``issue_letter`` event records it (kind, number,
+        recipient); printing it again returns the same number and records nothing. Its date
+        is the date of that event. A missing fact the letter needs is a ValidationError and
+        nothing is recorded. ``fmt`` ("docx" or "txt") says which form is built now; both
+        stay available on the returned Letter.
+        """
+        if fmt not in ("docx", "txt"):
+            raise ValidationError(f"render: format {fmt!r} is not one of: docx, txt")
+        _check_actor(actor)
+        with self._write() as conn:
+            if self._batch is not None:
+                self._batch.flush()
+            row = self._row(conn, request)
+            view, events = _view(row), self._event_views(conn, row["id"])
+            label = row["reg_no"] or f"#{row['id']}"
+            letter_kind = _letter_kind(kind) if kind is not None else default_kind(view, events)
+            basis = basis_event(letter_kind, view, events)
+            issued = next(
+                (
+                    e.payload["number"]
+                    for e in events
+                    if e.event == Event.ISSUE_LETTER.value
+                    and e.payload.get("kind") == letter_kind.value
+                    and e.payload.get("basis_seq") == basis.seq
+                ),
+                None,
+            )
+            if issued is None and view.state is State.ARCHIVED:
+                raise TransitionError(
+                    f"render: request {label} is archived; a letter not issued before cannot "
+                    "be issued now (only 复议/诉讼 records may be added after archiving)"
+                )
+            year = basis.on.year
+            number = issued or self.agency.letter_number(
+                year, allocate_seq(conn, self.agency.code, year, "letter")
+            )
+            facts = letter_facts(
+                letter_kind,
+                request=view,
+                events=events,
+                basis=basis,
+                agency=self.agency,
+                policy=self.policy,
+                number=number,
+            )
+            blocks = self._letters.render(letter_kind, facts, request_label=label)
+            recipient = (
+                str(facts["consultation"].get("consulted"))
+                if letter_kind.spec.recipient == "consulted"
+                else view.applicant_name
+            )
+            letter = Letter(letter_kind, number, basis.on, recipient, blocks)
+            if fmt == "docx":
+                letter = replace(letter, _docx=letter.docx())
+            if issued is None:
+                payload = {
+                    "kind": letter_kind.value,
+                    "number": number,
+                    "basis_seq": basis.seq,
+                    "recipient": recipient,
+                }
+                self._store(
+                    conn,
+                    row,
+                    {},
+                    Event.ISSUE_LETTER,
+                    actor=actor,
+                    on=basis.on,
+                    reason=None,
+                    payload=payload,
+                )
+        return letter
+
     # ------------------------------------------------------------------ calendar changes
 
     def load_calendar_notice(self, path: str | Path, *, actor: str) -> list[DeadlineMove]:
@@ -1203,6 +1360,14 @@ def _check_actor(actor: str) -> None:
         raise ValidationError(
             f"actor must be a non-empty name of at most 200 characters, got {actor!r}"
         )
+
+
+def _letter_kind(value: LetterKind | str) -> LetterKind:
+    try:
+        return LetterKind(value)
+    except ValueError:
+        allowed = ", ".join(k.value for k in LetterKind)
+        raise ValidationError(f"render: letter kind {value!r} is not one of: {allowed}") from None
 
 
 def _outcome(value: Outcome | str) -> Outcome:

@@ -1,0 +1,141 @@
+"""The facts a letter is written from: the request, its events, the agency, the policy.
+
+Dates come from the request's events (the event a letter answers gives the letter its date),
+never from today.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import Any, Final
+
+from ogi_workflow.deadlines import ClockPolicy
+from ogi_workflow.errors import ValidationError
+from ogi_workflow.models import AgencyProfile, EventView, RequestView
+from ogi_workflow.outcomes import Outcome
+from ogi_workflow.replies.letters import LetterKind, outcome_letter
+
+__all__ = ["basis_event", "default_kind", "letter_facts"]
+
+# The letter each event calls for, when no kind is asked for (latest event first).
+_LETTER_OF_EVENT: Final = {
+    "register": LetterKind.NOTICE_REGISTRATION,
+    "request_correction": LetterKind.NOTICE_CORRECTION,
+    "extend": LetterKind.NOTICE_EXTENSION,
+    "start_consultation": LetterKind.NOTICE_CONSULTATION,
+    "issue_fee_notice": LetterKind.NOTICE_FEE,
+    "correction_lapsed": LetterKind.NOTICE_DEEMED_ABANDONED,
+    "fee_lapsed": LetterKind.NOTICE_DEEMED_ABANDONED,
+    "withdraw": LetterKind.NOTICE_WITHDRAWN,
+}
+_REPLIES: Final = ("reply", "reply_on_the_spot")
+
+
+def default_kind(request: RequestView, events: Sequence[EventView]) -> LetterKind:
+    """The letter the request's latest letter-worthy event calls for."""
+    for event in reversed(events):
+        if event.event in _REPLIES and request.outcome is not None:
+            return outcome_letter(request.outcome)
+        if event.event in _LETTER_OF_EVENT:
+            return _LETTER_OF_EVENT[event.event]
+    raise ValidationError(
+        f"render: request {request.reg_no or request.id} has no event that calls for a letter "
+        "yet; pass the letter kind"
+    )
+
+
+def basis_event(kind: LetterKind, request: RequestView, events: Sequence[EventView]) -> EventView:
+    """The latest event the letter answers; its date is the letter's date."""
+    spec = kind.spec
+    for event in reversed(events):
+        if event.event in spec.events and (
+            spec.party is None or event.payload.get("party") == spec.party
+        ):
+            return event
+    wanted = " or ".join(spec.events) + (f" with party {spec.party}" if spec.party else "")
+    raise ValidationError(
+        f"render: letter {kind.value} answers a {wanted} event; request "
+        f"{request.reg_no or request.id} ({request.state.value}) has none"
+    )
+
+
+def _last(events: Sequence[EventView], name: str) -> EventView | None:
+    return next((e for e in reversed(events) if e.event == name), None)
+
+
+def letter_facts(
+    kind: LetterKind,
+    *,
+    request: RequestView,
+    events: Sequence[EventView],
+    basis: EventView,
+    agency: AgencyProfile,
+    policy: ClockPolicy,
+    number: str,
+) -> dict[str, Any]:
+    """Everything the templates may use, as plain values."""
+    applicant = request.application["applicant"]
+    facts: dict[str, Any] = {
+        "letter": {"kind": kind.value, "number": number, "date": basis.on},
+        "agency": agency.model_dump(mode="json"),
+        "applicant": {**applicant, "is_person": applicant["kind"] == "natural_person"},
+        "request": {
+            "reg_no": request.reg_no,
+            "received_on": request.received_on,
+            "description": request.description,
+            "channel": request.channel.value,
+        },
+        "policy": {"fee_pauses_clock": policy.fee_pauses_clock},
+        "details": {},
+        "correction": {},
+        "consultation": {},
+        "fee": {},
+    }
+    registered = _last(events, "register")
+    due = basis.after.get("due_date") or (registered.after.get("due_date") if registered else None)
+    facts["clock"] = {"due_date": due or request.due_date}
+    if (correction := _last(events, "request_correction")) is not None:
+        facts["correction"] = {**correction.payload, "noticed_on": correction.on}
+    if (consultation := _last(events, "start_consultation")) is not None:
+        facts["consultation"] = {**consultation.payload, "started": consultation.on}
+    if (fee := _last(events, "issue_fee_notice")) is not None:
+        unit = "件" if fee.payload.get("basis") == "per_request" else "页"
+        facts["fee"] = {**fee.payload, "noticed_on": fee.on, "unit": unit}
+    if basis.event == "extend":
+        facts["extension"] = basis.payload
+    facts["lapsed"] = "correction" if basis.event == "correction_lapsed" else "fee"
+    if basis.event in _REPLIES:
+        facts["details"] = dict(basis.payload.get("details", {}))
+        outcome = Outcome(basis.payload["outcome"])
+        facts["outcome"] = _outcome_facts(outcome)
+        if kind is LetterKind.REPLY_PARTIAL:
+            facts["withheld"] = _withheld(facts["details"].get("withheld_ground"), request)
+    return facts
+
+
+def _outcome_facts(outcome: Outcome) -> dict[str, Any]:
+    info = outcome.info
+    return {
+        "code": outcome.value,
+        "label": info.label,
+        "basis": info.basis,
+        "phrase": info.phrase,
+        "refusal": info.review_first,
+    }
+
+
+def _withheld(ground: object, request: RequestView) -> dict[str, Any]:
+    """The 不予公开 ground of the withheld part of a 部分公开 (条例第十四、十五、十六条)."""
+    grounds = [o for o in Outcome if o.info.phrase is not None]
+    try:
+        outcome = Outcome(str(ground))
+    except ValueError:
+        outcome = None
+    if outcome not in grounds:
+        allowed = ", ".join(o.value for o in grounds)
+        raise ValidationError(
+            f"render: letter reply_partial for request {request.reg_no}: details.withheld_ground "
+            f"must be one of: {allowed}; got {ground!r}"
+        )
+    assert outcome is not None
+    return _outcome_facts(outcome)

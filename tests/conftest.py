@@ -75,3 +75,11 @@ def wf(db_url: str) -> Iterator[Workflow]:
     workflow = Workflow.open(db_url, agency=AGENCY, clock=fixed_clock)
     yield workflow
     workflow.close()
+
+
+def pytest_addoption(parser: pytest.Parser) -> None:
+    parser.addoption(
+        "--update-golden",
+        action="store_true",
+        help="rewrite the golden files (tests/golden/) from the current output; review the diff",
+    )

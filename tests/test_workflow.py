@@ -164,9 +164,7 @@ def test_fee_notice_pauses_and_lapses_after_twenty_workdays(wf: Workflow) -> Non
     # 国办函〔2020〕109号: pay within 20 working days from the day after receiving the notice.
     rid = registered(wf)
     wf.start_handling(rid, actor="李四", on=D(2026, 3, 3))
-    view = wf.issue_fee_notice(
-        rid, actor="李四", basis="per_volume", pages=40, on=D(2026, 3, 9)
-    )
+    view = wf.issue_fee_notice(rid, actor="李四", basis="per_volume", pages=40, on=D(2026, 3, 9))
     assert view.state is State.FEE_PENDING
     assert wf.events(rid)[-1].payload["payment_due"] == "2026-04-07"
     with pytest.raises(TransitionError, match="may pay until 2026-04-07"):

@@ -30,7 +30,7 @@ from ogi_workflow.deadlines import (
     WorkdayCalendar,
     explain_deadline,
 )
-from ogi_workflow.demo import demo_agency, populate
+from ogi_workflow.demo import demo_agency, populate, write_sample_letters
 from ogi_workflow.errors import OgiError
 from ogi_workflow.models import SHANGHAI, OverdueItem
 from ogi_workflow.outcomes import Outcome
@@ -308,6 +308,9 @@ def demo(
     typer.echo(f"database: {db}")  # unwrapped, so it can be copied whatever the width
     populate(wf, today=today)
     _print_summary(console, wf, today)
+    folder = out / "letters"
+    written = write_sample_letters(wf, folder)
+    typer.echo(f"letters: {len(written)} sample letters (.docx and .txt) in {folder.resolve()}")
     wf.close()
 
 
@@ -351,6 +354,34 @@ def _print_overdue(console: Console, items: list[OverdueItem], as_of: date) -> N
             item.handler or "",
         )
     console.print(table)
+
+
+@app.command()
+@_clean_errors
+def render(
+    reg_no: Annotated[str, typer.Argument(help="Registration number (or #id) of the request.")],
+    db: Annotated[str, typer.Option(help="Database URL or SQLite path.")],
+    fmt: Annotated[str, typer.Option("--format", help="docx | txt")],
+    out: Annotated[Path, typer.Option("-o", "--output", help="File to write.")],
+    kind: Annotated[
+        str | None, typer.Option(help="Letter kind (default: what the latest event calls for).")
+    ] = None,
+    templates: Annotated[
+        Path | None, typer.Option(help="Folder of the agency's own letter templates.")
+    ] = None,
+    agency: AgencyFile = None,
+) -> None:
+    """Write the reply letter or notice for one request (numbered and recorded once)."""
+    if fmt not in ("docx", "txt"):
+        _fail(f"--format {fmt!r} is not one of: docx, txt")
+    request: str | int = (
+        int(reg_no[1:]) if reg_no.startswith("#") and reg_no[1:].isdigit() else reg_no
+    )
+    wf = Workflow.open(db, agency=agency, letter_templates=templates)
+    letter = wf.render(request, kind, fmt=fmt, actor="ogi-workflow render")
+    wf.close()
+    letter.save(out, fmt)
+    typer.echo(f"{out} ({letter.kind.value}, {letter.number}, {letter.date.isoformat()})")
 
 
 @app.command()

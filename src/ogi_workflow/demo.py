@@ -14,6 +14,7 @@ from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
 from functools import cache
 from importlib.resources import files
+from pathlib import Path
 from typing import Any
 
 from ogi_workflow.deadlines import Channel
@@ -25,9 +26,11 @@ from ogi_workflow.models import (
     uscc_check_char,
 )
 from ogi_workflow.outcomes import Outcome
+from ogi_workflow.replies.letters import LetterKind
+from ogi_workflow.states import State
 from ogi_workflow.workflow import Workflow
 
-__all__ = ["DEMO_REQUESTS", "demo_agency", "populate"]
+__all__ = ["DEMO_REQUESTS", "demo_agency", "populate", "write_sample_letters"]
 
 DEMO_REQUESTS = 300
 _REFUSALS = [
@@ -75,14 +78,22 @@ class _Step:
     def after(self, workdays: int) -> date:
         return self.wf.calendar.add_workdays(self.day, workdays) if workdays else self.day
 
-    def do(self, workdays: int, action: Callable[[date], object]) -> bool:
-        """Do ``action`` ``workdays`` working days after the last step, unless that is future."""
+    def do(
+        self, workdays: int, action: Callable[[date], object], *letters: LetterKind | None
+    ) -> bool:
+        """Do ``action`` ``workdays`` working days after the last step, unless that is future.
+
+        Then issue the letters it calls for (None: the one its event calls for), as an
+        agency would.
+        """
         when = self.after(workdays)
         if not self.open or when > self.today:
             self.open = False
             return False
         action(when)
         self.day = when
+        for kind in letters:
+            self.wf.render(self.rid, kind, fmt="txt", actor="公开办")
         return True
 
 
@@ -144,6 +155,13 @@ def _words() -> dict[str, Any]:
     return dict(_data()["requests"])
 
 
+def _details(outcome: Outcome) -> dict[str, Any]:
+    """The reply details a handler would enter for this outcome (data/demo.toml)."""
+    table = _data()["details"]
+    key = "refused" if outcome.refusal and outcome is not Outcome.PARTIAL else outcome.value
+    return dict(table.get(key, {}))
+
+
 def _drive(s: _Step) -> None:
     """One plausible path; every action is a real Workflow call."""
     wf, rid, rng = s.wf, s.rid, s.rng
@@ -151,10 +169,17 @@ def _drive(s: _Step) -> None:
     if path == "spot":
         s.do(
             0,
-            lambda d: wf.reply_on_the_spot(rid, actor="窗口", outcome=Outcome.ALREADY_PUBLIC, on=d),
+            lambda d: wf.reply_on_the_spot(
+                rid,
+                actor="窗口",
+                outcome=Outcome.ALREADY_PUBLIC,
+                details=_details(Outcome.ALREADY_PUBLIC),
+                on=d,
+            ),
+            None,
         )
         return
-    if not s.do(rng.choice([0, 0, 1]), lambda d: wf.register(rid, actor="登记员", on=d)):
+    if not s.do(rng.choice([0, 0, 1]), lambda d: wf.register(rid, actor="登记员", on=d), None):
         return
     if path == "withdraw":
         s.do(
@@ -162,6 +187,7 @@ def _drive(s: _Step) -> None:
             lambda d: wf.withdraw(
                 rid, actor="窗口", reason=rng.choice(_words()["withdraw_reasons"]), on=d
             ),
+            None,
         )
         return
     outcome: Outcome | None = rng.choices(
@@ -202,11 +228,12 @@ def _open_file(s: _Step, path: str, outcome: Outcome) -> Outcome | None:
             correct_by=correct_by,
             on=d,
         ),
+        None,
     ):
         return None
     if path == "correction_lapse":
         s.day = correct_by
-        s.do(1, lambda d: wf.correction_lapsed(rid, actor=actor, on=d))
+        s.do(1, lambda d: wf.correction_lapsed(rid, actor=actor, on=d), None)
         return None
     s.do(rng.randrange(2, 8), lambda d: wf.receive_correction(rid, actor=actor, on=d))
     return outcome
@@ -218,12 +245,26 @@ def _consult(s: _Step, path: str, outcome: Outcome) -> Outcome | None:
         return outcome
     wf, rid, rng, words = s.wf, s.rid, s.rng, _words()
     consulted = rng.choice(words["third_parties" if path == "third_party" else "co_agencies"])
+    third_party = path == "third_party"
     s.do(
         rng.randrange(2, 6),
-        lambda d: wf.start_consultation(rid, actor="承办人", party=path, consulted=consulted, on=d),
+        lambda d: wf.start_consultation(
+            rid,
+            actor="承办人",
+            party=path,
+            consulted=consulted,
+            on=d,
+            reason=rng.choice(_data()["consultation"]["reasons"]) if third_party else None,
+        ),
+        LetterKind.NOTICE_CONSULTATION,
+        LetterKind.CONSULTATION_THIRD_PARTY if third_party else LetterKind.CONSULTATION_AGENCY,
     )
     s.do(rng.randrange(5, 16), lambda d: wf.end_consultation(rid, actor="承办人", on=d))
-    return Outcome.PARTIAL if path == "third_party" else outcome
+    if not third_party:
+        return outcome
+    # The third party objects; mostly the agency withholds its part, sometimes it discloses
+    # anyway in the public interest and tells the third party why (条例第三十二条).
+    return Outcome.DISCLOSED if rng.random() < 0.3 else Outcome.PARTIAL
 
 
 def _extend(s: _Step, path: str, outcome: Outcome) -> Outcome | None:
@@ -243,6 +284,7 @@ def _extend(s: _Step, path: str, outcome: Outcome) -> Outcome | None:
             reason=rng.choice(_words()["extension_reasons"]),
             on=d,
         ),
+        None,
     )
     return outcome
 
@@ -256,11 +298,12 @@ def _fee(s: _Step, path: str, outcome: Outcome) -> Outcome | None:
     if not s.do(
         rng.randrange(3, 8),
         lambda d: wf.issue_fee_notice(rid, actor="承办人", basis="per_volume", pages=pages, on=d),
+        None,
     ):
         return None
     if path == "fee_lapse":
         s.day = s.after(20)
-        s.do(1, lambda d: wf.fee_lapsed(rid, actor="承办人", on=d))
+        s.do(1, lambda d: wf.fee_lapsed(rid, actor="承办人", on=d), None)
         return None
     s.do(rng.randrange(2, 10), lambda d: wf.receive_payment(rid, actor="财务", on=d))
     return outcome
@@ -268,13 +311,22 @@ def _fee(s: _Step, path: str, outcome: Outcome) -> Outcome | None:
 
 def _reply_and_archive(s: _Step, path: str, outcome: Outcome) -> Outcome | None:
     """Reply mostly well inside the period (a few late), sometimes a 复议, then archive."""
-    del path
     wf, rid, rng = s.wf, s.rid, s.rng
     due = wf.get(rid).due_date
     assert due is not None
     left = wf.calendar.workdays_between(s.day, due)
     gap = max(1, left - rng.randrange(0, 10)) if rng.random() > 0.05 else left + 2
-    if not s.do(gap, lambda d: wf.reply(rid, actor="承办人", outcome=outcome, on=d)):
+    details = _details(outcome)
+    letters: list[LetterKind | None] = [None]
+    if path == "third_party" and outcome is Outcome.DISCLOSED:
+        details = _data()["details"]["third_party_decision"]
+        letters.append(LetterKind.NOTICE_THIRD_PARTY_DECISION)
+    reply = wf.reply_on_the_spot if wf.get(rid).state is State.RECEIVED else wf.reply
+    if not s.do(
+        gap,
+        lambda d: reply(rid, actor="承办人", outcome=outcome, details=details, on=d),
+        *letters,
+    ):
         return None
     if outcome.refusal and rng.random() < 0.3:
         result = rng.choice(["upheld", "upheld", "corrected", "pending"])
@@ -295,3 +347,21 @@ def populate(wf: Workflow, *, today: date, count: int = DEMO_REQUESTS, seed: int
         for received in days:
             rid = wf.receive(_application(rng, received), actor="窗口").id
             _drive(_Step(wf, rid, received, today, rng))
+
+
+def write_sample_letters(wf: Workflow, folder: Path) -> list[Path]:
+    """One issued letter of each kind, reprinted as .docx and .txt into ``folder``."""
+    folder.mkdir(parents=True, exist_ok=True)
+    seen: set[str] = set()
+    written: list[Path] = []
+    for view in wf.find(limit=10_000):
+        for event in wf.events(view.id):
+            kind = event.payload.get("kind") if event.event == "issue_letter" else None
+            if kind is None or kind in seen:
+                continue
+            seen.add(kind)
+            letter = wf.render(view.id, kind, fmt="docx")  # a reprint: same number, no event
+            stem = f"{kind}-{view.reg_no}"
+            written.append(letter.save(folder / f"{stem}.docx"))
+            written.append(letter.save(folder / f"{stem}.txt"))
+    return written

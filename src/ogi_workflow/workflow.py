@@ -958,9 +958,13 @@ class Workflow:
             merged = self._store(
                 conn, row, changes, event, actor=actor, on=when, reason=reason, payload=payload
             )
-            if batch is not None:
-                batch.cache[merged["id"]] = (merged, [*history, item])
+            self._remember(merged, [*history, item])
         return _view(merged)
+
+    def _remember(self, row: dict[str, Any], history: list[HistoryItem]) -> None:
+        """Inside a batch, keep the request as just written for the next action on it."""
+        if self._batch is not None:
+            self._batch.cache[row["id"]] = (row, history)
 
     def _clock_fields(
         self, row: Mapping[str, Any], history: Sequence[HistoryItem]
@@ -1251,7 +1255,7 @@ class Workflow:
                     "basis_seq": basis.seq,
                     "recipient": recipient,
                 }
-                self._store(
+                merged = self._store(
                     conn,
                     row,
                     {},
@@ -1260,6 +1264,10 @@ class Workflow:
                     on=basis.on,
                     reason=None,
                     payload=payload,
+                )
+                history = self._history(conn, row["id"])
+                self._remember(
+                    merged, [*history, HistoryItem(Event.ISSUE_LETTER, basis.on, payload)]
                 )
         return letter
 

@@ -34,7 +34,9 @@ TITLE_SIZE: Final = Pt(22)  # 2号
 BODY_SIZE: Final = Pt(16)  # 3号
 PAGE_NUMBER_SIZE: Final = Pt(14)  # 4号
 LINE_PITCH: Final = Pt(28.95)  # 225 mm / 22 lines
-CHAR_PITCH_PT: Final = 156 / 25.4 * 72 / 28  # 156 mm / 28 characters ≈ 15.79 pt
+TITLE_PITCH: Final = Pt(35)
+# 28 characters in 156 mm (442.2 pt): 16 pt glyphs condensed by 0.25 pt take 441 pt.
+CONDENSE_TWIPS: Final = -5
 INDENT_2: Final = Pt(32)  # 首行缩进二字
 RIGHT_4: Final = Pt(64)  # 署名、日期右空四字
 
@@ -50,10 +52,15 @@ def _east_asian(run_properties: BaseOxmlElement, font: str) -> None:
     fonts.set(qn("w:hint"), "eastAsia")
 
 
-def _run(paragraph: Paragraph, text: str, font: str, size: Pt) -> Run:
+def _run(paragraph: Paragraph, text: str, font: str, size: Pt, *, condensed: bool = False) -> Run:
     run = paragraph.add_run(text)
     run.font.size = size
-    _east_asian(run._r.get_or_add_rPr(), font)
+    properties = run._r.get_or_add_rPr()
+    _east_asian(properties, font)
+    if condensed:
+        spacing = OxmlElement("w:spacing")
+        spacing.set(qn("w:val"), str(CONDENSE_TWIPS))
+        properties.append(spacing)
     return run
 
 
@@ -78,9 +85,10 @@ def _set_up(doc: DocxDocument, title: str) -> None:
     if grid is None:
         grid = OxmlElement("w:docGrid")
         section._sectPr.append(grid)
-    grid.set(qn("w:type"), "linesAndChars")
+    # A line grid only: a character grid's charSpace is read differently by Word and
+    # LibreOffice; condensed runs (CONDENSE) give 28 characters a line in both.
+    grid.set(qn("w:type"), "lines")
     grid.set(qn("w:linePitch"), str(round(LINE_PITCH.pt * 20)))
-    grid.set(qn("w:charSpace"), str(round((CHAR_PITCH_PT - BODY_SIZE.pt) * 4096)))
 
     normal = doc.styles["Normal"]
     normal.font.size = BODY_SIZE
@@ -120,9 +128,17 @@ def build_docx(letter: Letter) -> bytes:
     """The letter as .docx bytes."""
     doc = Document()
     _set_up(doc, letter.title)
+    previous: BlockStyle | None = None
     for block in letter.blocks:
+        if block.style is BlockStyle.RIGHT and previous is not BlockStyle.RIGHT:
+            _paragraph(doc, align=WD_ALIGN_PARAGRAPH.LEFT)  # 空一行, room for the seal
+        previous = block.style
         if block.style is BlockStyle.TITLE:
             paragraph = _paragraph(doc, align=WD_ALIGN_PARAGRAPH.CENTER)
+            paragraph.paragraph_format.line_spacing = TITLE_PITCH
+            off_grid = OxmlElement("w:snapToGrid")  # a 2号 line must not take two grid lines
+            off_grid.set(qn("w:val"), "0")
+            paragraph._p.get_or_add_pPr().append(off_grid)
             _run(paragraph, block.text, TITLE_FONT, TITLE_SIZE)
         elif block.style is BlockStyle.NUMBER:
             paragraph = _paragraph(doc, align=WD_ALIGN_PARAGRAPH.CENTER)
@@ -130,11 +146,11 @@ def build_docx(letter: Letter) -> bytes:
             _paragraph(doc, align=WD_ALIGN_PARAGRAPH.LEFT)  # 空一行
         elif block.style is BlockStyle.SALUTATION:
             paragraph = _paragraph(doc, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
-            _run(paragraph, block.text, BODY_FONT, BODY_SIZE)
+            _run(paragraph, block.text, BODY_FONT, BODY_SIZE, condensed=True)
         elif block.style is BlockStyle.PARAGRAPH:
             paragraph = _paragraph(doc, align=WD_ALIGN_PARAGRAPH.JUSTIFY)
             paragraph.paragraph_format.first_line_indent = INDENT_2
-            _run(paragraph, block.text, BODY_FONT, BODY_SIZE)
+            _run(paragraph, block.text, BODY_FONT, BODY_SIZE, condensed=True)
         else:
             paragraph = _paragraph(doc, align=WD_ALIGN_PARAGRAPH.RIGHT)
             paragraph.paragraph_format.right_indent = RIGHT_4

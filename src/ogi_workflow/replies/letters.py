@@ -129,11 +129,13 @@ class Letter:
 
     @property
     def title(self) -> str:
-        return next(b.text for b in self.blocks if b.style is BlockStyle.TITLE)
+        """The title's lines joined (a long title is written on two lines, GB/T 9704)."""
+        return "".join(b.text for b in self.blocks if b.style is BlockStyle.TITLE)
 
     def text(self, width: int = 28) -> str:
         """Plain text: centred title and number, indented paragraphs, right-aligned signature."""
         lines: list[str] = []
+        previous: BlockStyle | None = None
         for block in self.blocks:
             if block.style in (BlockStyle.TITLE, BlockStyle.NUMBER):
                 lines.append(block.text.center(width, "\u3000").rstrip("\u3000"))
@@ -142,9 +144,12 @@ class Letter:
             elif block.style is BlockStyle.PARAGRAPH:
                 lines.append("\u3000\u3000" + block.text)
             elif block.style is BlockStyle.RIGHT:
+                if previous is not BlockStyle.RIGHT:
+                    lines.append("")  # room for the seal
                 lines.append(block.text.rjust(width - 4, "\u3000"))
             else:
                 lines.append(block.text)
+            previous = block.style
         return "\n".join(lines) + "\n"
 
     def docx(self) -> bytes:
@@ -170,6 +175,11 @@ def cn_date(value: date | str) -> str:
     """A date as written in letters: 2026年3月9日 (Arabic numerals, no leading zeros)."""
     day = date.fromisoformat(value) if isinstance(value, str) else value
     return f"{day.year}年{day.month}月{day.day}日"
+
+
+def _sentence(text: str) -> str:
+    """End a user-supplied clause with 。 unless it already ends a sentence."""
+    return text if text.endswith(("。", "！", "？", "；", ".", "!", "?")) else text + "。"
 
 
 def _one_line(value: Any) -> Any:
@@ -211,10 +221,13 @@ class LetterRenderer:
             loader=ChoiceLoader(loaders),
             undefined=StrictUndefined,
             autoescape=False,
-            trim_blocks=True,
+            # Keep the newline after a block tag: a line ending in {% endif %} must still end,
+            # or the next marked line would run into it. Blank lines are dropped when parsing.
+            trim_blocks=False,
             lstrip_blocks=True,
         )
         self._env.filters["cn_date"] = cn_date
+        self._env.filters["sentence"] = _sentence
 
     def render(
         self, kind: LetterKind, context: Mapping[str, Any], *, request_label: str
@@ -235,8 +248,11 @@ class LetterRenderer:
                 f"render: letter {kind.value} for request {request_label} needs a value "
                 f"the template uses: {exc.message}"
             ) from None
-        except TemplateError as exc:
-            raise ValidationError(f"render: template {kind.value}.j2 is broken: {exc}") from None
+        except (TemplateError, TypeError, ValueError, KeyError, AttributeError) as exc:
+            raise ValidationError(
+                f"render: template {kind.value}.j2 failed for request {request_label}: "
+                f"{type(exc).__name__}: {exc}"
+            ) from None
         return _blocks(kind, text)
 
 

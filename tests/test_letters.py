@@ -1,0 +1,430 @@
+"""Letters: golden text for every kind, the Word layout, remedies, hostile input, overrides.
+
+Golden files live in tests/golden/letters/; regenerate them with
+``python -m pytest tests/test_letters.py --update-golden`` and review the diff.
+"""
+
+from __future__ import annotations
+
+import zipfile
+from collections.abc import Callable
+from datetime import date
+from io import BytesIO
+from pathlib import Path
+from typing import Any
+
+import docx
+import pytest
+from conftest import AGENCY, application, fixed_clock
+from docx.shared import Mm, Pt
+
+from ogi_workflow.errors import TransitionError, ValidationError
+from ogi_workflow.outcomes import Outcome
+from ogi_workflow.replies import LetterKind
+from ogi_workflow.workflow import Workflow
+
+GOLDEN = Path(__file__).parent / "golden" / "letters"
+D = date
+LETTER_AGENCY = AGENCY | {
+    "phone": "010-12345678",
+    "address": "某市人民大道1号",
+    "payment_instructions": "通过某市非税收入缴款平台缴纳",
+}
+DETAILS: dict[Outcome, dict[str, Any]] = {
+    Outcome.ALREADY_PUBLIC: {
+        "where": "某市人民政府门户网站“政府信息公开—规划信息”栏目，网址：https://www.example.gov.cn/ghxx/1.html"
+    },
+    Outcome.DISCLOSED: {
+        "provided": "《关于某项目立项的批复》复制件1份，共3页",
+        "delivery": "随本答复书邮寄提供。",
+    },
+    Outcome.PARTIAL: {
+        "provided": "征收补偿方案（已删除个人信息）",
+        "withheld": "被征收人的身份证号码",
+        "withheld_ground": "third_party_rights",
+        "withheld_reason": "属于个人隐私，第三方不同意公开",
+    },
+    Outcome.STATE_SECRET: {"reason": "该文件已依法定密"},
+    Outcome.ADMINISTRATIVE_QUERY: {
+        "statute": "《不动产登记暂行条例》",
+        "where_to_apply": "请到某市不动产登记中心申请查询",
+    },
+    Outcome.NOT_EXIST: {
+        "searched": "本机关2019年以来的收发文档案",
+        "convenience": {"holder": "某区住房和城乡建设局", "contact": "010-7654321"},
+    },
+    Outcome.NOT_RESPONSIBLE: {
+        "convenience": {"holder": "某市自然资源和规划局", "contact": "010-6543210"}
+    },
+    Outcome.NEEDS_CREATION: {"convenience": {"links": ["https://www.example.gov.cn/tjxx/"]}},
+    Outcome.STILL_UNCLEAR: {
+        "unclear": "未说明所需文件的名称或者文号",
+        "convenience": {"narrowing": "您可以写明文件名称或者文号后重新申请"},
+    },
+    Outcome.PETITION: {
+        "proper_channel": "某市信访局",
+        "convenience": {"contact": "12345政务服务便民热线"},
+    },
+    Outcome.DUPLICATE: {
+        "previous_date": "2026-01-10",
+        "previous_number": "某府办信公开〔2026〕3号",
+    },
+    Outcome.PUBLICATION: {"where": "某市图书馆", "convenience": {"where": "某市图书馆地方文献室"}},
+    Outcome.EXCESSIVE: {"assessment": "申请人一个月内提出82件申请，理由不能说明其合理性"},
+    Outcome.CONFIRMATION: {},
+    Outcome.OTHER: {"reason": "申请人所需信息已通过其他程序获得"},
+}
+
+
+def open_wf(tmp_path: Path, **kwargs: Any) -> Workflow:
+    return Workflow.open(
+        f"sqlite:///{tmp_path / 'letters.db'}", agency=LETTER_AGENCY, clock=fixed_clock, **kwargs
+    )
+
+
+def new_request(wf: Workflow, **applicant: Any) -> int:
+    rid = wf.receive(
+        application("2026-03-02T09:30", **applicant) | {"channel": "online"}, actor="窗口"
+    ).id
+    wf.register(rid, actor="登记员", on=D(2026, 3, 2))
+    return rid
+
+
+def handled(wf: Workflow) -> int:
+    rid = new_request(wf)
+    wf.start_handling(rid, actor="李明", on=D(2026, 3, 3))
+    return rid
+
+
+def consulted(wf: Workflow, party: str = "third_party") -> int:
+    rid = handled(wf)
+    wf.start_consultation(
+        rid,
+        actor="李明",
+        party=party,
+        consulted="某置业有限公司" if party == "third_party" else "某市生态环境局",
+        reason="涉及该公司的商业秘密",
+        on=D(2026, 3, 5),
+    )
+    return rid
+
+
+def replied(outcome: Outcome) -> Callable[[Workflow], int]:
+    def scenario(wf: Workflow) -> int:
+        rid = handled(wf)
+        wf.reply(rid, actor="李明", outcome=outcome, details=DETAILS[outcome], on=D(2026, 3, 20))
+        return rid
+
+    return scenario
+
+
+def corrected(wf: Workflow) -> int:
+    rid = new_request(wf)
+    wf.request_correction(
+        rid,
+        actor="李明",
+        items=["请明确文件名称", "请说明形成时间"],
+        correct_by=D(2026, 3, 20),
+        on=D(2026, 3, 5),
+    )
+    return rid
+
+
+def lapsed_correction(wf: Workflow) -> int:
+    rid = corrected(wf)
+    wf.correction_lapsed(rid, actor="李明", on=D(2026, 3, 23))
+    return rid
+
+
+def fee(wf: Workflow) -> int:
+    rid = handled(wf)
+    wf.issue_fee_notice(rid, actor="李明", basis="per_volume", pages=121, on=D(2026, 3, 9))
+    return rid
+
+
+def lapsed_fee(wf: Workflow) -> int:
+    rid = fee(wf)
+    wf.fee_lapsed(rid, actor="李明", on=D(2026, 4, 8))
+    return rid
+
+
+def extended(wf: Workflow) -> int:
+    rid = handled(wf)
+    wf.extend(
+        rid,
+        actor="李明",
+        approver="办公室主任",
+        reason="所需信息涉及多个部门，需要协调",
+        on=D(2026, 3, 20),
+    )
+    return rid
+
+
+def withdrawn(wf: Workflow) -> int:
+    rid = new_request(wf)
+    wf.withdraw(rid, actor="窗口", reason="已通过其他途径获得", on=D(2026, 3, 6))
+    return rid
+
+
+def disclosed_over_objection(wf: Workflow) -> int:
+    rid = consulted(wf)
+    wf.end_consultation(rid, actor="李明", on=D(2026, 3, 16), opinion="不同意公开")
+    wf.reply(
+        rid,
+        actor="李明",
+        outcome=Outcome.DISCLOSED,
+        on=D(2026, 3, 25),
+        details={
+            "provided": "环境影响评价报告书全文",
+            "disclosed_content": "某项目环境影响评价报告书全文",
+            "public_interest_reason": "涉及周边居民的生命健康",
+        },
+    )
+    return rid
+
+
+SCENARIOS: dict[str, tuple[LetterKind, Callable[[Workflow], int]]] = {
+    "notice_registration": (LetterKind.NOTICE_REGISTRATION, new_request),
+    "notice_correction": (LetterKind.NOTICE_CORRECTION, corrected),
+    "notice_extension": (LetterKind.NOTICE_EXTENSION, extended),
+    "consultation_third_party": (LetterKind.CONSULTATION_THIRD_PARTY, consulted),
+    "notice_consultation": (LetterKind.NOTICE_CONSULTATION, consulted),
+    "consultation_agency": (LetterKind.CONSULTATION_AGENCY, lambda wf: consulted(wf, "co_agency")),
+    "notice_third_party_decision": (
+        LetterKind.NOTICE_THIRD_PARTY_DECISION,
+        disclosed_over_objection,
+    ),
+    "notice_fee": (LetterKind.NOTICE_FEE, fee),
+    "notice_deemed_abandoned-correction": (LetterKind.NOTICE_DEEMED_ABANDONED, lapsed_correction),
+    "notice_deemed_abandoned-fee": (LetterKind.NOTICE_DEEMED_ABANDONED, lapsed_fee),
+    "notice_withdrawn": (LetterKind.NOTICE_WITHDRAWN, withdrawn),
+    **{
+        f"{outcome.info.letter}-{outcome.value}": (
+            LetterKind(outcome.info.letter),
+            replied(outcome),
+        )
+        for outcome in DETAILS
+    },
+}
+
+
+def test_every_letter_kind_has_a_golden_scenario() -> None:
+    assert {kind for kind, _ in SCENARIOS.values()} == set(LetterKind)
+
+
+@pytest.mark.parametrize("name", sorted(SCENARIOS))
+def test_golden_text(name: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
+    kind, scenario = SCENARIOS[name]
+    wf = open_wf(tmp_path)
+    rid = scenario(wf)
+    text = wf.render(rid, kind, fmt="txt").text()
+    golden = GOLDEN / f"{name}.txt"
+    if request.config.getoption("--update-golden"):
+        golden.parent.mkdir(parents=True, exist_ok=True)
+        golden.write_text(text, encoding="utf-8")
+    assert golden.exists(), f"no golden file {golden}: run pytest --update-golden"
+    assert text == golden.read_text(encoding="utf-8")
+    # What every letter must carry (LETTERS.md).
+    assert "某府办信公开〔2026〕" in text
+    assert "（某市人民政府办公室政府信息公开专用章）" in text
+    assert "{{" not in text
+    assert "|" not in text
+
+
+def test_default_kind_follows_the_latest_event(tmp_path: Path) -> None:
+    wf = open_wf(tmp_path)
+    rid = corrected(wf)
+    assert wf.render(rid, fmt="txt").kind is LetterKind.NOTICE_CORRECTION
+    rid = replied(Outcome.NOT_EXIST)(wf)
+    assert wf.render(rid, fmt="txt").kind is LetterKind.REPLY_NOT_EXIST
+
+
+def test_remedy_sentence_review_first_for_refusals_only(tmp_path: Path) -> None:
+    wf = open_wf(tmp_path)
+    texts = {
+        o: wf.render(replied(o)(wf), fmt="txt").text()
+        for o in (Outcome.STATE_SECRET, Outcome.PARTIAL, Outcome.NOT_EXIST, Outcome.DISCLOSED)
+    }
+    review_first = "应当自收到本答复之日起60日内向某市人民政府申请行政复议"
+    ordinary = "或者在6个月内依法向某市中级人民法院提起行政诉讼"
+    assert review_first in texts[Outcome.STATE_SECRET]
+    assert "行政复议决定书之日起15日内" in texts[Outcome.STATE_SECRET]
+    assert ordinary not in texts[Outcome.STATE_SECRET]
+    assert "如对本答复中不予公开的部分不服，应当" in texts[Outcome.PARTIAL]
+    assert ordinary in texts[Outcome.PARTIAL]  # for the disclosed part
+    for outcome in (Outcome.NOT_EXIST, Outcome.DISCLOSED):
+        assert ordinary in texts[outcome]
+        assert "应当自收到" not in texts[outcome]
+
+
+@pytest.mark.parametrize("ground", [o for o in Outcome if o.info.phrase is not None])
+def test_each_refusal_ground_names_its_article(ground: Outcome, tmp_path: Path) -> None:
+    wf = open_wf(tmp_path)
+    rid = handled(wf)
+    wf.reply(rid, actor="李明", outcome=ground, details={"reason": "具体理由"}, on=D(2026, 3, 20))
+    text = wf.render(rid, fmt="txt").text()
+    assert ground.info.phrase is not None
+    assert ground.info.phrase in text
+    assert ground.info.basis.replace("条例", "《中华人民共和国政府信息公开条例》") in text
+
+
+def test_missing_fact_is_an_error_and_records_nothing(tmp_path: Path) -> None:
+    wf = open_wf(tmp_path)
+    rid = handled(wf)
+    wf.reply(rid, actor="李明", outcome=Outcome.ALREADY_PUBLIC, on=D(2026, 3, 20))
+    events = wf.events(rid)
+    with pytest.raises(ValidationError, match=r"needs details\.where; give them in the reply"):
+        wf.render(rid)
+    assert wf.events(rid) == events
+    other = replied(Outcome.DISCLOSED)(wf)
+    assert wf.render(other).number == "某府办信公开〔2026〕1号"  # the failed one used no number
+
+
+def test_convenience_needs_real_help(tmp_path: Path) -> None:
+    wf = open_wf(tmp_path)
+    rid = handled(wf)
+    wf.reply(
+        rid,
+        actor="李明",
+        outcome=Outcome.NOT_EXIST,
+        on=D(2026, 3, 20),
+        details={"searched": "档案", "convenience": {"note": "无"}},
+    )
+    with pytest.raises(ValidationError, match=r"details\.convenience is a table with any of"):
+        wf.render(rid)
+
+
+def test_reprint_keeps_the_number_and_records_once(tmp_path: Path) -> None:
+    wf = open_wf(tmp_path)
+    rid = replied(Outcome.DISCLOSED)(wf)
+    first = wf.render(rid)
+    again = wf.render(rid, fmt="txt")
+    assert (first.number, again.number, first.date) == (
+        "某府办信公开〔2026〕1号",
+        "某府办信公开〔2026〕1号",
+        D(2026, 3, 20),
+    )
+    issued = [e for e in wf.events(rid) if e.event == "issue_letter"]
+    assert [e.payload["kind"] for e in issued] == ["reply_disclosed"]
+    registration = wf.render(rid, LetterKind.NOTICE_REGISTRATION)
+    assert registration.number == "某府办信公开〔2026〕2号"
+    assert registration.date == D(2026, 3, 2)  # the registration event's date, not today
+    wf.archive(rid, actor="档案室", on=D(2026, 3, 23))
+    assert wf.render(rid).number == first.number  # reprinting after archive is fine
+    never_issued = replied(Outcome.NOT_EXIST)(wf)
+    wf.archive(never_issued, actor="档案室", on=D(2026, 3, 23))
+    with pytest.raises(TransitionError, match="archived; a letter not issued before"):
+        wf.render(never_issued)
+
+
+def test_letter_needs_its_event(tmp_path: Path) -> None:
+    wf = open_wf(tmp_path)
+    rid = new_request(wf)
+    with pytest.raises(ValidationError, match="answers a extend event"):
+        wf.render(rid, LetterKind.NOTICE_EXTENSION)
+    with pytest.raises(ValidationError, match="letter kind 'memo' is not one of"):
+        wf.render(rid, "memo")
+
+
+HOSTILE = "{{ 7*7 }}{% raw %}<w:t>&amp;</w:t>\"'\nT|伪造标题\nP|伪造段落"
+
+
+def test_hostile_values_render_literally(tmp_path: Path) -> None:
+    wf = open_wf(tmp_path)
+    long_name = "张" * 10_000
+    rid = new_request(wf, name=long_name)
+    wf.start_handling(rid, actor="李明", on=D(2026, 3, 3))
+    wf.reply(
+        rid,
+        actor="李明",
+        outcome=Outcome.DISCLOSED,
+        on=D(2026, 3, 20),
+        details={"provided": HOSTILE},
+    )
+    letter = wf.render(rid)
+    folded = HOSTILE.replace("\n", " ")
+    assert folded in letter.text()
+    assert long_name + "：" in letter.text()
+    assert [b.text for b in letter.blocks if b.style.value == "T"] == [
+        "某市人民政府办公室",
+        "政府信息公开申请答复书",
+    ]
+    document = docx.Document(BytesIO(letter.docx()))
+    texts = [p.text for p in document.paragraphs]
+    assert any(folded in t for t in texts)
+    assert long_name + "：" in texts
+
+
+def test_docx_layout_follows_gbt_9704(tmp_path: Path) -> None:
+    wf = open_wf(tmp_path)
+    letter = wf.render(replied(Outcome.PARTIAL)(wf))
+    raw = letter.docx()
+    document = docx.Document(BytesIO(raw))
+    section = document.sections[0]
+    # Word stores whole twips: A4 is 11906 x 16838; margins 37/35/28/26 mm.
+    assert section.page_width is not None
+    assert section.page_height is not None
+    assert (section.page_width.twips, section.page_height.twips) == (11906, 16838)
+    margins = (section.top_margin, section.bottom_margin, section.left_margin, section.right_margin)
+    assert [m.twips if m is not None else None for m in margins] == [
+        Mm(x).twips for x in (37, 35, 28, 26)
+    ]
+    grid = section._sectPr.find(docx.oxml.ns.qn("w:docGrid"))
+    assert grid.get(docx.oxml.ns.qn("w:linePitch")) == "579"  # 22 lines in 225 mm
+    title_runs = [r for p in document.paragraphs[:2] for r in p.runs]
+    assert {r.font.size for r in title_runs} == {Pt(22)}
+    body = [r for p in document.paragraphs[2:] for r in p.runs if r.text]
+    assert {r.font.size for r in body} == {Pt(16)}
+    fonts = {
+        r._r.xpath("./w:rPr/w:rFonts/@w:eastAsia")[0] for p in document.paragraphs for r in p.runs
+    }
+    assert fonts == {"方正小标宋简体", "仿宋_GB2312"}
+    assert document.core_properties.language == "zh-CN"
+    assert document.core_properties.title == "某市人民政府办公室政府信息公开申请答复书"
+    with zipfile.ZipFile(BytesIO(raw)) as package:
+        xml = package.read("word/document.xml").decode("utf-8")
+        styles = package.read("word/styles.xml").decode("utf-8")
+        footer = "".join(package.read(n).decode() for n in package.namelist() if "footer" in n)
+    assert 'w:eastAsia="zh-CN"' in styles
+    for leftover in ("{{", "{%", "T|", "P|", "R|", "N|", "S|"):
+        assert leftover not in xml
+    assert " PAGE " in footer
+    texts = [p.text for p in document.paragraphs]
+    assert "2026年3月20日" in texts
+    assert any(t == "某府办信公开〔2026〕1号" for t in texts)
+
+
+def test_agency_templates_override_the_bundled_ones(tmp_path: Path) -> None:
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    (folder / "reply_not_exist.j2").write_text(
+        '{% import "_common.j2" as c with context %}\n'
+        "T|{{ agency.name }}\nT|信息公开答复（本机关格式）\nN|{{ letter.number }}\n"
+        '{{ c.to_applicant() }}\nP|经检索，信息不存在。\n{{ c.remedy("ordinary") }}\n'
+        "{{ c.closing() }}\n",
+        encoding="utf-8",
+    )
+    wf = open_wf(tmp_path, letter_templates=folder)
+    text = wf.render(replied(Outcome.NOT_EXIST)(wf), fmt="txt").text()
+    assert "信息公开答复（本机关格式）" in text
+    assert "经检索，信息不存在。" in text
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "reply_disclosed.j2").write_text("没有标记的一行\n", encoding="utf-8")
+    wf2 = Workflow.open(
+        f"sqlite:///{tmp_path / 'b.db'}",
+        agency=LETTER_AGENCY,
+        clock=fixed_clock,
+        letter_templates=broken,
+    )
+    with pytest.raises(ValidationError, match="does not start with a marker"):
+        wf2.render(replied(Outcome.DISCLOSED)(wf2))
+
+
+def test_fee_notice_states_basis_tiers_and_amount(tmp_path: Path) -> None:
+    wf = open_wf(tmp_path)
+    text = wf.render(fee(wf), fmt="txt").text()
+    assert "按量计收，所需信息共121页" in text
+    assert "1至30页免费、31至100页每页10元、101至121页每页20元" in text
+    assert "人民币1120元" in text
+    assert "2026年4月7日前" in text  # 20 working days from the day after 3-9

@@ -216,3 +216,42 @@ def test_overdue_needs_an_agency_somewhere(tmp_path: Path) -> None:
     code, _, err = run("overdue", "--db", str(tmp_path / "empty.sqlite"))
     assert code == 2
     assert "holds no agency" in err
+
+
+def test_render_command_writes_the_letter(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    assert run("demo", "--out", str(out))[0] == 0
+    db = str(out / "demo.sqlite")
+    code, text, _ = run(
+        "render",
+        "--db",
+        db,
+        "2026-0001",
+        "--kind",
+        "notice_registration",
+        "--format",
+        "txt",
+        "-o",
+        str(tmp_path / "r.txt"),
+    )
+    assert code == 0
+    assert "notice_registration" in text
+    assert "政府信息公开申请登记回执" in (tmp_path / "r.txt").read_text(encoding="utf-8")
+    code, _, _ = run(
+        "render",
+        "--db",
+        db,
+        "2026-0001",
+        "--kind",
+        "notice_registration",
+        "--format",
+        "docx",
+        "-o",
+        str(tmp_path / "r.docx"),
+    )
+    assert code == 0
+    assert (tmp_path / "r.docx").read_bytes()[:2] == b"PK"
+    assert run("render", "--db", db, "2026-0001", "--format", "odt", "-o", "x")[0] == 2
+    code, _, err = run("render", "--db", db, "2099-0001", "--format", "txt", "-o", "x")
+    assert code == 2
+    assert "2099-0001" in err

@@ -6,6 +6,9 @@ Golden files live in tests/golden/letters/; regenerate them with
 
 from __future__ import annotations
 
+import os
+import shutil
+import subprocess
 import zipfile
 from collections.abc import Callable
 from datetime import date
@@ -20,7 +23,9 @@ from docx.shared import Mm, Pt
 
 from ogi_workflow.errors import TransitionError, ValidationError
 from ogi_workflow.outcomes import Outcome
-from ogi_workflow.replies import LetterKind
+from ogi_workflow.replies import LetterKind, pdf
+from ogi_workflow.replies.docx import _bundled_base
+from ogi_workflow.replies.pdf import soffice
 from ogi_workflow.workflow import Workflow
 
 GOLDEN = Path(__file__).parent / "golden" / "letters"
@@ -371,10 +376,12 @@ def test_docx_layout_follows_gbt_9704(tmp_path: Path) -> None:
     ]
     grid = section._sectPr.find(docx.oxml.ns.qn("w:docGrid"))
     assert grid.get(docx.oxml.ns.qn("w:linePitch")) == "579"  # 22 lines in 225 mm
-    title_runs = [r for p in document.paragraphs[:2] for r in p.runs]
-    assert {r.font.size for r in title_runs} == {Pt(22)}
-    body = [r for p in document.paragraphs[2:] for r in p.runs if r.text]
-    assert {r.font.size for r in body} == {Pt(16)}
+    styles = {p.style.name: p.style for p in document.paragraphs if p.style is not None}
+    assert [p.style.name for p in document.paragraphs[:2] if p.style] == ["OgiTitle"] * 2
+    assert styles["OgiTitle"].font.size == Pt(22)  # 2号
+    assert styles["OgiBody"].font.size == Pt(16)  # 3号
+    assert styles["OgiBody"].paragraph_format.first_line_indent == Pt(32)  # 首行缩进二字
+    assert styles["OgiBody"].paragraph_format.line_spacing == Pt(28.95)
     fonts = {
         r._r.xpath("./w:rPr/w:rFonts/@w:eastAsia")[0] for p in document.paragraphs for r in p.runs
     }
@@ -383,9 +390,9 @@ def test_docx_layout_follows_gbt_9704(tmp_path: Path) -> None:
     assert document.core_properties.title == "某市人民政府办公室政府信息公开申请答复书"
     with zipfile.ZipFile(BytesIO(raw)) as package:
         xml = package.read("word/document.xml").decode("utf-8")
-        styles = package.read("word/styles.xml").decode("utf-8")
+        styles_xml = package.read("word/styles.xml").decode("utf-8")
         footer = "".join(package.read(n).decode() for n in package.namelist() if "footer" in n)
-    assert 'w:eastAsia="zh-CN"' in styles
+    assert 'w:eastAsia="zh-CN"' in styles_xml
     for leftover in ("{{", "{%", "T|", "P|", "R|", "N|", "S|"):
         assert leftover not in xml
     assert " PAGE " in footer
@@ -428,3 +435,51 @@ def test_fee_notice_states_basis_tiers_and_amount(tmp_path: Path) -> None:
     assert "1至30页免费、31至100页每页10元、101至121页每页20元" in text
     assert "人民币1120元" in text
     assert "2026年4月7日前" in text  # 20 working days from the day after 3-9
+
+
+def test_agency_base_docx_sets_the_word_layout(tmp_path: Path) -> None:
+    folder = tmp_path / "templates"
+    folder.mkdir()
+    base = docx.Document(BytesIO(_bundled_base()))
+    base.styles["OgiBody"].font.size = Pt(15)  # the agency's own body size
+    base.save(str(folder / "base.docx"))
+    wf = open_wf(tmp_path, letter_templates=folder)
+    letter = wf.render(replied(Outcome.DISCLOSED)(wf))
+    document = docx.Document(BytesIO(letter.docx()))
+    assert document.styles["OgiBody"].font.size == Pt(15)
+    assert any(p.text == "某府办信公开〔2026〕1号" for p in document.paragraphs)
+    docx.Document().save(str(folder / "base.docx"))  # no Ogi* styles
+    wf2 = Workflow.open(
+        f"sqlite:///{tmp_path / 'c.db'}",
+        agency=LETTER_AGENCY,
+        clock=fixed_clock,
+        letter_templates=folder,
+    )
+    with pytest.raises(ValidationError, match="lacks the paragraph styles OgiTitle"):
+        wf2.render(replied(Outcome.DISCLOSED)(wf2))
+
+
+@pytest.mark.skipif(
+    soffice() is None and not os.environ.get("CI"),
+    reason="LibreOffice not installed (CI installs it)",
+)
+def test_pdf_through_libreoffice(tmp_path: Path) -> None:
+    wf = open_wf(tmp_path)
+    path = wf.render(replied(Outcome.DISCLOSED)(wf), fmt="pdf").save(tmp_path / "letter.pdf")
+    data = path.read_bytes()
+    assert data.startswith(b"%PDF")
+    if shutil.which("pdftotext"):
+        text = subprocess.run(
+            ["pdftotext", str(path), "-"], capture_output=True, text=True, check=True
+        ).stdout
+        assert "政府信息公开申请答复书" in text.replace(" ", "")
+
+
+def test_pdf_without_libreoffice_says_what_to_install(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr(pdf, "soffice", lambda: None)
+    wf = open_wf(tmp_path)
+    letter = wf.render(replied(Outcome.DISCLOSED)(wf))
+    with pytest.raises(pdf.PdfUnavailableError, match="libreoffice-writer-nogui"):
+        letter.pdf()

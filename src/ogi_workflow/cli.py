@@ -361,7 +361,7 @@ def _print_overdue(console: Console, items: list[OverdueItem], as_of: date) -> N
 def render(
     reg_no: Annotated[str, typer.Argument(help="Registration number (or #id) of the request.")],
     db: Annotated[str, typer.Option(help="Database URL or SQLite path.")],
-    fmt: Annotated[str, typer.Option("--format", help="docx | txt")],
+    fmt: Annotated[str, typer.Option("--format", help="docx | txt | pdf (pdf needs LibreOffice)")],
     out: Annotated[Path, typer.Option("-o", "--output", help="File to write.")],
     kind: Annotated[
         str | None, typer.Option(help="Letter kind (default: what the latest event calls for).")
@@ -372,8 +372,8 @@ def render(
     agency: AgencyFile = None,
 ) -> None:
     """Write the reply letter or notice for one request (numbered and recorded once)."""
-    if fmt not in ("docx", "txt"):
-        _fail(f"--format {fmt!r} is not one of: docx, txt")
+    if fmt not in ("docx", "txt", "pdf"):
+        _fail(f"--format {fmt!r} is not one of: docx, txt, pdf")
     request: str | int = (
         int(reg_no[1:]) if reg_no.startswith("#") and reg_no[1:].isdigit() else reg_no
     )

@@ -1197,11 +1197,11 @@ class Workflow:
         for the event it answers, and an ``issue_letter`` event records it (kind, number,
         recipient); printing it again returns the same number and records nothing. Its date
         is the date of that event. A missing fact the letter needs is a ValidationError and
-        nothing is recorded. ``fmt`` ("docx" or "txt") says which form is built now; both
-        stay available on the returned Letter.
+        nothing is recorded. ``fmt`` ("docx", "txt" or "pdf") says which form is wanted; every
+        form stays available on the returned Letter (``text()``, ``docx()``, ``pdf()``).
         """
-        if fmt not in ("docx", "txt"):
-            raise ValidationError(f"render: format {fmt!r} is not one of: docx, txt")
+        if fmt not in ("docx", "txt", "pdf"):
+            raise ValidationError(f"render: format {fmt!r} is not one of: docx, txt, pdf")
         _check_actor(actor)
         with self._write() as conn:
             if self._batch is not None:
@@ -1245,8 +1245,10 @@ class Workflow:
                 if letter_kind.spec.recipient == "consulted"
                 else view.applicant_name
             )
-            letter = Letter(letter_kind, number, basis.on, recipient, blocks)
-            if fmt == "docx":
+            letter = Letter(
+                letter_kind, number, basis.on, recipient, blocks, base_docx=self._letters.base_docx
+            )
+            if fmt != "txt":  # built now, so a failure records nothing
                 letter = replace(letter, _docx=letter.docx())
             if issued is None:
                 payload = {

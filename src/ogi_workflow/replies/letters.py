@@ -125,6 +125,7 @@ class Letter:
     date: date
     recipient: str
     blocks: tuple[Block, ...]
+    base_docx: Path | None = field(default=None, repr=False, compare=False)
     _docx: bytes | None = field(default=None, repr=False, compare=False)
 
     @property
@@ -156,18 +157,26 @@ class Letter:
         """The letter as a .docx laid out to GB/T 9704-2012."""
         from ogi_workflow.replies.docx import build_docx  # noqa: PLC0415 - python-docx is heavy
 
-        return self._docx if self._docx is not None else build_docx(self)
+        return self._docx if self._docx is not None else build_docx(self, self.base_docx)
+
+    def pdf(self) -> bytes:
+        """The .docx converted to PDF by LibreOffice headless (optional; see replies.pdf)."""
+        from ogi_workflow.replies.pdf import docx_to_pdf  # noqa: PLC0415 - optional
+
+        return docx_to_pdf(self.docx())
 
     def save(self, path: str | Path, fmt: str | None = None) -> Path:
-        """Write ``.docx`` or ``.txt`` (by ``fmt`` or the file's suffix)."""
+        """Write ``.docx``, ``.txt`` or ``.pdf`` (by ``fmt`` or the file's suffix)."""
         target = Path(path)
         kind = fmt or target.suffix.lstrip(".").lower()
         if kind == "docx":
             target.write_bytes(self.docx())
         elif kind == "txt":
             target.write_text(self.text(), encoding="utf-8")
+        elif kind == "pdf":
+            target.write_bytes(self.pdf())
         else:
-            raise ValidationError(f"letter format {kind!r} is not one of: docx, txt")
+            raise ValidationError(f"letter format {kind!r} is not one of: docx, txt, pdf")
         return target
 
 
@@ -206,16 +215,21 @@ class LetterRenderer:
     """Renders letters from the bundled templates, or an agency's folder of overrides.
 
     A file ``<kind>.j2`` (or ``_common.j2``) in ``templates`` replaces the bundled one of the
-    same name; templates run in Jinja2's sandbox and an undefined value is an error.
+    same name, and a ``base.docx`` there (with the paragraph styles OgiTitle, OgiNumber,
+    OgiSalutation, OgiBody, OgiSignature, OgiBlank) replaces the Word layout; templates run
+    in Jinja2's sandbox and an undefined value is an error.
     """
 
     def __init__(self, templates: str | Path | None = None) -> None:
         loaders: list[Any] = []
+        self.base_docx: Path | None = None  # the agency's Word base document, if any
         if templates is not None:
             folder = Path(templates)
             if not folder.is_dir():
                 raise ValidationError(f"letter templates: {folder} is not a folder")
             loaders.append(FileSystemLoader(folder))
+            if (folder / "base.docx").is_file():
+                self.base_docx = folder / "base.docx"
         loaders.append(PackageLoader("ogi_workflow.replies", "templates"))
         self._env = SandboxedEnvironment(
             loader=ChoiceLoader(loaders),

@@ -483,3 +483,19 @@ def test_pdf_without_libreoffice_says_what_to_install(
     letter = wf.render(replied(Outcome.DISCLOSED)(wf))
     with pytest.raises(pdf.PdfUnavailableError, match="libreoffice-writer-nogui"):
         letter.pdf()
+
+
+DOCS = Path(__file__).parents[1] / "docs" / "letters.md"
+MARKER = "<!-- generated below: do not edit -->\n"
+
+
+def test_letters_doc_shows_every_golden_letter(request: pytest.FixtureRequest) -> None:
+    head = DOCS.read_text(encoding="utf-8").split(MARKER)[0]
+    examples = "".join(
+        f"\n### {name}\n\n```text\n{(GOLDEN / f'{name}.txt').read_text(encoding='utf-8')}```\n"
+        for name in sorted(SCENARIOS)
+    )
+    expected = head + MARKER + examples
+    if request.config.getoption("--update-golden"):
+        DOCS.write_text(expected, encoding="utf-8")
+    assert DOCS.read_text(encoding="utf-8") == expected, "run pytest --update-golden"

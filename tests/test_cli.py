@@ -205,7 +205,7 @@ def test_demo_then_overdue_from_cron(tmp_path: Path) -> None:
     code, text, _ = run("overdue", "--db", db, "--as-of", "2030-01-01", "--format", "csv")
     assert (code, text.splitlines()[0]) == (
         1,
-        "id,reg_no,state,due_date,workdays_left,overdue,estimated,handler",
+        "id,reg_no,state,kind,deadline,due_date,workdays_left,overdue,estimated,handler",
     )
     assert run("overdue", "--db", db, "--as-of", "2000-01-03", "--format", "json")[0] == 0
     assert run("overdue", "--db", db, "--format", "xml")[0] == 2

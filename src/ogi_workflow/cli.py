@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
-from collections.abc import Callable
+from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from functools import wraps
 from pathlib import Path
@@ -17,6 +17,7 @@ from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
 from ogi_workflow.deadlines import (
@@ -340,20 +341,23 @@ def _print_summary(console: Console, wf: Workflow, today: date) -> None:
         )
 
 
-def _print_overdue(console: Console, items: list[OverdueItem], as_of: date) -> None:
+def _print_overdue(console: Console, items: Iterable[OverdueItem], as_of: date) -> int:
     table = Table(title=f"逾期及临期申请（{as_of.isoformat()}）")
-    for column in ("reg_no", "state", "due_date", "workdays_left", "handler"):
+    for column in ("reg_no", "state", "kind", "deadline", "workdays_left", "handler"):
         table.add_column(column)
+    late = 0
     for item in items:
-        left = f"{item.workdays_left}" + ("（逾期）" if item.overdue else "")
+        late += item.overdue
         table.add_row(
             item.reg_no or f"#{item.id}",
             item.state.label,
-            item.due_date.isoformat() + ("*" if item.estimated else ""),
-            left,
+            item.kind.label,
+            item.deadline.isoformat() + ("*" if item.estimated else ""),
+            str(item.workdays_left),
             item.handler or "",
         )
     console.print(table)
+    return late
 
 
 @app.command()
@@ -389,38 +393,70 @@ def render(
 def overdue(
     db: Annotated[str, typer.Option(help="Database URL or SQLite path.")],
     as_of: Annotated[str | None, typer.Option(help="Date to check (default: today).")] = None,
-    within: Annotated[int, typer.Option(help="Also list requests due within N working days.")] = 0,
+    within: Annotated[
+        int, typer.Option(help="Also list deadlines within N working days (and 补正 windows).")
+    ] = 0,
     fmt: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
     agency: AgencyFile = None,
 ) -> None:
-    """Overdue requests (exit 1 if any), and those due within N working days."""
+    """The morning list: overdue replies (exit 1 if any), replies due soon, closing 补正 windows.
+
+    Exit status: 0 none overdue, 1 some overdue, 2 bad input. CSV and JSON stream, so a
+    million requests need no more memory than a few.
+    """
     if fmt not in ("table", "csv", "json"):
         _fail(f"--format {fmt!r} is not one of: table, csv, json")
     if within < 0:
         _fail(f"--within {within} must be 0 or more working days")
     day = _parse_date(as_of, "--as-of") if as_of else _shanghai_today()
     wf = _open(db, agency)
-    items = wf.overdue(day, within=within)
-    wf.close()
-    if fmt == "json":
-        _emit_json(
-            {
-                "as_of": day.isoformat(),
-                "within": within,
-                "items": [item.model_dump(mode="json") for item in items],
-            }
+    err = Console(stderr=True)
+    with Progress(
+        TextColumn("scanning"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        console=err,
+        disable=not err.is_terminal,
+        transient=True,
+    ) as progress:
+        task = progress.add_task(
+            "scan", total=wf.count_overdue(day, within) if err.is_terminal else None
         )
-    elif fmt == "csv":
+
+        def tracked() -> Iterator[OverdueItem]:
+            for item in wf.iter_overdue(day, within):
+                progress.advance(task)
+                yield item
+
+        late = _write_overdue(tracked(), fmt, day, within)
+    wf.close()
+    if late:
+        raise typer.Exit(1)
+
+
+def _write_overdue(items: Iterator[OverdueItem], fmt: str, day: date, within: int) -> int:
+    """Write the list in ``fmt``; the number of overdue items."""
+    if fmt == "table":
+        # Not a terminal (cron mail, a pipe): wide enough that labels are not wrapped.
+        console = Console() if sys.stdout.isatty() else Console(width=120)
+        return _print_overdue(console, items, day)
+    late = 0
+    fields = list(OverdueItem.model_fields)
+    if fmt == "csv":
         writer = csv.writer(sys.stdout)
-        fields = list(OverdueItem.model_fields)
         writer.writerow(fields)
         for item in items:
+            late += item.overdue
             row = item.model_dump(mode="json")
             writer.writerow([row[f] for f in fields])
-    else:
-        _print_overdue(Console(), items, day)
-    if any(item.overdue for item in items):
-        raise typer.Exit(1)
+        return late
+    # One JSON object, written as the items come.
+    sys.stdout.write(f'{{"as_of": "{day.isoformat()}", "within": {within}, "items": [')
+    for n, item in enumerate(items):
+        late += item.overdue
+        sys.stdout.write(("," if n else "") + "\n  " + item.model_dump_json())
+    sys.stdout.write(f'\n], "overdue": {late}}}\n')
+    return late
 
 
 @app.command()

@@ -36,6 +36,7 @@ __all__ = [
     "InfoForm",
     "OverdueItem",
     "RequestView",
+    "Urgency",
     "validate",
 ]
 
@@ -384,16 +385,26 @@ class EventView(BaseModel):
     after: dict[str, Any]
 
 
+class Urgency(LabelledEnum):
+    """Why a request is on the morning list."""
+
+    OVERDUE = "overdue"  # the reply period has ended (条例第三十三条)
+    DUE_SOON = "due_soon"  # the reply is due within the given working days
+    CORRECTION_WINDOW = "correction_window"  # the 7 working days for 补正 end soon (第三十条)
+
+
 class OverdueItem(BaseModel):
-    """A request whose reply is overdue or due soon."""
+    """A request on the morning list: reply overdue or due soon, or its 补正 window closing."""
 
     model_config = ConfigDict(frozen=True)
 
     id: int
     reg_no: str | None
     state: State
-    due_date: date
-    workdays_left: int
+    kind: Urgency
+    deadline: date  # the date that matters: the due date, or the end of the 补正 window
+    due_date: date | None
+    workdays_left: int  # working days from as_of to the deadline (negative: over)
     overdue: bool
     estimated: bool
     handler: str | None

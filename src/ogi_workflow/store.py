@@ -89,6 +89,7 @@ class RequestRow(SQLModel, table=True):
         UniqueConstraint("agency", "reg_no", name="uq_ogi_request_reg_no"),
         UniqueConstraint("agency", "reg_year", "reg_seq", name="uq_ogi_request_reg_seq"),
         Index("ix_ogi_request_state_due", "state", "due_date"),
+        Index("ix_ogi_request_state_correction", "state", "correction_window_end"),
         Index("ix_ogi_request_applicant", "agency", "applicant_key", "received_on"),
         Index("ix_ogi_request_received", "agency", "received_on"),
     )
@@ -110,6 +111,7 @@ class RequestRow(SQLModel, table=True):
     clock_start: date | None = None
     due_date: date | None = None
     correction_window_end: date | None = None
+    correction_requested_on: date | None = None
     paused_workdays: int = 0
     extension_workdays: int = 0
     estimated: bool = False

@@ -12,6 +12,7 @@ derives them again from the events alone.
 
 from __future__ import annotations
 
+import heapq
 import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
@@ -21,7 +22,7 @@ from functools import cache
 from pathlib import Path
 from typing import Any, Final, Self
 
-from sqlalchemy import Engine, Update, bindparam, func, insert, select, update
+from sqlalchemy import Engine, Select, Update, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from ogi_workflow.deadlines import (
@@ -52,6 +53,7 @@ from ogi_workflow.models import (
     EventView,
     OverdueItem,
     RequestView,
+    Urgency,
     utc_now,
     validate,
 )
@@ -1125,49 +1127,88 @@ class Workflow:
         with self._read() as conn:
             return int(conn.execute(select(func.count()).where(*conditions)).scalar_one())
 
-    def iter_overdue(self, as_of: date | None = None, within: int = 0) -> Iterator[OverdueItem]:
-        """Requests whose clock runs and that are overdue (or due within N working days).
-
-        Streams in due-date order (most urgent first) without loading all rows. Paused
-        requests (补正, consultation, fee) are left out: their clock stands still.
-        """
-        day = as_of or self._today()
+    def _overdue_queries(self, day: date, within: int) -> tuple[Select[Any], Select[Any]]:
         if within < 0:
             raise ValidationError(f"overdue: within must be >= 0 working days, got {within}")
-        horizon = self.calendar.add_workdays(day, within) if within else day - timedelta(days=1)
-        query = (
-            select(
-                REQUEST.c.id,
-                REQUEST.c.reg_no,
-                REQUEST.c.state,
-                REQUEST.c.due_date,
-                REQUEST.c.estimated,
-                REQUEST.c.handler,
-            )
+        soon = self.calendar.add_workdays(day, within) if within else day
+        running = REQUEST.c.state.in_([s.value for s in CLOCK_RUNNING])
+        columns = (
+            REQUEST.c.id,
+            REQUEST.c.reg_no,
+            REQUEST.c.state,
+            REQUEST.c.due_date,
+            REQUEST.c.estimated,
+            REQUEST.c.handler,
+        )
+        deadlines = (
+            select(REQUEST.c.due_date, *columns)
             .where(
                 REQUEST.c.agency == self.agency.code,
-                REQUEST.c.state.in_([s.value for s in CLOCK_RUNNING]),
-                REQUEST.c.due_date <= horizon,
+                running,
+                REQUEST.c.due_date <= (soon if within else day - timedelta(days=1)),
             )
             .order_by(REQUEST.c.due_date, REQUEST.c.id)
         )
+        # 条例第三十条: a 补正 notice must go out within 7 working days of receipt.
+        windows = (
+            select(REQUEST.c.correction_window_end, *columns)
+            .where(
+                REQUEST.c.agency == self.agency.code,
+                running,
+                REQUEST.c.correction_requested_on.is_(None),
+                REQUEST.c.correction_window_end >= day,
+                REQUEST.c.correction_window_end <= soon,
+            )
+            .order_by(REQUEST.c.correction_window_end, REQUEST.c.id)
+        )
+        return deadlines, windows
+
+    def iter_overdue(self, as_of: date | None = None, within: int = 0) -> Iterator[OverdueItem]:
+        """The morning list, most urgent first, streamed in bounded memory.
+
+        Reply deadlines that have passed (``overdue``) or fall within ``within`` working days
+        (``due_soon``), and 补正 windows (7 working days from receipt, 条例第三十条) that end
+        within ``within`` working days for requests with no correction notice yet
+        (``correction_window``). Paused requests (补正, consultation, fee) are left out: their
+        clock stands still.
+        """
+        day = as_of or self._today()
+        deadlines, windows = self._overdue_queries(day, within)
         with self._read() as conn:
-            rows = conn.execution_options(yield_per=5000).execute(query)
-            between, construct = self.calendar.workdays_between, OverdueItem.model_construct
-            states = {s.value: s for s in State}
-            # Trusted columns straight from our own table: unpack tuples and construct the
-            # read model without validating it again (this loop runs once per overdue row).
-            for request_id, reg_no, state, due, estimated, handler in rows:
-                yield construct(
-                    id=request_id,
-                    reg_no=reg_no,
-                    state=states[state],
-                    due_date=due,
-                    workdays_left=between(day, due),
-                    overdue=day > due,
-                    estimated=estimated,
-                    handler=handler,
-                )
+            streams = [
+                self._urgent(conn.execution_options(yield_per=5000).execute(query), day, kind)
+                for query, kind in ((deadlines, None), (windows, Urgency.CORRECTION_WINDOW))
+            ]
+            yield from heapq.merge(*streams, key=lambda item: (item.deadline, item.id))
+
+    def _urgent(self, rows: Any, day: date, kind: Urgency | None) -> Iterator[OverdueItem]:
+        between, construct = self.calendar.workdays_between, OverdueItem.model_construct
+        states = {s.value: s for s in State}
+        # Trusted columns straight from our own table: unpack tuples and construct the
+        # read model without validating it again (this loop runs once per listed row).
+        for deadline, request_id, reg_no, state, due, estimated, handler in rows:
+            late = day > due if due is not None else False
+            yield construct(
+                id=request_id,
+                reg_no=reg_no,
+                state=states[state],
+                kind=kind or (Urgency.OVERDUE if late else Urgency.DUE_SOON),
+                deadline=deadline,
+                due_date=due,
+                workdays_left=between(day, deadline),
+                overdue=late,
+                estimated=estimated,
+                handler=handler,
+            )
+
+    def count_overdue(self, as_of: date | None = None, within: int = 0) -> int:
+        """How many items :meth:`iter_overdue` will list (for progress bars)."""
+        day = as_of or self._today()
+        with self._read() as conn:
+            return sum(
+                int(conn.execute(select(func.count()).select_from(q.subquery())).scalar_one())
+                for q in self._overdue_queries(day, within)
+            )
 
     def overdue(self, as_of: date | None = None, within: int = 0) -> list[OverdueItem]:
         """:meth:`iter_overdue` as a list."""
@@ -1396,6 +1437,8 @@ def _event_columns(
         return {"handler": params["handler"]}
     if event is Event.ARCHIVE:
         return {"archived_on": on}
+    if event is Event.REQUEST_CORRECTION:
+        return {"correction_requested_on": on}
     if after is State.REPLIED and before is not State.REPLIED:
         outcome = _OUTCOME_OF_EVENT.get(event) or params["outcome"]
         return {"outcome": outcome.value, "replied_on": on}

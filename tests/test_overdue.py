@@ -10,9 +10,9 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import AGENCY, application, fixed_clock
 from typer.testing import CliRunner
 
-from conftest import AGENCY, application, fixed_clock
 from ogi_workflow.cli import app
 from ogi_workflow.models import Urgency
 from ogi_workflow.workflow import Workflow

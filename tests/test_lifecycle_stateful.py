@@ -176,6 +176,8 @@ class Lifecycle(RuleBasedStateMachine):
                 assert view.paused_workdays == recomputed.paused_workdays
             if view.state in DONE:
                 assert view.outcome is not None
+        for report_year in (2025, 2026):  # the annual report balances whatever happened
+            assert self.wf.annual_report(report_year).balanced()
         by_year: dict[str, list[int]] = {}
         for reg_no in reg_seqs:
             year, seq = reg_no.split("-")

@@ -33,8 +33,18 @@ from ogi_workflow.deadlines import (
 )
 from ogi_workflow.demo import demo_agency, populate, write_sample_letters
 from ogi_workflow.errors import OgiError
+from ogi_workflow.fees import FeeBasis, fee_per_request, fee_per_volume
 from ogi_workflow.models import SHANGHAI, OverdueItem
 from ogi_workflow.outcomes import Outcome
+from ogi_workflow.reports import (
+    COLUMNS,
+    RESULTS,
+    TABLE4_GROUPS,
+    AnnualReport,
+    row_label,
+    write_xlsx,
+)
+from ogi_workflow.reports import labels as report_labels
 from ogi_workflow.states import DONE, State, mermaid_diagram
 from ogi_workflow.store import schema_ddl
 from ogi_workflow.workflow import Workflow
@@ -304,15 +314,13 @@ def demo(
             stale.unlink(missing_ok=True)
         db = f"sqlite:///{path}"
     today = _shanghai_today()
-    wf = Workflow.open(db, agency=demo_agency())
-    console = Console()
-    typer.echo(f"database: {db}")  # unwrapped, so it can be copied whatever the width
-    populate(wf, today=today)
-    _print_summary(console, wf, today)
-    folder = out / "letters"
-    written = write_sample_letters(wf, folder)
+    with Workflow.open(db, agency=demo_agency()) as wf:
+        typer.echo(f"database: {db}")  # unwrapped, so it can be copied whatever the width
+        populate(wf, today=today)
+        _print_summary(Console(), wf, today)
+        folder = out / "letters"
+        written = write_sample_letters(wf, folder)
     typer.echo(f"letters: {len(written)} sample letters (.docx and .txt) in {folder.resolve()}")
-    wf.close()
 
 
 def _print_summary(console: Console, wf: Workflow, today: date) -> None:
@@ -381,9 +389,8 @@ def render(
     request: str | int = (
         int(reg_no[1:]) if reg_no.startswith("#") and reg_no[1:].isdigit() else reg_no
     )
-    wf = Workflow.open(db, agency=agency, letter_templates=templates)
-    letter = wf.render(request, kind, fmt=fmt, actor="ogi-workflow render")
-    wf.close()
+    with Workflow.open(db, agency=agency, letter_templates=templates) as wf:
+        letter = wf.render(request, kind, fmt=fmt, actor="ogi-workflow render")
     letter.save(out, fmt)
     typer.echo(f"{out} ({letter.kind.value}, {letter.number}, {letter.date.isoformat()})")
 
@@ -409,16 +416,18 @@ def overdue(
     if within < 0:
         _fail(f"--within {within} must be 0 or more working days")
     day = _parse_date(as_of, "--as-of") if as_of else _shanghai_today()
-    wf = _open(db, agency)
     err = Console(stderr=True)
-    with Progress(
-        TextColumn("scanning"),
-        BarColumn(),
-        MofNCompleteColumn(),
-        console=err,
-        disable=not err.is_terminal,
-        transient=True,
-    ) as progress:
+    with (
+        _open(db, agency) as wf,
+        Progress(
+            TextColumn("scanning"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=err,
+            disable=not err.is_terminal,
+            transient=True,
+        ) as progress,
+    ):
         task = progress.add_task(
             "scan", total=wf.count_overdue(day, within) if err.is_terminal else None
         )
@@ -429,7 +438,6 @@ def overdue(
                 yield item
 
         late = _write_overdue(tracked(), fmt, day, within)
-    wf.close()
     if late:
         raise typer.Exit(1)
 
@@ -457,6 +465,105 @@ def _write_overdue(items: Iterator[OverdueItem], fmt: str, day: date, within: in
         sys.stdout.write(("," if n else "") + "\n  " + item.model_dump_json())
     sys.stdout.write(f'\n], "overdue": {late}}}\n')
     return late
+
+
+report_app = typer.Typer(help="Reports: the annual 政府信息公开工作年度报告 tables.")
+app.add_typer(report_app, name="report")
+
+
+@report_app.command("annual")
+@_clean_errors
+def report_annual(
+    db: Annotated[str, typer.Option(help="Database URL or SQLite path.")],
+    year: Annotated[int, typer.Option(help="The report year, e.g. 2026.")],
+    fmt: Annotated[str, typer.Option("--format", help="table | json | xlsx")] = "table",
+    out: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File (xlsx needs it).")
+    ] = None,
+    agency: AgencyFile = None,
+) -> None:
+    """Tables 三 and 四 (国办公开办函〔2021〕30号) and statistics for one year."""
+    if fmt not in ("table", "json", "xlsx"):
+        _fail(f"--format {fmt!r} is not one of: table, json, xlsx")
+    if fmt == "xlsx" and out is None:
+        _fail("--format xlsx needs -o FILE")
+    with _open(db, agency) as wf:
+        report = wf.annual_report(year)
+    if fmt == "xlsx":
+        assert out is not None
+        write_xlsx(report, str(out))
+        typer.echo(f"{out}")
+        return
+    if fmt == "json":
+        text = json.dumps(report.as_dict(), ensure_ascii=False, indent=2)
+        if out:
+            out.write_text(text + "\n", encoding="utf-8")
+        else:
+            typer.echo(text)
+        return
+    console = Console(width=None if sys.stdout.isatty() else 160)
+    _print_report(console, report)
+
+
+def _print_report(console: Console, report: AnnualReport) -> None:
+    names = report_labels()
+    columns = names["table3"]["columns"]
+    table = Table(title=f"{report.agency} {report.year}年 {names['table3']['title']}")
+    table.add_column("")
+    for key in COLUMNS:
+        table.add_column(columns[key], justify="right")
+    for line, values in report.table3.items():
+        table.add_row(row_label(line), *(str(values[c]) for c in COLUMNS))
+    console.print(table)
+    t4 = names["table4"]
+    table = Table(title=t4["title"])
+    table.add_column("")
+    for result in RESULTS:
+        table.add_column(t4["results"][result], justify="right")
+    for group in TABLE4_GROUPS:
+        label = t4[group] if group == "review" else f"{t4['litigation']}（{t4[group]}）"
+        table.add_row(label, *(str(report.table4[group][r]) for r in RESULTS))
+    console.print(table)
+    extra = names["extra"]
+    months = "  ".join(f"{m}月 {n}" for m, n in report.received_by_month.items())
+    console.print(f"{extra['by_month']}：{months}")
+    console.print(f"{extra['average']}：{report.average_workdays_to_reply}")
+    for description, count in report.most_requested:
+        console.print(f"  {count}  {description}")
+
+
+@app.command()
+@_clean_errors
+def fee(
+    nth_request_this_month: Annotated[
+        int | None,
+        typer.Option(help="按件: the request is the applicant's N-th in this natural month."),
+    ] = None,
+    pages: Annotated[int | None, typer.Option(help="按量: the request's page count.")] = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """信息处理费 for one request (国办函〔2020〕109号): 按件 or 按量, never both."""
+    if (nth_request_this_month is None) == (pages is None):
+        _fail("give exactly one of --nth-request-this-month N (按件) or --pages N (按量)")
+    quote = (
+        fee_per_request(nth_request_this_month)
+        if nth_request_this_month is not None
+        else fee_per_volume(pages if pages is not None else 0)
+    )
+    if as_json:
+        _emit_json(
+            {
+                "basis": quote.basis.value,
+                "fee_yuan": quote.fee_yuan,
+                "quantity": quote.quantity,
+                "tiers": [{"from": a, "to": b, "yuan_each": y} for a, b, y in quote.tiers],
+            }
+        )
+        return
+    unit = "件" if quote.basis is FeeBasis.PER_REQUEST else "页"
+    for low, high, each in quote.tiers:
+        typer.echo(f"{low}–{high}{unit}: {each} 元/{unit}")
+    typer.echo(f"{quote.basis.value}: {quote.fee_yuan} 元")
 
 
 @app.command()

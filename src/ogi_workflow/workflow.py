@@ -60,6 +60,7 @@ from ogi_workflow.models import (
 from ogi_workflow.outcomes import Outcome
 from ogi_workflow.replies.facts import basis_event, default_kind, letter_facts
 from ogi_workflow.replies.letters import Letter, LetterKind, LetterRenderer
+from ogi_workflow.reports import AnnualReport, annual_report
 from ogi_workflow.states import CLOCK_RUNNING, DONE, Event, GuardContext, State, fire
 from ogi_workflow.store import (
     AGENCY,
@@ -1221,6 +1222,19 @@ class Workflow:
             history = self._history(conn, row["id"])
         events = clock_events(row["received_on"], Channel(row["channel"]), history)
         return compute_deadline(events, self.calendar, policy=self.policy)
+
+    def annual_report(self, year: int) -> AnnualReport:
+        """Tables 三 and 四 of the 年度报告 for ``year`` (国办公开办函〔2021〕30号)."""
+        if not 2000 <= year <= 2199:
+            raise ValidationError(f"report: year {year} is out of range (2000–2199)")
+        with self._read() as conn:
+            return annual_report(
+                conn,
+                agency=self.agency.code,
+                agency_name=self.agency.name,
+                year=year,
+                calendar=self.calendar,
+            )
 
     # ------------------------------------------------------------------ letters
 

@@ -1,0 +1,162 @@
+"""The annual report from a fixture year, against tables counted by hand."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from datetime import date
+from pathlib import Path
+
+import openpyxl
+import pytest
+from typer.testing import CliRunner
+
+from conftest import AGENCY, fixed_clock
+from ogi_workflow.cli import app
+from ogi_workflow.outcomes import Outcome
+from ogi_workflow.reports import COLUMNS
+from ogi_workflow.workflow import Workflow
+
+D = date
+ZERO = dict.fromkeys(COLUMNS, 0)
+
+
+def counts(**by_column: int) -> dict[str, int]:
+    row = ZERO | by_column
+    row["total"] = sum(v for k, v in row.items() if k != "total")
+    return row
+
+
+@pytest.fixture
+def year(db_url: str) -> Iterator[Workflow]:
+    """Eleven requests around 2026, each noted with where it belongs in the 2026 report."""
+    wf = Workflow.open(db_url, agency=AGENCY, clock=fixed_clock)
+
+    def new(kind: str, received: str, name: str = "申请人") -> int:
+        rid = wf.receive({"applicant": {"kind": kind, "name": name},
+                          "description": f"{name}申请的信息", "received_at": f"{received}T09:00"},
+                         actor="窗口").id
+        wf.register(rid, actor="登记员", on=D.fromisoformat(received))
+        wf.start_handling(rid, actor="李明", on=D.fromisoformat(received))
+        return rid
+
+    def reply(rid: int, outcome: Outcome, on: str) -> None:
+        wf.reply(rid, actor="李明", outcome=outcome, on=D.fromisoformat(on))
+
+    a = new("natural_person", "2025-12-20", "A")  # 上年结转 (person), then 予以公开
+    reply(a, Outcome.DISCLOSED, "2026-01-10")
+    b = new("business", "2025-11-03", "B")  # all in 2025: not in the 2026 report
+    reply(b, Outcome.DISCLOSED, "2025-11-20")
+    c = new("natural_person", "2026-03-02", "C")  # 新收 person, 不掌握
+    reply(c, Outcome.NOT_EXIST, "2026-03-20")
+    d = new("research", "2026-03-02", "D")  # 新收 research, 部分公开
+    reply(d, Outcome.PARTIAL, "2026-03-20")
+    e = new("legal_services", "2026-05-06", "E")  # 新收 legal, 国家秘密
+    reply(e, Outcome.STATE_SECRET, "2026-05-20")
+    f = new("natural_person", "2026-06-01", "F")  # 新收 person, 撤回 = 其他处理 3.其他
+    wf.withdraw(f, actor="窗口", reason="不再需要", on=D(2026, 6, 3))
+    new("social_welfare", "2026-12-01", "G")  # 新收 social welfare, 结转下年度
+    h = new("other_organization", "2026-10-12", "H")  # 新收 other org, 逾期不补正
+    wf.request_correction(h, actor="李明", items=["请明确年份"], correct_by=D(2026, 10, 30),
+                          on=D(2026, 10, 14))
+    wf.correction_lapsed(h, actor="李明", on=D(2026, 11, 2))
+    i = new("natural_person", "2026-04-01", "I")  # 新收 person, 逾期未缴费
+    wf.issue_fee_notice(i, actor="李明", basis="per_volume", pages=40, on=D(2026, 4, 3))
+    wf.fee_lapsed(i, actor="李明", on=D(2026, 5, 20))
+    new("natural_person", "2026-09-01", "J")  # 新收 person, still open: 结转下年度
+    k = new("business", "2026-02-02", "K")  # 新收 business, 非本机关负责 = 不掌握
+    reply(k, Outcome.NOT_RESPONSIBLE, "2026-02-27")
+    # Table 四: E 复议 upheld; D sued directly, pending then corrected; C 复议 still pending.
+    wf.record_review(e, actor="法制科", result="upheld", on=D(2026, 6, 20))
+    wf.record_litigation(d, actor="法制科", result="pending", after_review=False,
+                         on=D(2026, 5, 15))
+    wf.record_litigation(d, actor="法制科", result="corrected", after_review=False,
+                         on=D(2026, 8, 3))
+    wf.record_review(c, actor="法制科", result="pending", on=D(2026, 12, 1))
+    yield wf
+    wf.close()
+
+
+def test_table_three_counted_by_hand(year: Workflow) -> None:
+    t = year.annual_report(2026).table3
+    assert t["new"] == counts(natural_person=4, business=1, research=1, social_welfare=1,
+                              legal_services=1, other_organization=1)
+    assert t["carried_in"] == counts(natural_person=1)
+    assert t["disclosed"] == counts(natural_person=1)
+    assert t["partial"] == counts(research=1)
+    assert t["refused_state_secret"] == counts(legal_services=1)
+    assert t["unavailable_not_held"] == counts(natural_person=1, business=1)  # 36(4) and 36(5)
+    assert t["other_correction_lapsed"] == counts(other_organization=1)
+    assert t["other_fee_lapsed"] == counts(natural_person=1)
+    assert t["other"] == counts(natural_person=1)
+    assert t["results_total"] == counts(natural_person=4, business=1, research=1,
+                                        legal_services=1, other_organization=1)
+    assert t["carried_out"] == counts(natural_person=1, social_welfare=1)
+    untouched = set(t) - {"new", "carried_in", "disclosed", "partial", "refused_state_secret",
+                          "unavailable_not_held", "other_correction_lapsed", "other_fee_lapsed",
+                          "other", "results_total", "carried_out"}
+    assert all(t[line] == ZERO for line in untouched)
+
+
+def test_gouji_balance_new_plus_carried_in_equals_total_plus_carried_out(year: Workflow) -> None:
+    for y in (2025, 2026, 2027):
+        report = year.annual_report(y)
+        assert report.balanced(), y
+    r2025 = year.annual_report(2025).table3
+    assert (r2025["new"]["total"], r2025["results_total"]["total"],
+            r2025["carried_out"]["total"]) == (2, 1, 1)
+
+
+def test_table_four_counted_by_hand(year: Workflow) -> None:
+    t4 = year.annual_report(2026).table4
+    assert t4["review"] == {"upheld": 1, "corrected": 0, "other": 0, "pending": 1, "total": 2}
+    assert t4["direct"] == {"upheld": 0, "corrected": 1, "other": 0, "pending": 0, "total": 1}
+    assert t4["after_review"]["total"] == 0
+
+
+def test_statistics(year: Workflow) -> None:
+    report = year.annual_report(2026)
+    assert report.received_by_month == {1: 0, 2: 1, 3: 2, 4: 1, 5: 1, 6: 1, 7: 0, 8: 0, 9: 1,
+                                        10: 1, 11: 0, 12: 1}
+    assert report.replied == 8
+    assert report.average_workdays_to_reply is not None
+    assert report.most_requested == []  # every description here is asked once
+
+
+def test_average_working_days_to_reply(db_url: str) -> None:
+    wf = Workflow.open(db_url, agency=AGENCY, clock=fixed_clock)
+    for replied in ("2026-03-20", "2026-03-30"):  # 14 and 20 working days after 3-2
+        rid = wf.receive({"applicant": {"kind": "natural_person", "name": "张三"},
+                          "description": "同一份文件", "received_at": "2026-03-02T09:00"},
+                         actor="窗口").id
+        wf.register(rid, actor="登记员", on=D(2026, 3, 2))
+        wf.reply(rid, actor="李明", outcome=Outcome.DISCLOSED, on=D.fromisoformat(replied))
+    report = wf.annual_report(2026)
+    assert report.average_workdays_to_reply == 17.0
+    assert report.most_requested == [("同一份文件", 2)]
+    wf.close()
+
+
+def test_report_cli_formats(year: Workflow, db_url: str, tmp_path: Path) -> None:
+    runner = CliRunner()
+    base = ["report", "annual", "--db", db_url, "--year", "2026"]
+    data = json.loads(runner.invoke(app, [*base, "--format", "json"]).stdout)
+    assert data["balanced"] is True
+    assert data["table3"]["new"]["total"] == 9
+    table = runner.invoke(app, base)
+    assert table.exit_code == 0
+    assert "一、本年新收政府信息公开申请数量" in table.stdout
+    assert "行政复议" in table.stdout
+    path = tmp_path / "report.xlsx"
+    assert runner.invoke(app, [*base, "--format", "xlsx", "-o", str(path)]).exit_code == 0
+    book = openpyxl.load_workbook(path)
+    three = book["三"]
+    assert three["A5"].value == "一、本年新收政府信息公开申请数量"
+    assert three["J5"].value == 9  # 总计 column
+    assert three["D3"].value == "自然人"
+    assert "A2:C4" in {str(r) for r in three.merged_cells.ranges}
+    assert [c.value for c in book["四"][5]][:5] == [1, 0, 0, 1, 2]
+    assert runner.invoke(app, [*base, "--format", "xlsx"]).exit_code == 2
+    assert runner.invoke(app, [*base, "--format", "pdf"]).exit_code == 2
+    bad = runner.invoke(app, ["report", "annual", "--db", db_url, "--year", "1899"])
+    assert bad.exit_code == 2

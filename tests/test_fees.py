@@ -7,9 +7,9 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
+from conftest import AGENCY, application, fixed_clock
 from typer.testing import CliRunner
 
-from conftest import AGENCY, application, fixed_clock
 from ogi_workflow.cli import app
 from ogi_workflow.errors import ValidationError
 from ogi_workflow.fees import FeeBasis, fee_per_request, fee_per_volume
@@ -18,8 +18,19 @@ from ogi_workflow.workflow import Workflow
 
 @pytest.mark.parametrize(
     ("nth", "fee"),
-    [(1, 0), (10, 0), (11, 100), (30, 100), (31, 200), (40, 200), (41, 300), (50, 300),
-     (51, 400), (60, 400), (61, 500)],
+    [
+        (1, 0),
+        (10, 0),
+        (11, 100),
+        (30, 100),
+        (31, 200),
+        (40, 200),
+        (41, 300),
+        (50, 300),
+        (51, 400),
+        (60, 400),
+        (61, 500),
+    ],
 )
 def test_per_request_tiers(nth: int, fee: int) -> None:
     quote = fee_per_request(nth)

@@ -9,9 +9,9 @@ from pathlib import Path
 
 import openpyxl
 import pytest
+from conftest import AGENCY, fixed_clock
 from typer.testing import CliRunner
 
-from conftest import AGENCY, fixed_clock
 from ogi_workflow.cli import app
 from ogi_workflow.outcomes import Outcome
 from ogi_workflow.reports import COLUMNS
@@ -33,9 +33,14 @@ def year(db_url: str) -> Iterator[Workflow]:
     wf = Workflow.open(db_url, agency=AGENCY, clock=fixed_clock)
 
     def new(kind: str, received: str, name: str = "申请人") -> int:
-        rid = wf.receive({"applicant": {"kind": kind, "name": name},
-                          "description": f"{name}申请的信息", "received_at": f"{received}T09:00"},
-                         actor="窗口").id
+        rid = wf.receive(
+            {
+                "applicant": {"kind": kind, "name": name},
+                "description": f"{name}申请的信息",
+                "received_at": f"{received}T09:00",
+            },
+            actor="窗口",
+        ).id
         wf.register(rid, actor="登记员", on=D.fromisoformat(received))
         wf.start_handling(rid, actor="李明", on=D.fromisoformat(received))
         return rid
@@ -57,8 +62,9 @@ def year(db_url: str) -> Iterator[Workflow]:
     wf.withdraw(f, actor="窗口", reason="不再需要", on=D(2026, 6, 3))
     new("social_welfare", "2026-12-01", "G")  # 新收 social welfare, 结转下年度
     h = new("other_organization", "2026-10-12", "H")  # 新收 other org, 逾期不补正
-    wf.request_correction(h, actor="李明", items=["请明确年份"], correct_by=D(2026, 10, 30),
-                          on=D(2026, 10, 14))
+    wf.request_correction(
+        h, actor="李明", items=["请明确年份"], correct_by=D(2026, 10, 30), on=D(2026, 10, 14)
+    )
     wf.correction_lapsed(h, actor="李明", on=D(2026, 11, 2))
     i = new("natural_person", "2026-04-01", "I")  # 新收 person, 逾期未缴费
     wf.issue_fee_notice(i, actor="李明", basis="per_volume", pages=40, on=D(2026, 4, 3))
@@ -68,10 +74,10 @@ def year(db_url: str) -> Iterator[Workflow]:
     reply(k, Outcome.NOT_RESPONSIBLE, "2026-02-27")
     # Table 四: E 复议 upheld; D sued directly, pending then corrected; C 复议 still pending.
     wf.record_review(e, actor="法制科", result="upheld", on=D(2026, 6, 20))
-    wf.record_litigation(d, actor="法制科", result="pending", after_review=False,
-                         on=D(2026, 5, 15))
-    wf.record_litigation(d, actor="法制科", result="corrected", after_review=False,
-                         on=D(2026, 8, 3))
+    wf.record_litigation(d, actor="法制科", result="pending", after_review=False, on=D(2026, 5, 15))
+    wf.record_litigation(
+        d, actor="法制科", result="corrected", after_review=False, on=D(2026, 8, 3)
+    )
     wf.record_review(c, actor="法制科", result="pending", on=D(2026, 12, 1))
     yield wf
     wf.close()
@@ -79,8 +85,14 @@ def year(db_url: str) -> Iterator[Workflow]:
 
 def test_table_three_counted_by_hand(year: Workflow) -> None:
     t = year.annual_report(2026).table3
-    assert t["new"] == counts(natural_person=4, business=1, research=1, social_welfare=1,
-                              legal_services=1, other_organization=1)
+    assert t["new"] == counts(
+        natural_person=4,
+        business=1,
+        research=1,
+        social_welfare=1,
+        legal_services=1,
+        other_organization=1,
+    )
     assert t["carried_in"] == counts(natural_person=1)
     assert t["disclosed"] == counts(natural_person=1)
     assert t["partial"] == counts(research=1)
@@ -89,12 +101,23 @@ def test_table_three_counted_by_hand(year: Workflow) -> None:
     assert t["other_correction_lapsed"] == counts(other_organization=1)
     assert t["other_fee_lapsed"] == counts(natural_person=1)
     assert t["other"] == counts(natural_person=1)
-    assert t["results_total"] == counts(natural_person=4, business=1, research=1,
-                                        legal_services=1, other_organization=1)
+    assert t["results_total"] == counts(
+        natural_person=4, business=1, research=1, legal_services=1, other_organization=1
+    )
     assert t["carried_out"] == counts(natural_person=1, social_welfare=1)
-    untouched = set(t) - {"new", "carried_in", "disclosed", "partial", "refused_state_secret",
-                          "unavailable_not_held", "other_correction_lapsed", "other_fee_lapsed",
-                          "other", "results_total", "carried_out"}
+    untouched = set(t) - {
+        "new",
+        "carried_in",
+        "disclosed",
+        "partial",
+        "refused_state_secret",
+        "unavailable_not_held",
+        "other_correction_lapsed",
+        "other_fee_lapsed",
+        "other",
+        "results_total",
+        "carried_out",
+    }
     assert all(t[line] == ZERO for line in untouched)
 
 
@@ -103,8 +126,11 @@ def test_gouji_balance_new_plus_carried_in_equals_total_plus_carried_out(year: W
         report = year.annual_report(y)
         assert report.balanced(), y
     r2025 = year.annual_report(2025).table3
-    assert (r2025["new"]["total"], r2025["results_total"]["total"],
-            r2025["carried_out"]["total"]) == (2, 1, 1)
+    assert (
+        r2025["new"]["total"],
+        r2025["results_total"]["total"],
+        r2025["carried_out"]["total"],
+    ) == (2, 1, 1)
 
 
 def test_table_four_counted_by_hand(year: Workflow) -> None:
@@ -116,8 +142,20 @@ def test_table_four_counted_by_hand(year: Workflow) -> None:
 
 def test_statistics(year: Workflow) -> None:
     report = year.annual_report(2026)
-    assert report.received_by_month == {1: 0, 2: 1, 3: 2, 4: 1, 5: 1, 6: 1, 7: 0, 8: 0, 9: 1,
-                                        10: 1, 11: 0, 12: 1}
+    assert report.received_by_month == {
+        1: 0,
+        2: 1,
+        3: 2,
+        4: 1,
+        5: 1,
+        6: 1,
+        7: 0,
+        8: 0,
+        9: 1,
+        10: 1,
+        11: 0,
+        12: 1,
+    }
     assert report.replied == 8
     assert report.average_workdays_to_reply is not None
     assert report.most_requested == []  # every description here is asked once
@@ -126,9 +164,14 @@ def test_statistics(year: Workflow) -> None:
 def test_average_working_days_to_reply(db_url: str) -> None:
     wf = Workflow.open(db_url, agency=AGENCY, clock=fixed_clock)
     for replied in ("2026-03-20", "2026-03-30"):  # 14 and 20 working days after 3-2
-        rid = wf.receive({"applicant": {"kind": "natural_person", "name": "张三"},
-                          "description": "同一份文件", "received_at": "2026-03-02T09:00"},
-                         actor="窗口").id
+        rid = wf.receive(
+            {
+                "applicant": {"kind": "natural_person", "name": "张三"},
+                "description": "同一份文件",
+                "received_at": "2026-03-02T09:00",
+            },
+            actor="窗口",
+        ).id
         wf.register(rid, actor="登记员", on=D(2026, 3, 2))
         wf.reply(rid, actor="李明", outcome=Outcome.DISCLOSED, on=D.fromisoformat(replied))
     report = wf.annual_report(2026)

@@ -47,8 +47,13 @@ def main() -> None:
                 ).id
                 wf.register(rid, actor="登记员", on=date(2026, 3, 2))
                 wf.start_handling(rid, actor="李明", on=date(2026, 3, 3))
-                wf.reply(rid, actor="李明", outcome=Outcome.NOT_EXIST, details=DETAILS,
-                         on=date(2026, 3, 20))
+                wf.reply(
+                    rid,
+                    actor="李明",
+                    outcome=Outcome.NOT_EXIST,
+                    details=DETAILS,
+                    on=date(2026, 3, 20),
+                )
         out = folder / "letters"
         out.mkdir()
         t0 = time.perf_counter()
@@ -63,8 +68,10 @@ def main() -> None:
         print(f"machine: {platform.machine()}, Python {platform.python_version()}")
         print("| what | result |")
         print("|---|---:|")
-        print(f"| {LETTERS:,} .docx reply letters issued and written | {issued:.1f} s "
-              f"({issued / LETTERS * 1000:.1f} ms each) |")
+        print(
+            f"| {LETTERS:,} .docx reply letters issued and written | {issued:.1f} s "
+            f"({issued / LETTERS * 1000:.1f} ms each) |"
+        )
         print(f"| the same {LETTERS:,} reprinted (no numbering, no event) | {reprinted:.1f} s |")
         print(f"| average .docx size | {size / 1024:.0f} KiB |")
         wf.close()

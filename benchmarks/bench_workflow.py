@@ -34,6 +34,8 @@ APPLICATION = {
     "description": "某项目的批复文件",
     "received_at": "2026-03-02T09:30",
 }
+KINDS = ("natural_person",) * 7 + ("business", "research", "legal_services")
+OUTCOMES = ("disclosed", "disclosed", "partial", "not_exist", "state_secret", "withdrawn")
 LIFECYCLES = 10_000
 STORED = 1_000_000
 AS_OF = date(2026, 11, 20)
@@ -96,6 +98,7 @@ def fill(path: Path) -> int:
                 received = AS_OF - timedelta(days=rng.randrange(60))
             due = cal.add_workdays(received, 20)
             overdue += open_ and due < AS_OF
+            replied = None if open_ else received + timedelta(days=rng.randrange(5, 40))
             chunk.append(
                 {
                     "agency": AGENCY["code"],
@@ -103,8 +106,8 @@ def fill(path: Path) -> int:
                     "reg_year": received.year,
                     "reg_seq": i,
                     "state": rng.choice(["registered", "handling"]) if open_ else "archived",
-                    "outcome": None if open_ else "disclosed",
-                    "applicant_kind": "natural_person",
+                    "outcome": None if open_ else OUTCOMES[i % len(OUTCOMES)],
+                    "applicant_kind": KINDS[i % len(KINDS)],
                     "applicant_name": "张三",
                     "applicant_key": f"name:张三{i % 5000}",
                     "description": "某项目的批复文件",
@@ -113,7 +116,8 @@ def fill(path: Path) -> int:
                     "received_on": received,
                     "clock_start": received,
                     "due_date": due,
-                    "correction_window_end": None,
+                    "correction_window_end": cal.add_workdays(received, 7),
+                    "replied_on": replied,
                     "paused_workdays": 0,
                     "extension_workdays": 0,
                     "estimated": False,
@@ -137,13 +141,49 @@ def scan(path: str) -> None:
     """Child process: time the overdue scan and report peak RSS."""
     wf = Workflow.open(path)
     t0 = time.perf_counter()
-    count = sum(1 for _ in wf.iter_overdue(AS_OF))
+    count = sum(item.overdue for item in wf.iter_overdue(AS_OF))
     streamed = time.perf_counter() - t0
     t0 = time.perf_counter()
-    listed = len(wf.overdue(AS_OF))
+    listed = sum(item.overdue for item in wf.overdue(AS_OF))
     as_list = time.perf_counter() - t0
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
     print(f"{count} {streamed:.3f} {listed} {as_list:.3f} {peak_mb:.0f}")
+
+
+def report(path: str) -> None:
+    """Child process: time the 2026 annual report and report peak RSS."""
+    wf = Workflow.open(path)
+    t0 = time.perf_counter()
+    result = wf.annual_report(2026)
+    took = time.perf_counter() - t0
+    assert result.balanced()
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    print(f"{took:.3f} {peak_mb:.0f} {result.table3['new']['total']}")
+
+
+def cli(path: str) -> None:
+    """Child process: run `ogi-workflow overdue --format csv`, report its time and RSS."""
+    t0 = time.perf_counter()
+    done = subprocess.run(
+        [
+            sys.executable,
+            "-m",
+            "ogi_workflow",
+            "overdue",
+            "--db",
+            path,
+            "--as-of",
+            AS_OF.isoformat(),
+            "--format",
+            "csv",
+        ],
+        stdout=subprocess.DEVNULL,
+        check=False,
+    )
+    took = time.perf_counter() - t0
+    assert done.returncode == 1  # some are overdue
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"{took:.3f} {peak_mb:.0f}")
 
 
 def bench_overdue(folder: Path) -> list[str]:
@@ -151,25 +191,35 @@ def bench_overdue(folder: Path) -> list[str]:
     t0 = time.perf_counter()
     expected = fill(path)
     loaded = time.perf_counter() - t0
-    out = subprocess.run(
-        [sys.executable, __file__, "--scan", str(path)],
-        capture_output=True,
-        text=True,
-        check=True,
-    ).stdout.split()
+
+    def child(mode: str) -> list[str]:
+        return subprocess.run(
+            [sys.executable, __file__, mode, str(path)],
+            capture_output=True,
+            text=True,
+            check=True,
+        ).stdout.split()
+
+    out = child("--scan")
     count, streamed, listed, as_list, peak = int(out[0]), out[1], int(out[2]), out[3], out[4]
     assert count == listed == expected, (count, listed, expected)
+    report_s, report_peak, new_in_2026 = child("--report")
+    cli_s, cli_peak = child("--cli")
     return [
         f"| load {STORED:,} requests (bulk insert, setup only) | {loaded:.1f} s |",
         f"| overdue scan over {STORED:,} requests ({count:,} overdue), streamed | {streamed} s |",
         f"| the same, as a list | {as_list} s |",
         f"| peak memory of the scanning process (RSS) | {peak} MB |",
+        f"| `ogi-workflow overdue --format csv`, the whole command | {cli_s} s, {cli_peak} MB |",
+        f"| annual report 2026 ({int(new_in_2026):,} received in 2026) | {report_s} s, "
+        f"{report_peak} MB |",
     ]
 
 
 def main() -> None:
-    if sys.argv[1:2] == ["--scan"]:
-        scan(sys.argv[2])
+    modes = {"--scan": scan, "--report": report, "--cli": cli}
+    if sys.argv[1:2] and sys.argv[1] in modes:
+        modes[sys.argv[1]](sys.argv[2])
         return
     with tempfile.TemporaryDirectory(dir=sys.argv[1] if len(sys.argv) > 1 else None) as tmp:
         folder = Path(tmp)

@@ -77,6 +77,11 @@ AllowEstimated = Annotated[
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
 
 
+def _console() -> Console:
+    """Standard output; not a terminal (cron mail, a pipe): wide enough not to wrap tables."""
+    return Console() if sys.stdout.isatty() else Console(width=160)
+
+
 def _fail(message: str) -> NoReturn:
     typer.echo(f"ogi-workflow: error: {message}", err=True)
     raise typer.Exit(2)
@@ -183,7 +188,7 @@ def deadline(
             payload["explain"] = [line.as_dict() for line in lines]
         _emit_json(payload)
         return
-    console = Console()
+    console = _console()
     if explain:
         table = Table(title=f"{got.isoformat()} 收到申请（{chan.label}）")
         for column in ("date", "weekday", "counted", "day", "why"):
@@ -266,7 +271,7 @@ def calendar_cmd(
     if as_json:
         _emit_json(payload)
         return
-    console = Console()
+    console = _console()
     for notice in cal.notices(year):
         console.print(f"{notice.title}（{notice.date.isoformat()}）{notice.url or ''}")
     table = Table(title=f"{year}")
@@ -305,6 +310,9 @@ def demo(
         str | None, typer.Option(help="Database URL; default: a SQLite file in --out.")
     ] = None,
     out: Annotated[Path, typer.Option(help="Folder for the demo's files.")] = Path("ogi-demo"),
+    today: Annotated[
+        str | None, typer.Option(help="Run the demo as of this date (default: today).")
+    ] = None,
 ) -> None:
     """The main job: a few hundred realistic requests on the embedded SQLite default."""
     out.mkdir(parents=True, exist_ok=True)
@@ -313,11 +321,11 @@ def demo(
         for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
             stale.unlink(missing_ok=True)
         db = f"sqlite:///{path}"
-    today = _shanghai_today()
+    as_of = _parse_date(today, "--today") if today else _shanghai_today()
     with Workflow.open(db, agency=demo_agency()) as wf:
         typer.echo(f"database: {db}")  # unwrapped, so it can be copied whatever the width
-        populate(wf, today=today)
-        _print_summary(Console(), wf, today)
+        populate(wf, today=as_of)
+        _print_summary(_console(), wf, as_of)
         folder = out / "letters"
         written = write_sample_letters(wf, folder)
     typer.echo(f"letters: {len(written)} sample letters (.docx and .txt) in {folder.resolve()}")
@@ -325,7 +333,8 @@ def demo(
 
 def _print_summary(console: Console, wf: Workflow, today: date) -> None:
     views = wf.find(limit=10_000)
-    states = Table(title=f"{wf.agency.name}：申请办理情况（截至{today.isoformat()}）")
+    console.print(f"{wf.agency.name}：申请办理情况（截至{today.isoformat()}）")
+    states = Table()
     states.add_column("state")
     states.add_column("count", justify="right")
     for state in State:
@@ -445,9 +454,7 @@ def overdue(
 def _write_overdue(items: Iterator[OverdueItem], fmt: str, day: date, within: int) -> int:
     """Write the list in ``fmt``; the number of overdue items."""
     if fmt == "table":
-        # Not a terminal (cron mail, a pipe): wide enough that labels are not wrapped.
-        console = Console() if sys.stdout.isatty() else Console(width=120)
-        return _print_overdue(console, items, day)
+        return _print_overdue(_console(), items, day)
     late = 0
     fields = list(OverdueItem.model_fields)
     if fmt == "csv":
@@ -501,8 +508,7 @@ def report_annual(
         else:
             typer.echo(text)
         return
-    console = Console(width=None if sys.stdout.isatty() else 160)
-    _print_report(console, report)
+    _print_report(_console(), report)
 
 
 def _print_report(console: Console, report: AnnualReport) -> None:

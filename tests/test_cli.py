@@ -3,8 +3,11 @@
 from __future__ import annotations
 
 import json
+import re
+import sqlite3
 import subprocess
 import sys
+from datetime import date
 from pathlib import Path
 
 import pytest
@@ -12,6 +15,7 @@ from typer.testing import CliRunner
 
 from ogi_workflow.cli import app
 from ogi_workflow.states import mermaid_diagram
+from ogi_workflow.workflow import Workflow
 
 runner = CliRunner()
 
@@ -255,3 +259,22 @@ def test_render_command_writes_the_letter(tmp_path: Path) -> None:
     code, _, err = run("render", "--db", db, "2099-0001", "--format", "txt", "-o", "x")
     assert code == 2
     assert "2099-0001" in err
+
+
+def test_storage_docs_java_query_matches_the_overdue_list(tmp_path: Path) -> None:
+    """The SQL in the JDBC example of docs/storage.md returns what Workflow.overdue does."""
+    docs = (Path(__file__).parents[1] / "docs" / "storage.md").read_text(encoding="utf-8")
+    java = docs.split("```java\n", 1)[1].split("```", 1)[0]
+    sql = "".join(re.findall(r'"([^"]*)"', java.split("prepareStatement(", 1)[1].split(");")[0]))
+    out = tmp_path / "demo"
+    assert run("demo", "--out", str(out), "--today", "2026-11-22")[0] == 0
+    db = out / "demo.sqlite"
+    with sqlite3.connect(db) as conn:
+        rows = conn.execute(sql, ("demo-city", "2026-11-22")).fetchall()
+    with Workflow.open(str(db)) as wf:
+        expected = [
+            (i.reg_no, i.state.value, i.due_date.isoformat() if i.due_date else None, i.handler)
+            for i in wf.overdue(date(2026, 11, 22))
+        ]
+    assert rows == expected
+    assert rows

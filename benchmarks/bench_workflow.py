@@ -19,7 +19,7 @@ from pathlib import Path
 from sqlalchemy import insert
 
 from ogi_workflow.outcomes import Outcome
-from ogi_workflow.store import REQUEST
+from ogi_workflow.store import REQUEST, description_key
 from ogi_workflow.workflow import Workflow
 
 AGENCY = {
@@ -111,6 +111,7 @@ def fill(path: Path) -> int:
                     "applicant_name": "张三",
                     "applicant_key": f"name:张三{i % 5000}",
                     "description": "某项目的批复文件",
+                    "description_key": description_key("某项目的批复文件"),
                     "channel": "online",
                     "received_at": now,
                     "received_on": received,

@@ -7,6 +7,7 @@ stderr naming the bad value.
 from __future__ import annotations
 
 import csv
+import dataclasses
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
@@ -31,7 +32,6 @@ from ogi_workflow.deadlines import (
     WorkdayCalendar,
     explain_deadline,
 )
-from ogi_workflow.demo import demo_agency, populate, write_sample_letters
 from ogi_workflow.errors import OgiError
 from ogi_workflow.fees import FeeBasis, fee_per_request, fee_per_volume
 from ogi_workflow.models import SHANGHAI, OverdueItem
@@ -321,6 +321,12 @@ def demo(
         for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
             stale.unlink(missing_ok=True)
         db = f"sqlite:///{path}"
+    from ogi_workflow.demo import (  # noqa: PLC0415 - the demo's data and letters load here only
+        demo_agency,
+        populate,
+        write_sample_letters,
+    )
+
     as_of = _parse_date(today, "--today") if today else _shanghai_today()
     with Workflow.open(db, agency=demo_agency()) as wf:
         typer.echo(f"database: {db}")  # unwrapped, so it can be copied whatever the width
@@ -456,20 +462,20 @@ def _write_overdue(items: Iterator[OverdueItem], fmt: str, day: date, within: in
     if fmt == "table":
         return _print_overdue(_console(), items, day)
     late = 0
-    fields = list(OverdueItem.model_fields)
     if fmt == "csv":
         writer = csv.writer(sys.stdout)
-        writer.writerow(fields)
+        writer.writerow([f.name for f in dataclasses.fields(OverdueItem)])
         for item in items:
             late += item.overdue
-            row = item.model_dump(mode="json")
-            writer.writerow([row[f] for f in fields])
+            writer.writerow(item.as_dict().values())
         return late
     # One JSON object, written as the items come.
     sys.stdout.write(f'{{"as_of": "{day.isoformat()}", "within": {within}, "items": [')
     for n, item in enumerate(items):
         late += item.overdue
-        sys.stdout.write(("," if n else "") + "\n  " + item.model_dump_json())
+        sys.stdout.write(
+            ("," if n else "") + "\n  " + json.dumps(item.as_dict(), ensure_ascii=False)
+        )
     sys.stdout.write(f'\n], "overdue": {late}}}\n')
     return late
 

@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import re
 import tomllib
+from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Final, TypeVar
@@ -393,10 +394,12 @@ class Urgency(LabelledEnum):
     CORRECTION_WINDOW = "correction_window"  # the 7 working days for 补正 end soon (第三十条)
 
 
-class OverdueItem(BaseModel):
-    """A request on the morning list: reply overdue or due soon, or its 补正 window closing."""
+@dataclass(frozen=True, slots=True)
+class OverdueItem:
+    """A request on the morning list: reply overdue or due soon, or its 补正 window closing.
 
-    model_config = ConfigDict(frozen=True)
+    A plain dataclass, not a pydantic model: the morning scan builds one per listed row.
+    """
 
     id: int
     reg_no: str | None
@@ -408,6 +411,21 @@ class OverdueItem(BaseModel):
     overdue: bool
     estimated: bool
     handler: str | None
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: dates as ISO strings, enums as their values."""
+        return {
+            "id": self.id,
+            "reg_no": self.reg_no,
+            "state": self.state.value,
+            "kind": self.kind.value,
+            "deadline": self.deadline.isoformat(),
+            "due_date": self.due_date.isoformat() if self.due_date else None,
+            "workdays_left": self.workdays_left,
+            "overdue": self.overdue,
+            "estimated": self.estimated,
+            "handler": self.handler,
+        }
 
 
 def utc_now() -> datetime:

@@ -11,21 +11,21 @@ from __future__ import annotations
 
 import tomllib
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, timedelta
 from functools import cache
 from importlib.resources import files
-from typing import Any, Final
+from typing import TYPE_CHECKING, Any, Final
 
 import numpy as np
-from openpyxl import Workbook
-from openpyxl.styles import Alignment, Border, Font, Side
-from openpyxl.worksheet.worksheet import Worksheet
-from sqlalchemy import Connection, func, or_, select
+from sqlalchemy import Connection, and_, case, func, or_, select
 
 from ogi_workflow.deadlines import WorkdayCalendar
 from ogi_workflow.models import ApplicantKind
 from ogi_workflow.outcomes import Outcome, ReportRow
 from ogi_workflow.store import EVENT, REQUEST
+
+if TYPE_CHECKING:
+    from openpyxl.worksheet.worksheet import Worksheet
 
 __all__ = [
     "COLUMNS",
@@ -90,19 +90,6 @@ class AnnualReport:
         }
 
 
-def _by_kind(conn: Connection, agency: str, *conditions: Any) -> dict[str, int]:
-    row = _row()
-    query = (
-        select(REQUEST.c.applicant_kind, func.count())
-        .where(REQUEST.c.agency == agency, *conditions)
-        .group_by(REQUEST.c.applicant_kind)
-    )
-    for kind, count in conn.execute(query):
-        row[kind] += count
-        row["total"] += count
-    return row
-
-
 def annual_report(
     conn: Connection,
     *,
@@ -114,25 +101,7 @@ def annual_report(
 ) -> AnnualReport:
     """Tables 三 and 四 and the statistics for ``year``, from the stored requests."""
     first, last = date(year, 1, 1), date(year, 12, 31)
-    r = REQUEST.c
-    table3 = {line: _row() for line in _LINES}
-    table3["new"] = _by_kind(conn, agency, r.received_on.between(first, last))
-    table3["carried_in"] = _by_kind(
-        conn, agency, r.received_on < first, or_(r.replied_on.is_(None), r.replied_on >= first)
-    )
-    table3["carried_out"] = _by_kind(
-        conn, agency, r.received_on <= last, or_(r.replied_on.is_(None), r.replied_on > last)
-    )
-    results = (
-        select(r.outcome, r.applicant_kind, func.count())
-        .where(r.agency == agency, r.replied_on.between(first, last))
-        .group_by(r.outcome, r.applicant_kind)
-    )
-    for outcome, kind, count in conn.execute(results):
-        line = Outcome(outcome).row.value
-        for target in (line, "results_total"):
-            table3[target][kind] += count
-            table3[target]["total"] += count
+    table3 = _table3(conn, agency, first, last)
     return AnnualReport(
         year=year,
         agency=agency_name,
@@ -143,6 +112,47 @@ def annual_report(
         average_workdays_to_reply=_average_workdays(conn, agency, first, last, calendar),
         most_requested=_most_requested(conn, agency, first, last, top),
     )
+
+
+def _table3(conn: Connection, agency: str, first: date, last: date) -> dict[str, dict[str, int]]:
+    """Table 三 from conditional sums grouped by (applicant kind, outcome).
+
+    Only requests received by the year's end and not replied before it began can count in
+    any line. They are read as two ranges of the covering index ix_ogi_request_replied
+    (still open; replied from January 1), so most of a large table is never touched.
+    """
+    r = REQUEST.c
+
+    def not_replied_by(day: date) -> Any:
+        return or_(r.replied_on.is_(None), r.replied_on > day)
+
+    def tally(condition: Any) -> Any:
+        return func.sum(case((condition, 1), else_=0))
+
+    columns = (
+        r.applicant_kind,
+        r.outcome,
+        tally(r.received_on.between(first, last)),  # 新收
+        tally(and_(r.received_on < first, not_replied_by(first - timedelta(days=1)))),  # 上年结转
+        tally(r.replied_on.between(first, last)),  # 办理结果
+        tally(and_(r.received_on <= last, not_replied_by(last))),  # 结转下年度
+    )
+    queries = [
+        select(*columns)
+        .where(r.agency == agency, replied, r.received_on <= last)
+        .group_by(r.applicant_kind, r.outcome)
+        for replied in (r.replied_on.is_(None), r.replied_on >= first)
+    ]
+    table3 = {line: _row() for line in _LINES}
+    for query in queries:
+        for kind, outcome, new, carried_in, replied, carried_out in conn.execute(query):
+            counts = [("new", new), ("carried_in", carried_in), ("carried_out", carried_out)]
+            if outcome is not None:
+                counts += [(Outcome(outcome).row.value, replied), ("results_total", replied)]
+            for line, count in counts:
+                table3[line][kind] += int(count or 0)
+                table3[line]["total"] += int(count or 0)
+    return table3
 
 
 def _table4(conn: Connection, agency: str, first: date, last: date) -> dict[str, dict[str, int]]:
@@ -191,34 +201,65 @@ def _by_month(conn: Connection, agency: str, first: date, last: date) -> dict[in
 def _average_workdays(
     conn: Connection, agency: str, first: date, last: date, calendar: WorkdayCalendar
 ) -> float | None:
-    """Working days the clock ran, clock start to reply, averaged over the year's replies."""
-    query = select(
-        func.coalesce(REQUEST.c.clock_start, REQUEST.c.received_on),
-        REQUEST.c.replied_on,
-        REQUEST.c.paused_workdays,
-    ).where(REQUEST.c.agency == agency, REQUEST.c.replied_on.between(first, last))
+    """Working days the clock ran, clock start to reply, averaged over the year's replies.
+
+    Grouped by (start, reply) date pairs, so Python sees a few thousand rows, not every reply.
+    """
+    start = func.coalesce(REQUEST.c.clock_start, REQUEST.c.received_on)
+    query = (
+        select(start, REQUEST.c.replied_on, func.count(), func.sum(REQUEST.c.paused_workdays))
+        .where(REQUEST.c.agency == agency, REQUEST.c.replied_on.between(first, last))
+        .group_by(start, REQUEST.c.replied_on)
+    )
     rows = conn.execute(query).all()
     if not rows:
         return None
     starts = np.array([row[0] for row in rows], dtype="datetime64[D]")
     replies = np.array([row[1] for row in rows], dtype="datetime64[D]")
-    paused = np.array([row[2] for row in rows], dtype=np.int64)
-    ran = calendar.workdays_between_batch(starts, replies) - paused
-    return round(float(np.maximum(ran, 0).mean()), 1)
+    counts = np.array([row[2] for row in rows], dtype=np.int64)
+    paused = np.array([int(row[3] or 0) for row in rows], dtype=np.int64)
+    ran = calendar.workdays_between_batch(starts, replies) * counts - paused
+    return round(float(max(int(ran.sum()), 0)) / int(counts.sum()), 1)
 
 
 def _most_requested(
     conn: Connection, agency: str, first: date, last: date, top: int
 ) -> list[tuple[str, int]]:
-    """The information asked for most often (candidates for 依申请公开转主动公开, 第四十四条)."""
-    query = (
-        select(REQUEST.c.description, func.count().label("n"))
-        .where(REQUEST.c.agency == agency, REQUEST.c.received_on.between(first, last))
-        .group_by(REQUEST.c.description)
-        .order_by(func.count().desc(), REQUEST.c.description)
-        .limit(top)
+    """The information asked for most often (candidates for 依申请公开转主动公开, 第四十四条).
+
+    Grouped by a hash of the normalised description, which ix_ogi_request_received carries;
+    then the wording of the top few is fetched.
+    """
+    key = REQUEST.c.description_key
+    in_year = (REQUEST.c.agency == agency, REQUEST.c.received_on.between(first, last))
+    tops = (
+        conn.execute(
+            select(func.count())
+            .where(*in_year)
+            .group_by(key)
+            .having(func.count() > 1)
+            .order_by(func.count().desc())
+            .limit(top)
+        )
+        .scalars()
+        .all()
     )
-    return [(description, n) for description, n in conn.execute(query) if n > 1]
+    if not tops:
+        return []
+    # Every key at or above the last count kept, so ties are broken by the wording below.
+    counted = conn.execute(
+        select(key, func.count()).where(*in_year).group_by(key).having(func.count() >= tops[-1])
+    ).all()
+    result = []
+    for value, count in counted:
+        wording = conn.execute(
+            select(REQUEST.c.description)
+            .where(REQUEST.c.agency == agency, key == value)
+            .order_by(REQUEST.c.id)
+            .limit(1)
+        ).scalar_one()
+        result.append((str(wording), int(count)))
+    return sorted(result, key=lambda item: (-item[1], item[0]))[:top]
 
 
 def _line_labels() -> list[tuple[str, str, str | None, str | None]]:
@@ -244,12 +285,6 @@ def row_label(line: str) -> str:
     raise KeyError(line)
 
 
-_THIN: Final = Side(style="thin")
-_BOX: Final = Border(left=_THIN, right=_THIN, top=_THIN, bottom=_THIN)
-_CENTRE: Final = Alignment(horizontal="center", vertical="center", wrap_text=True)
-_FONT: Final = Font(name="仿宋_GB2312", size=11)
-
-
 def _put(sheet: Worksheet, ref: str, value: object, merge: str | None = None) -> None:
     sheet[ref] = value
     if merge:
@@ -257,13 +292,21 @@ def _put(sheet: Worksheet, ref: str, value: object, merge: str | None = None) ->
 
 
 def _frame(sheet: Worksheet, first_row: int) -> None:
+    from openpyxl.styles import Alignment, Border, Font, Side  # noqa: PLC0415 - xlsx only
+
+    thin = Side(style="thin")
+    box = Border(left=thin, right=thin, top=thin, bottom=thin)
+    centre = Alignment(horizontal="center", vertical="center", wrap_text=True)
+    font = Font(name="仿宋_GB2312", size=11)
     for cells in sheet.iter_rows(min_row=first_row):
         for c in cells:
-            c.border, c.alignment, c.font = _BOX, _CENTRE, _FONT
+            c.border, c.alignment, c.font = box, centre, font
 
 
 def write_xlsx(report: AnnualReport, path: str) -> None:
     """Tables 三 and 四 laid out like the published form, and the statistics, as .xlsx."""
+    from openpyxl import Workbook  # noqa: PLC0415 - only this output needs openpyxl
+
     book = Workbook()
     sheet = book.active
     assert sheet is not None

@@ -20,7 +20,7 @@ from dataclasses import dataclass, field, replace
 from datetime import date, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Any, Final, Self
+from typing import TYPE_CHECKING, Any, Final, Self
 
 from sqlalchemy import Engine, Select, Update, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
@@ -58,8 +58,6 @@ from ogi_workflow.models import (
     validate,
 )
 from ogi_workflow.outcomes import Outcome
-from ogi_workflow.replies.facts import basis_event, default_kind, letter_facts
-from ogi_workflow.replies.letters import Letter, LetterKind, LetterRenderer
 from ogi_workflow.reports import AnnualReport, annual_report
 from ogi_workflow.states import CLOCK_RUNNING, DONE, Event, GuardContext, State, fire
 from ogi_workflow.store import (
@@ -70,8 +68,12 @@ from ogi_workflow.store import (
     SET_COUNTER,
     allocate_seq,
     create_schema,
+    description_key,
     make_engine,
 )
+
+if TYPE_CHECKING:
+    from ogi_workflow.replies.letters import Letter, LetterKind, LetterRenderer
 
 __all__ = ["DeadlineMove", "HistoryItem", "RequestRef", "Workflow", "clock_events"]
 
@@ -320,7 +322,10 @@ class Workflow:
         letter_templates: str | Path | None = None,
     ) -> None:
         self._engine = engine
-        self._letters = LetterRenderer(letter_templates)
+        if letter_templates is not None and not Path(letter_templates).is_dir():
+            raise ValidationError(f"letter templates: {letter_templates} is not a folder")
+        self._letter_templates = letter_templates
+        self._renderer: LetterRenderer | None = None  # built on the first letter
         self.agency = agency
         self.calendar = calendar
         self.policy = policy
@@ -441,6 +446,7 @@ class Workflow:
             "applicant_name": app.applicant.name,
             "applicant_key": app.applicant.identity_key,
             "description": app.description,
+            "description_key": description_key(app.description),
             "channel": app.channel.value,
             "received_at": app.received_at,
             "received_on": app.received_on,
@@ -1183,13 +1189,13 @@ class Workflow:
             yield from heapq.merge(*streams, key=lambda item: (item.deadline, item.id))
 
     def _urgent(self, rows: Any, day: date, kind: Urgency | None) -> Iterator[OverdueItem]:
-        between, construct = self.calendar.workdays_between, OverdueItem.model_construct
+        between = self.calendar.workdays_between
         states = {s.value: s for s in State}
-        # Trusted columns straight from our own table: unpack tuples and construct the
-        # read model without validating it again (this loop runs once per listed row).
+        # Trusted columns straight from our own table, unpacked as plain tuples: this loop
+        # runs once per listed row.
         for deadline, request_id, reg_no, state, due, estimated, handler in rows:
             late = day > due if due is not None else False
-            yield construct(
+            yield OverdueItem(
                 id=request_id,
                 reg_no=reg_no,
                 state=states[state],
@@ -1255,8 +1261,18 @@ class Workflow:
         nothing is recorded. ``fmt`` ("docx", "txt" or "pdf") says which form is wanted; every
         form stays available on the returned Letter (``text()``, ``docx()``, ``pdf()``).
         """
+        # Letters pull in Jinja2 and the Word writer: loaded on the first letter only.
+        from ogi_workflow.replies.facts import (  # noqa: PLC0415
+            basis_event,
+            default_kind,
+            letter_facts,
+        )
+        from ogi_workflow.replies.letters import Letter, LetterRenderer  # noqa: PLC0415
+
         if fmt not in ("docx", "txt", "pdf"):
             raise ValidationError(f"render: format {fmt!r} is not one of: docx, txt, pdf")
+        if self._renderer is None:
+            self._renderer = LetterRenderer(self._letter_templates)
         _check_actor(actor)
         with self._write() as conn:
             if self._batch is not None:
@@ -1294,14 +1310,14 @@ class Workflow:
                 policy=self.policy,
                 number=number,
             )
-            blocks = self._letters.render(letter_kind, facts, request_label=label)
+            blocks = self._renderer.render(letter_kind, facts, request_label=label)
             recipient = (
                 str(facts["consultation"].get("consulted"))
                 if letter_kind.spec.recipient == "consulted"
                 else view.applicant_name
             )
             letter = Letter(
-                letter_kind, number, basis.on, recipient, blocks, base_docx=self._letters.base_docx
+                letter_kind, number, basis.on, recipient, blocks, base_docx=self._renderer.base_docx
             )
             if fmt != "txt":  # built now, so a failure records nothing
                 letter = replace(letter, _docx=letter.docx())
@@ -1428,6 +1444,8 @@ def _check_actor(actor: str) -> None:
 
 
 def _letter_kind(value: LetterKind | str) -> LetterKind:
+    from ogi_workflow.replies.letters import LetterKind  # noqa: PLC0415
+
     try:
         return LetterKind(value)
     except ValueError:

@@ -7,14 +7,13 @@ stderr naming the bad value.
 from __future__ import annotations
 
 import csv
-import dataclasses
 import json
 import sys
 from collections.abc import Callable, Iterable, Iterator
 from datetime import date, datetime
 from functools import wraps
 from pathlib import Path
-from typing import Annotated, Any, NoReturn, ParamSpec, TypeVar
+from typing import TYPE_CHECKING, Annotated, Any, NoReturn, ParamSpec, TypeVar
 
 import typer
 from rich.console import Console
@@ -36,18 +35,12 @@ from ogi_workflow.errors import OgiError
 from ogi_workflow.fees import FeeBasis, fee_per_request, fee_per_volume
 from ogi_workflow.models import SHANGHAI, OverdueItem
 from ogi_workflow.outcomes import Outcome
-from ogi_workflow.reports import (
-    COLUMNS,
-    RESULTS,
-    TABLE4_GROUPS,
-    AnnualReport,
-    row_label,
-    write_xlsx,
-)
-from ogi_workflow.reports import labels as report_labels
 from ogi_workflow.states import DONE, State, mermaid_diagram
 from ogi_workflow.store import schema_ddl
 from ogi_workflow.workflow import Workflow
+
+if TYPE_CHECKING:
+    from ogi_workflow.reports import AnnualReport
 
 app = typer.Typer(
     add_completion=False,
@@ -452,7 +445,8 @@ def overdue(
                 progress.advance(task)
                 yield item
 
-        late = _write_overdue(tracked(), fmt, day, within)
+        items = tracked() if err.is_terminal else wf.iter_overdue(day, within)
+        late = _write_overdue(items, fmt, day, within)
     if late:
         raise typer.Exit(1)
 
@@ -464,10 +458,10 @@ def _write_overdue(items: Iterator[OverdueItem], fmt: str, day: date, within: in
     late = 0
     if fmt == "csv":
         writer = csv.writer(sys.stdout)
-        writer.writerow([f.name for f in dataclasses.fields(OverdueItem)])
+        writer.writerow(OverdueItem._fields)
         for item in items:
             late += item.overdue
-            writer.writerow(item.as_dict().values())
+            writer.writerow(item.as_row())
         return late
     # One JSON object, written as the items come.
     sys.stdout.write(f'{{"as_of": "{day.isoformat()}", "within": {within}, "items": [')
@@ -500,6 +494,9 @@ def report_annual(
         _fail(f"--format {fmt!r} is not one of: table, json, xlsx")
     if fmt == "xlsx" and out is None:
         _fail("--format xlsx needs -o FILE")
+
+    from ogi_workflow.reports import write_xlsx  # noqa: PLC0415 - this command only
+
     with _open(db, agency) as wf:
         report = wf.annual_report(year)
     if fmt == "xlsx":
@@ -518,6 +515,14 @@ def report_annual(
 
 
 def _print_report(console: Console, report: AnnualReport) -> None:
+    from ogi_workflow.reports import (  # noqa: PLC0415 - the report command only
+        COLUMNS,
+        RESULTS,
+        TABLE4_GROUPS,
+        row_label,
+    )
+    from ogi_workflow.reports import labels as report_labels  # noqa: PLC0415
+
     names = report_labels()
     columns = names["table3"]["columns"]
     table = Table(title=f"{report.agency} {report.year}年 {names['table3']['title']}")

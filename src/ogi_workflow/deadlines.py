@@ -28,13 +28,14 @@ from datetime import date, timedelta
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
-from typing import Any, Final
-
-import numpy as np
-import numpy.typing as npt
+from typing import TYPE_CHECKING, Any, Final
 
 from ogi_workflow._labels import LabelledEnum, label
 from ogi_workflow.errors import CalendarError, ValidationError
+
+if TYPE_CHECKING:  # numpy is imported where the batch forms need it, not at start-up
+    import numpy as np
+    import numpy.typing as npt
 
 __all__ = [
     "Channel",
@@ -291,6 +292,8 @@ class _Table:
         return date.fromordinal(self.lo + self.size - 1)
 
     def numpy(self) -> tuple[npt.NDArray[np.int64], npt.NDArray[np.datetime64]]:
+        import numpy as np  # noqa: PLC0415 - only the batch forms need numpy
+
         if self.np_cum is None or self.np_workdays is None:
             self.np_cum = np.asarray(self.cum, dtype=np.int64)
             self.np_workdays = np.asarray(self.workdays, dtype="datetime64[D]")
@@ -497,6 +500,20 @@ class WorkdayCalendar:
         self._covering(min(a, b), max(a, b))
         return self.workdays_between(a, b)
 
+    def workdays_from(self, start: date) -> Callable[[date], int]:
+        """``workdays_between(start, ·)`` with ``start`` fixed: for loops over many ends."""
+        t = self._table
+        i = start.toordinal() - t.lo
+        if not 0 <= i < t.size:
+            return lambda end: self.workdays_between(start, end)
+        base, cum, lo, size = t.cum[i], t.cum, t.lo, t.size
+
+        def between(end: date) -> int:
+            j = end.toordinal() - lo
+            return cum[j] - base if 0 <= j < size else self.workdays_between(start, end)
+
+        return between
+
     def span_is_estimated(self, a: date, b: date) -> bool:
         """Whether any day in (a, b] is an estimate (never true for a strict calendar)."""
         if b <= a:
@@ -516,6 +533,8 @@ class WorkdayCalendar:
 
         ``n`` is one count for all or one per start. Same rules and errors as the scalar form.
         """
+        import numpy as np  # noqa: PLC0415 - only the batch forms need numpy
+
         days = np.asarray(starts, dtype="datetime64[D]")
         try:
             counts = np.broadcast_to(np.asarray(n, dtype=np.int64), days.shape)
@@ -554,6 +573,8 @@ class WorkdayCalendar:
         b: Sequence[date] | npt.NDArray[np.datetime64],
     ) -> npt.NDArray[np.int64]:
         """``workdays_between`` element-wise over two equal-length arrays."""
+        import numpy as np  # noqa: PLC0415 - only the batch forms need numpy
+
         first = np.asarray(a, dtype="datetime64[D]")
         second = np.asarray(b, dtype="datetime64[D]")
         if first.shape != second.shape:
@@ -617,8 +638,10 @@ class WorkdayCalendar:
 
     def _build_initial(self) -> _Table:
         if self._allow_estimated:
+            # Official years only; estimated years are added when a computation reaches them
+            # (_extend_to), so opening a calendar does not pay for the holidays package.
             years = sorted(self._official) or [2026]
-            return self._build(years[0], years[-1] + 1)
+            return self._build(years[0], years[-1])
         if not self._official:
             return _Table(
                 lo=date(2000, 1, 1).toordinal(), work=bytearray(), cum=[], workdays=[], est_cum=[]
@@ -707,7 +730,7 @@ def _year_ranges(years: Sequence[int]) -> str:
 
 
 def _to_date(value: np.datetime64) -> date:
-    return date.fromordinal(int(value.astype("datetime64[D]").astype(np.int64)) + _EPOCH_ORDINAL)
+    return date.fromordinal(int(value.astype("datetime64[D]").astype("int64")) + _EPOCH_ORDINAL)
 
 
 # --------------------------------------------------------------------------- the clock

@@ -10,10 +10,9 @@ from __future__ import annotations
 
 import re
 import tomllib
-from dataclasses import dataclass
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any, Final, TypeVar
+from typing import Annotated, Any, Final, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 import pydantic
@@ -394,11 +393,10 @@ class Urgency(LabelledEnum):
     CORRECTION_WINDOW = "correction_window"  # the 7 working days for 补正 end soon (第三十条)
 
 
-@dataclass(frozen=True, slots=True)
-class OverdueItem:
+class OverdueItem(NamedTuple):
     """A request on the morning list: reply overdue or due soon, or its 补正 window closing.
 
-    A plain dataclass, not a pydantic model: the morning scan builds one per listed row.
+    A named tuple, not a pydantic model: the morning scan builds one per listed row.
     """
 
     id: int
@@ -412,20 +410,24 @@ class OverdueItem:
     estimated: bool
     handler: str | None
 
+    def as_row(self) -> tuple[Any, ...]:
+        """The fields in order, dates as ISO strings and enums as values (CSV rows)."""
+        return (
+            self.id,
+            self.reg_no,
+            self.state.value,
+            self.kind.value,
+            self.deadline.isoformat(),
+            self.due_date.isoformat() if self.due_date else None,
+            self.workdays_left,
+            self.overdue,
+            self.estimated,
+            self.handler,
+        )
+
     def as_dict(self) -> dict[str, Any]:
         """JSON-ready: dates as ISO strings, enums as their values."""
-        return {
-            "id": self.id,
-            "reg_no": self.reg_no,
-            "state": self.state.value,
-            "kind": self.kind.value,
-            "deadline": self.deadline.isoformat(),
-            "due_date": self.due_date.isoformat() if self.due_date else None,
-            "workdays_left": self.workdays_left,
-            "overdue": self.overdue,
-            "estimated": self.estimated,
-            "handler": self.handler,
-        }
+        return dict(zip(self._fields, self.as_row(), strict=True))
 
 
 def utc_now() -> datetime:

@@ -156,20 +156,32 @@ def _table3(conn: Connection, agency: str, first: date, last: date) -> dict[str,
 
 
 def _table4(conn: Connection, agency: str, first: date, last: date) -> dict[str, dict[str, int]]:
-    """复议 and 诉讼 cases that began in the year, each with its latest result by year end."""
-    query = (
+    """复议 and 诉讼 cases that began in the year, each with its latest result by year end.
+
+    Read from the records themselves (partial index ix_ogi_event_records), then kept when
+    their request belongs to the agency: never a walk over every request.
+    """
+    records = conn.execute(
         select(EVENT.c.request_id, EVENT.c.event, EVENT.c.payload, EVENT.c.effective_on)
-        .join(REQUEST, REQUEST.c.id == EVENT.c.request_id)
         .where(
-            REQUEST.c.agency == agency,
-            EVENT.c.event.in_(["record_review", "record_litigation"]),
-            EVENT.c.effective_on <= last,
+            EVENT.c.event.in_(["record_review", "record_litigation"]), EVENT.c.effective_on <= last
         )
         .order_by(EVENT.c.request_id, EVENT.c.seq)
-    )
+    ).all()
+    ids = sorted({row[0] for row in records})
+    ours: set[int] = set()
+    for start in range(0, len(ids), 500):
+        chunk = ids[start : start + 500]
+        ours.update(
+            conn.execute(
+                select(REQUEST.c.id).where(REQUEST.c.id.in_(chunk), REQUEST.c.agency == agency)
+            ).scalars()
+        )
     began: dict[tuple[int, str], date] = {}
     latest: dict[tuple[int, str], str] = {}
-    for request_id, event, payload, on in conn.execute(query):
+    for request_id, event, payload, on in records:
+        if request_id not in ours:
+            continue
         if event == "record_review":
             group = "review"
         else:
@@ -246,17 +258,18 @@ def _most_requested(
     )
     if not tops:
         return []
-    # Every key at or above the last count kept, so ties are broken by the wording below.
+    # Every key at or above the last count kept, so ties are broken by the wording below;
+    # min(id) points at one request with that wording (a primary-key lookup each).
     counted = conn.execute(
-        select(key, func.count()).where(*in_year).group_by(key).having(func.count() >= tops[-1])
+        select(key, func.count(), func.min(REQUEST.c.id))
+        .where(*in_year)
+        .group_by(key)
+        .having(func.count() >= tops[-1])
     ).all()
     result = []
-    for value, count in counted:
+    for _key, count, first_id in counted:
         wording = conn.execute(
-            select(REQUEST.c.description)
-            .where(REQUEST.c.agency == agency, key == value)
-            .order_by(REQUEST.c.id)
-            .limit(1)
+            select(REQUEST.c.description).where(REQUEST.c.id == first_id)
         ).scalar_one()
         result.append((str(wording), int(count)))
     return sorted(result, key=lambda item: (-item[1], item[0]))[:top]

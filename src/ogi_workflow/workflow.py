@@ -407,6 +407,7 @@ class Workflow:
             # SQLite's advice: let it refresh the planner's statistics when closing, so
             # queries keep choosing the covering indexes as the tables grow.
             with self._engine.connect() as conn:
+                conn.exec_driver_sql("PRAGMA analysis_limit=400")  # sampled, so it stays quick
                 conn.exec_driver_sql("PRAGMA optimize")
         self._engine.dispose()
 

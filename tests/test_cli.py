@@ -278,3 +278,49 @@ def test_storage_docs_java_query_matches_the_overdue_list(tmp_path: Path) -> Non
         ]
     assert rows == expected
     assert rows
+
+
+def test_reflow_command_loads_the_next_notice(tmp_path: Path) -> None:
+    db = str(tmp_path / "r.sqlite")
+    with Workflow.open(
+        db,
+        agency={
+            "code": "c",
+            "name": "某市人民政府办公室",
+            "abbreviation": "某府办信公开",
+            "review_body": "某市人民政府",
+            "court": "某市中级人民法院",
+        },
+    ) as wf:
+        rid = wf.receive(
+            {
+                "applicant": {"kind": "natural_person", "name": "张三"},
+                "description": "某文件",
+                "received_at": "2026-12-10T09:00",
+            },
+            actor="窗口",
+        ).id
+        wf.register(rid, actor="登记员", on=date(2026, 12, 10))
+    notice = tmp_path / "2027.toml"
+    notice.write_text(
+        'year = 2027\n[[notices]]\ntitle = "国务院办公厅关于2027年部分节假日安排的通知（测试）"\n'
+        'date = 2026-11-10\n[[work]]\nname = "元旦"\ndates = [2026-12-27]\n'
+        '[[rest]]\nname = "元旦"\nfrom = 2027-01-01\nto = 2027-01-03\n',
+        encoding="utf-8",
+    )
+    code, out, _ = run("reflow", "--db", db, "--calendar", str(notice), "--json")
+    assert code == 0
+    assert json.loads(out) == {
+        "moved": 1,
+        "requests": [
+            {
+                "reg_no": "2026-0001",
+                "before": "2027-01-08",
+                "after": "2027-01-07",
+                "estimated": False,
+            }
+        ],
+    }
+    code, out, _ = run("reflow", "--db", db)
+    assert (code, out.strip()) == (0, "0 due date(s) moved")
+    assert run("reflow", "--db", db, "--calendar", str(tmp_path / "missing.toml"))[0] == 2

@@ -585,6 +585,45 @@ def fee(
 
 @app.command()
 @_clean_errors
+def reflow(
+    db: Annotated[str, typer.Option(help="Database URL or SQLite path.")],
+    calendar_files: CalendarFiles = None,
+    agency: AgencyFile = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Load a new State Council notice into the database and recompute open due dates.
+
+    Every worker opening the database uses the loaded notice from then on; each due date
+    that moves is recorded as a recompute_deadline event.
+    """
+    with _open(db, agency) as wf:
+        moves = []
+        for path in calendar_files or []:
+            moves += wf.load_calendar_notice(path, actor="ogi-workflow reflow")
+        if not calendar_files:
+            moves = wf.reflow_deadlines(actor="ogi-workflow reflow")
+    rows = [
+        {
+            "reg_no": m.reg_no,
+            "before": m.before.isoformat() if m.before else None,
+            "after": m.after.isoformat() if m.after else None,
+            "estimated": m.estimated_after,
+        }
+        for m in moves
+    ]
+    if as_json:
+        _emit_json({"moved": len(rows), "requests": rows})
+        return
+    for row in rows:
+        typer.echo(
+            f"{row['reg_no']}: {row['before']} -> {row['after']}"
+            + (" (estimated)" if row["estimated"] else "")
+        )
+    typer.echo(f"{len(rows)} due date(s) moved")
+
+
+@app.command()
+@_clean_errors
 def schema(
     dialect: Annotated[str, typer.Option(help="postgresql | sqlite")] = "postgresql",
 ) -> None:

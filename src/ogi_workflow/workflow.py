@@ -1393,8 +1393,8 @@ class Workflow:
         same calendar; open requests' due dates are recomputed and every move is recorded.
         """
         _check_actor(actor)
+        schedule = YearSchedule.from_file(path)  # a clear error for a missing or bad file
         content = Path(path).read_text(encoding="utf-8")
-        schedule = YearSchedule.from_file(path)
         calendar = self.calendar.with_schedule(schedule)
         with self._write() as conn:
             conn.execute(

@@ -356,3 +356,22 @@ def test_stored_clock_equals_recomputed_from_events(wf: Workflow) -> None:
         recomputed.extension_workdays,
     )
     assert stored.due_date == D(2026, 12, 7)
+
+
+def test_json_notice_in_the_database_survives_reopening(db_url: str, tmp_path: Path) -> None:
+    notice = tmp_path / "2027.json"
+    notice.write_text(
+        '{"year": 2027, "notices": [{"title": "国务院办公厅关于2027年部分节假日安排的通知",'
+        ' "date": "2026-11-10"}],'
+        ' "rest": [{"name": "元旦", "from": "2027-01-01", "to": "2027-01-03"}]}',
+        encoding="utf-8",
+    )
+    with Workflow.open(db_url, agency=AGENCY, clock=fixed_clock) as wf:
+        wf.load_calendar_notice(notice, actor="公开办")
+    with Workflow.open(db_url, clock=fixed_clock) as again:
+        assert 2027 in again.calendar.official_years
+    with (
+        pytest.raises(ValidationError, match="cannot be read"),
+        Workflow.open(db_url, clock=fixed_clock) as wf,
+    ):
+        wf.load_calendar_notice(tmp_path / "missing.toml", actor="公开办")

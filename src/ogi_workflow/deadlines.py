@@ -174,21 +174,28 @@ class YearSchedule:
     @classmethod
     def from_file(cls, path: str | Path) -> YearSchedule:
         """Read a schedule from a ``.toml`` or ``.json`` file."""
-        p = Path(path)
+        return cls.from_text(read_notice_file(path), origin=str(path))
+
+    @classmethod
+    def from_text(cls, text: str, *, origin: str = "<text>") -> YearSchedule:
+        """Parse a schedule from TOML or JSON text (JSON starts with "{", TOML cannot)."""
         try:
-            raw = p.read_bytes()
-        except OSError as exc:
-            raise ValidationError(f"calendar file {p}: cannot be read ({exc.strerror})") from exc
-        try:
-            if p.suffix.lower() == ".json":
-                data = json.loads(raw.decode("utf-8"))
-            else:
-                data = tomllib.loads(raw.decode("utf-8"))
-        except (ValueError, UnicodeDecodeError) as exc:
-            raise ValidationError(f"calendar file {p}: not valid TOML/JSON ({exc})") from exc
+            data = json.loads(text) if text.lstrip().startswith("{") else tomllib.loads(text)
+        except ValueError as exc:
+            raise ValidationError(f"calendar file {origin}: not valid TOML/JSON ({exc})") from exc
         if not isinstance(data, dict):
-            raise ValidationError(f"calendar file {p}: the top level must be a table")
-        return cls.from_mapping(data, origin=str(p))
+            raise ValidationError(f"calendar file {origin}: the top level must be a table")
+        return cls.from_mapping(data, origin=origin)
+
+
+def read_notice_file(path: str | Path) -> str:
+    """The text of a notice file, or a ValidationError saying why it cannot be read."""
+    p = Path(path)
+    try:
+        return p.read_text(encoding="utf-8")
+    except (OSError, UnicodeDecodeError) as exc:
+        why = exc.strerror if isinstance(exc, OSError) else "not UTF-8"
+        raise ValidationError(f"calendar file {p}: cannot be read ({why})") from exc
 
 
 def _parse_date(value: object, what: str, fail: _Fail) -> date:

@@ -13,7 +13,6 @@ derives them again from the events alone.
 from __future__ import annotations
 
 import heapq
-import tomllib
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass, field, replace
@@ -36,6 +35,7 @@ from ogi_workflow.deadlines import (
     WorkdayCalendar,
     YearSchedule,
     compute_deadline,
+    read_notice_file,
 )
 from ogi_workflow.errors import (
     ConflictError,
@@ -395,9 +395,7 @@ class Workflow:
         cal = calendar or WorkdayCalendar.china(allow_estimated=True)
         with engine.connect().execution_options(ogi_read=True) as conn:
             for row in conn.execute(select(NOTICE.c.content).order_by(NOTICE.c.id)):
-                cal = cal.with_schedule(
-                    YearSchedule.from_mapping(tomllib.loads(row.content), origin="database")
-                )
+                cal = cal.with_schedule(YearSchedule.from_text(row.content, origin="database"))
         return cls(
             engine, profile, cal, policy=policy, clock=clock, letter_templates=letter_templates
         )
@@ -1393,8 +1391,8 @@ class Workflow:
         same calendar; open requests' due dates are recomputed and every move is recorded.
         """
         _check_actor(actor)
-        schedule = YearSchedule.from_file(path)  # a clear error for a missing or bad file
-        content = Path(path).read_text(encoding="utf-8")
+        content = read_notice_file(path)
+        schedule = YearSchedule.from_text(content, origin=str(path))
         calendar = self.calendar.with_schedule(schedule)
         with self._write() as conn:
             conn.execute(

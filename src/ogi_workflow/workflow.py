@@ -956,7 +956,7 @@ class Workflow:
                     batch.flush()
                 row = self._row(conn, request)
                 history = self._history(conn, row["id"])
-            label = row["reg_no"] or f"#{row['id']}"
+            label = _label(row)
             if expected_version is not None and row["version"] != expected_version:
                 raise ConflictError(
                     f"{event.value}: request {label} is at version {row['version']}, not "
@@ -1053,7 +1053,7 @@ class Workflow:
         if batch is not None:  # queued; flushed as one UPDATE per request (see _Batch)
             batch.seen.setdefault(row["id"], row["version"])
             batch.changed.setdefault(row["id"], set()).update(changed)
-            batch.events.append(event_row)
+            self._insert_event(conn, event_row)
             return merged
         result = conn.execute(
             _update_request(frozenset(changed)),
@@ -1067,10 +1067,10 @@ class Workflow:
         )
         if result.rowcount != 1:
             raise ConflictError(
-                f"{event.value}: request {row['reg_no'] or '#' + str(row['id'])} was changed by "
-                "another worker at the same time; reload and decide again"
+                f"{event.value}: request {_label(row)} was changed by another worker at the "
+                "same time; reload and decide again"
             )
-        conn.execute(_INSERT_EVENT, event_row)
+        self._insert_event(conn, event_row)
         return merged
 
     def _insert_event(self, conn: Connection, event_row: dict[str, Any]) -> None:
@@ -1317,7 +1317,7 @@ class Workflow:
                 self._batch.flush()
             row = self._row(conn, request)
             view, events = _view(row), self._event_views(conn, row["id"])
-            label = row["reg_no"] or f"#{row['id']}"
+            label = _label(row)
             letter_kind = _letter_kind(kind) if kind is not None else default_kind(view, events)
             basis = basis_event(letter_kind, view, events)
             issued = next(
@@ -1376,10 +1376,11 @@ class Workflow:
                     reason=None,
                     payload=payload,
                 )
-                history = self._history(conn, row["id"])
-                self._remember(
-                    merged, [*history, HistoryItem(Event.ISSUE_LETTER, basis.on, payload)]
-                )
+                if self._batch is not None:  # the events just read are the history
+                    history = [HistoryItem(Event(e.event), e.on, e.payload) for e in events]
+                    self._remember(
+                        merged, [*history, HistoryItem(Event.ISSUE_LETTER, basis.on, payload)]
+                    )
         return letter
 
     # ------------------------------------------------------------------ calendar changes
@@ -1472,6 +1473,11 @@ def _stored_agency(engine: Engine) -> AgencyProfile:
             f"the database holds {found}; pass the agency profile (agency=… / --agency FILE)"
         )
     return validate(AgencyProfile, profiles[0])
+
+
+def _label(row: Mapping[str, Any]) -> str:
+    """How messages name a request: its registration number, or #id before registration."""
+    return str(row["reg_no"]) if row["reg_no"] else f"#{row['id']}"
 
 
 def _check_actor(actor: str) -> None:

@@ -2,7 +2,7 @@
 
 Usage: python scripts/import_holiday_cn.py [REFERENCE_DIR]
 
-REFERENCE_DIR defaults to ../shared/reference/holiday-cn next to the checkout. The output,
+REFERENCE_DIR defaults to tests/data/holiday-cn (the copy kept in the repository). The output,
 src/ogi_workflow/data/calendar/china/YYYY.toml, is checked in: a data change shows up as a
 reviewable diff.
 """
@@ -70,7 +70,7 @@ def render_year(year: int, notices: list[dict[str, object]], days: list[dict[str
 
 
 def main(argv: list[str]) -> int:
-    reference = Path(argv[1]) if len(argv) > 1 else ROOT.parent / "shared/reference/holiday-cn"
+    reference = Path(argv[1]) if len(argv) > 1 else ROOT / "tests/data/holiday-cn"
     with (ROOT / "scripts" / "notices.toml").open("rb") as fh:
         citations = tomllib.load(fh)
     OUT.mkdir(parents=True, exist_ok=True)

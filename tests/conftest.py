@@ -16,9 +16,9 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine
 
+from ogi_workflow import Workflow
 from ogi_workflow.models import SHANGHAI
-from ogi_workflow.store import normalise_url
-from ogi_workflow.workflow import Workflow
+from ogi_workflow.storage.schema import normalise_url
 
 AGENCY: dict[str, Any] = {
     "code": "test-city",

@@ -1,4 +1,4 @@
-"""The ``deadline`` and ``calendar`` commands against the DESIGN §9 contract."""
+"""The ``deadline`` and ``calendar`` commands against the CLI contract (docs/cli.md)."""
 
 from __future__ import annotations
 
@@ -13,9 +13,8 @@ from pathlib import Path
 import pytest
 from typer.testing import CliRunner
 
+from ogi_workflow import Workflow, mermaid_diagram
 from ogi_workflow.cli import app
-from ogi_workflow.states import mermaid_diagram
-from ogi_workflow.workflow import Workflow
 
 runner = CliRunner()
 

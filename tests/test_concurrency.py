@@ -11,10 +11,9 @@ from multiprocessing.synchronize import Barrier
 
 from conftest import AGENCY, application, fixed_clock
 
+from ogi_workflow import Outcome, State, Workflow
 from ogi_workflow.errors import ConflictError
-from ogi_workflow.outcomes import Outcome
-from ogi_workflow.states import DONE, State
-from ogi_workflow.workflow import Workflow
+from ogi_workflow.lifecycle import DONE
 
 WORKERS = 8
 CTX = mp.get_context("fork")

@@ -10,10 +10,9 @@ import pytest
 from conftest import AGENCY, application, fixed_clock
 from typer.testing import CliRunner
 
+from ogi_workflow import FeeBasis, Workflow, fee_per_request, fee_per_volume
 from ogi_workflow.cli import app
 from ogi_workflow.errors import ValidationError
-from ogi_workflow.fees import FeeBasis, fee_per_request, fee_per_volume
-from ogi_workflow.workflow import Workflow
 
 
 @pytest.mark.parametrize(

@@ -21,12 +21,11 @@ import pytest
 from conftest import AGENCY, application, fixed_clock
 from docx.shared import Mm, Pt
 
+from ogi_workflow import LetterKind, Outcome, Workflow
 from ogi_workflow.errors import TransitionError, ValidationError
-from ogi_workflow.outcomes import Outcome
-from ogi_workflow.replies import LetterKind, pdf
-from ogi_workflow.replies.docx import _bundled_base
-from ogi_workflow.replies.pdf import soffice
-from ogi_workflow.workflow import Workflow
+from ogi_workflow.letters import pdf
+from ogi_workflow.letters.docx import _bundled_base
+from ogi_workflow.letters.pdf import soffice
 
 GOLDEN = Path(__file__).parent / "golden" / "letters"
 D = date
@@ -229,7 +228,7 @@ def test_golden_text(name: str, tmp_path: Path, request: pytest.FixtureRequest) 
         golden.write_text(text, encoding="utf-8")
     assert golden.exists(), f"no golden file {golden}: run pytest --update-golden"
     assert text == golden.read_text(encoding="utf-8")
-    # What every letter must carry (LETTERS.md).
+    # What every letter must carry (docs/letters.md).
     assert "某府办信公开〔2026〕" in text
     assert "（某市人民政府办公室政府信息公开专用章）" in text
     assert "{{" not in text

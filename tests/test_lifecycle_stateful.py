@@ -13,10 +13,9 @@ from hypothesis import event as note
 from hypothesis import strategies as st
 from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, rule
 
+from ogi_workflow import Event, Outcome, State, Workflow, allowed_events
 from ogi_workflow.errors import OgiError
-from ogi_workflow.outcomes import Outcome
-from ogi_workflow.states import DONE, Event, State, allowed_events
-from ogi_workflow.workflow import Workflow
+from ogi_workflow.lifecycle import DONE
 
 Call = Callable[[Workflow, int, date, st.DataObject], object]
 ACTOR = "测试员"

@@ -13,9 +13,8 @@ import pytest
 from conftest import AGENCY, application, fixed_clock
 from typer.testing import CliRunner
 
+from ogi_workflow import Urgency, Workflow
 from ogi_workflow.cli import app
-from ogi_workflow.models import Urgency
-from ogi_workflow.workflow import Workflow
 
 D = date
 AS_OF = D(2026, 11, 20)  # a Friday

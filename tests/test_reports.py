@@ -12,10 +12,9 @@ import pytest
 from conftest import AGENCY, fixed_clock
 from typer.testing import CliRunner
 
+from ogi_workflow import Outcome, Workflow
 from ogi_workflow.cli import app
-from ogi_workflow.outcomes import Outcome
-from ogi_workflow.reports import COLUMNS
-from ogi_workflow.workflow import Workflow
+from ogi_workflow.reports.annual import COLUMNS
 
 D = date
 ZERO = dict.fromkeys(COLUMNS, 0)

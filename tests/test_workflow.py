@@ -8,10 +8,8 @@ from pathlib import Path
 import pytest
 from conftest import AGENCY, application, fixed_clock
 
+from ogi_workflow import Outcome, State, Workflow
 from ogi_workflow.errors import ConflictError, NotFoundError, TransitionError, ValidationError
-from ogi_workflow.outcomes import Outcome
-from ogi_workflow.states import State
-from ogi_workflow.workflow import Workflow
 
 D = date
 

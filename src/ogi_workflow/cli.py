@@ -1,15 +1,14 @@
 """The ``ogi-workflow`` command: a thin shell over the public API.
 
-Contract (DESIGN §9): ``--json`` prints one JSON object; bad input exits 2 with one line on
+Contract (docs/cli.md): ``--json`` prints one JSON object; bad input exits 2 with one line on
 stderr naming the bad value.
 """
 
 from __future__ import annotations
 
-import csv
 import json
 import sys
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterator
 from datetime import date, datetime
 from functools import wraps
 from pathlib import Path
@@ -20,27 +19,26 @@ from rich.console import Console
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
 from rich.table import Table
 
-from ogi_workflow.deadlines import (
+from ogi_workflow._terminal import print_report, print_summary, stdout_console, write_overdue
+from ogi_workflow.calendar import DayKind, WorkdayCalendar
+from ogi_workflow.clock import (
     Channel,
     ClockEvents,
-    DayKind,
     ExplainStatus,
     Extension,
     Pause,
     PauseReason,
-    WorkdayCalendar,
     explain_deadline,
 )
 from ogi_workflow.errors import OgiError
 from ogi_workflow.fees import FeeBasis, fee_per_request, fee_per_volume
+from ogi_workflow.lifecycle import mermaid_diagram
 from ogi_workflow.models import SHANGHAI, OverdueItem
-from ogi_workflow.outcomes import Outcome
-from ogi_workflow.states import DONE, State, mermaid_diagram
-from ogi_workflow.store import schema_ddl
+from ogi_workflow.storage.schema import schema_ddl
 from ogi_workflow.workflow import Workflow
 
 if TYPE_CHECKING:
-    from ogi_workflow.reports import AnnualReport
+    pass
 
 app = typer.Typer(
     add_completion=False,
@@ -68,11 +66,6 @@ AllowEstimated = Annotated[
     ),
 ]
 JsonFlag = Annotated[bool, typer.Option("--json", help="Print one JSON object.")]
-
-
-def _console() -> Console:
-    """Standard output; not a terminal (cron mail, a pipe): wide enough not to wrap tables."""
-    return Console() if sys.stdout.isatty() else Console(width=160)
 
 
 def _fail(message: str) -> NoReturn:
@@ -181,7 +174,7 @@ def deadline(
             payload["explain"] = [line.as_dict() for line in lines]
         _emit_json(payload)
         return
-    console = _console()
+    console = stdout_console()
     if explain:
         table = Table(title=f"{got.isoformat()} 收到申请（{chan.label}）")
         for column in ("date", "weekday", "counted", "day", "why"):
@@ -264,7 +257,7 @@ def calendar_cmd(
     if as_json:
         _emit_json(payload)
         return
-    console = _console()
+    console = stdout_console()
     for notice in cal.notices(year):
         console.print(f"{notice.title}（{notice.date.isoformat()}）{notice.url or ''}")
     table = Table(title=f"{year}")
@@ -324,56 +317,10 @@ def demo(
     with Workflow.open(db, agency=demo_agency()) as wf:
         typer.echo(f"database: {db}")  # unwrapped, so it can be copied whatever the width
         populate(wf, today=as_of)
-        _print_summary(_console(), wf, as_of)
+        print_summary(stdout_console(), wf, as_of)
         folder = out / "letters"
         written = write_sample_letters(wf, folder)
     typer.echo(f"letters: {len(written)} sample letters (.docx and .txt) in {folder.resolve()}")
-
-
-def _print_summary(console: Console, wf: Workflow, today: date) -> None:
-    views = wf.find(limit=10_000)
-    console.print(f"{wf.agency.name}：申请办理情况（截至{today.isoformat()}）")
-    states = Table()
-    states.add_column("state")
-    states.add_column("count", justify="right")
-    for state in State:
-        states.add_row(state.label, str(sum(v.state is state for v in views)))
-    states.add_row("合计", str(len(views)))
-    console.print(states)
-    outcomes = Table(title="办理结果")
-    outcomes.add_column("outcome")
-    outcomes.add_column("count", justify="right")
-    for outcome in Outcome:
-        n = sum(v.outcome is outcome for v in views)
-        if n:
-            outcomes.add_row(outcome.label, str(n))
-    console.print(outcomes)
-    _print_overdue(console, wf.overdue(today, within=3), today)
-    estimated = sum(v.estimated for v in views if v.state not in DONE)
-    if estimated:
-        console.print(
-            f"{estimated} open request(s) have due dates that use estimated days (no State "
-            "Council notice yet); load the notice with `--calendar` and they are recomputed."
-        )
-
-
-def _print_overdue(console: Console, items: Iterable[OverdueItem], as_of: date) -> int:
-    table = Table(title=f"逾期及临期申请（{as_of.isoformat()}）")
-    for column in ("reg_no", "state", "kind", "deadline", "workdays_left", "handler"):
-        table.add_column(column)
-    late = 0
-    for item in items:
-        late += item.overdue
-        table.add_row(
-            item.reg_no or f"#{item.id}",
-            item.state.label,
-            item.kind.label,
-            item.deadline.isoformat() + ("*" if item.estimated else ""),
-            str(item.workdays_left),
-            item.handler or "",
-        )
-    console.print(table)
-    return late
 
 
 @app.command()
@@ -446,32 +393,9 @@ def overdue(
                 yield item
 
         items = tracked() if err.is_terminal else wf.iter_overdue(day, within)
-        late = _write_overdue(items, fmt, day, within)
+        late = write_overdue(items, fmt, day, within)
     if late:
         raise typer.Exit(1)
-
-
-def _write_overdue(items: Iterator[OverdueItem], fmt: str, day: date, within: int) -> int:
-    """Write the list in ``fmt``; the number of overdue items."""
-    if fmt == "table":
-        return _print_overdue(_console(), items, day)
-    late = 0
-    if fmt == "csv":
-        writer = csv.writer(sys.stdout)
-        writer.writerow(OverdueItem._fields)
-        for item in items:
-            late += item.overdue
-            writer.writerow(item.as_row())
-        return late
-    # One JSON object, written as the items come.
-    sys.stdout.write(f'{{"as_of": "{day.isoformat()}", "within": {within}, "items": [')
-    for n, item in enumerate(items):
-        late += item.overdue
-        sys.stdout.write(
-            ("," if n else "") + "\n  " + json.dumps(item.as_dict(), ensure_ascii=False)
-        )
-    sys.stdout.write(f'\n], "overdue": {late}}}\n')
-    return late
 
 
 report_app = typer.Typer(help="Reports: the annual 政府信息公开工作年度报告 tables.")
@@ -495,7 +419,7 @@ def report_annual(
     if fmt == "xlsx" and out is None:
         _fail("--format xlsx needs -o FILE")
 
-    from ogi_workflow.reports import write_xlsx  # noqa: PLC0415 - this command only
+    from ogi_workflow.reports.xlsx import write_xlsx  # noqa: PLC0415 - this command only
 
     with _open(db, agency) as wf:
         report = wf.annual_report(year)
@@ -511,42 +435,7 @@ def report_annual(
         else:
             typer.echo(text)
         return
-    _print_report(_console(), report)
-
-
-def _print_report(console: Console, report: AnnualReport) -> None:
-    from ogi_workflow.reports import (  # noqa: PLC0415 - the report command only
-        COLUMNS,
-        RESULTS,
-        TABLE4_GROUPS,
-        row_label,
-    )
-    from ogi_workflow.reports import labels as report_labels  # noqa: PLC0415
-
-    names = report_labels()
-    columns = names["table3"]["columns"]
-    table = Table(title=f"{report.agency} {report.year}年 {names['table3']['title']}")
-    table.add_column("")
-    for key in COLUMNS:
-        table.add_column(columns[key], justify="right")
-    for line, values in report.table3.items():
-        table.add_row(row_label(line), *(str(values[c]) for c in COLUMNS))
-    console.print(table)
-    t4 = names["table4"]
-    table = Table(title=t4["title"])
-    table.add_column("")
-    for result in RESULTS:
-        table.add_column(t4["results"][result], justify="right")
-    for group in TABLE4_GROUPS:
-        label = t4[group] if group == "review" else f"{t4['litigation']}（{t4[group]}）"
-        table.add_row(label, *(str(report.table4[group][r]) for r in RESULTS))
-    console.print(table)
-    extra = names["extra"]
-    months = "  ".join(f"{m}月 {n}" for m, n in report.received_by_month.items())
-    console.print(f"{extra['by_month']}：{months}")
-    console.print(f"{extra['average']}：{report.average_workdays_to_reply}")
-    for description, count in report.most_requested:
-        console.print(f"  {count}  {description}")
+    print_report(stdout_console(), report)
 
 
 @app.command()

@@ -8,16 +8,16 @@ requests are still open and a few forgotten ones are overdue. Deterministic for 
 from __future__ import annotations
 
 import random
-import tomllib
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import date, datetime, time, timedelta
-from functools import cache
-from importlib.resources import files
 from pathlib import Path
 from typing import Any
 
-from ogi_workflow.deadlines import Channel
+from ogi_workflow._resources import load_toml
+from ogi_workflow.clock import Channel
+from ogi_workflow.letters.kinds import LetterKind
+from ogi_workflow.lifecycle import Event, State
 from ogi_workflow.models import (
     SHANGHAI,
     ApplicantKind,
@@ -26,8 +26,6 @@ from ogi_workflow.models import (
     uscc_check_char,
 )
 from ogi_workflow.outcomes import Outcome
-from ogi_workflow.replies.letters import LetterKind
-from ogi_workflow.states import State
 from ogi_workflow.workflow import Workflow
 
 __all__ = ["DEMO_REQUESTS", "demo_agency", "populate", "write_sample_letters"]
@@ -53,10 +51,8 @@ _NOT_PROCESSED = [
 _UNAVAILABLE = [Outcome.NOT_EXIST, Outcome.NOT_RESPONSIBLE, Outcome.NEEDS_CREATION]
 
 
-@cache
 def _data() -> dict[str, Any]:
-    raw = files("ogi_workflow").joinpath("data/demo.toml").read_text(encoding="utf-8")
-    return tomllib.loads(raw)
+    return load_toml("data/demo.toml")
 
 
 def demo_agency() -> dict[str, Any]:
@@ -356,7 +352,7 @@ def write_sample_letters(wf: Workflow, folder: Path) -> list[Path]:
     written: list[Path] = []
     for view in wf.find(limit=10_000):
         for event in wf.events(view.id):
-            kind = event.payload.get("kind") if event.event == "issue_letter" else None
+            kind = event.payload.get("kind") if event.event is Event.ISSUE_LETTER else None
             if kind is None or kind in seen:
                 continue
             seen.add(kind)

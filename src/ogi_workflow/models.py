@@ -18,11 +18,11 @@ from zoneinfo import ZoneInfo
 import pydantic
 from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
-from ogi_workflow._labels import LabelledEnum, label
-from ogi_workflow.deadlines import Channel
+from ogi_workflow._resources import LabelledEnum, label
+from ogi_workflow.clock import Channel
 from ogi_workflow.errors import ValidationError
+from ogi_workflow.lifecycle.machine import Event, State
 from ogi_workflow.outcomes import Outcome
-from ogi_workflow.states import State
 
 __all__ = [
     "SHANGHAI",
@@ -35,12 +35,14 @@ __all__ = [
     "IdType",
     "InfoForm",
     "OverdueItem",
+    "RequestRef",
     "RequestView",
     "Urgency",
     "validate",
 ]
 
 SHANGHAI: Final = ZoneInfo("Asia/Shanghai")
+RequestRef = int | str  # a request's id, or its registration number
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -373,7 +375,7 @@ class EventView(BaseModel):
     model_config = ConfigDict(frozen=True)
 
     seq: int
-    event: str
+    event: Event
     actor: str
     at: datetime
     on: date

@@ -7,11 +7,12 @@ re-classification. The leaves, their report rows, legal bases, letter kinds and 
 
 from __future__ import annotations
 
-import tomllib
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
-from importlib.resources import files
+from typing import Any
+
+from ogi_workflow._resources import load_toml
 
 __all__ = ["Outcome", "OutcomeInfo", "ReportRow"]
 
@@ -101,12 +102,11 @@ class OutcomeInfo:
     convenience: bool
     review_first: bool
     phrase: str | None  # refusal grounds: what the information is, in a letter's words
+    event: str | None  # the lifecycle event that records it, when not a reply
 
 
-@cache
-def _data() -> dict[str, dict[str, object]]:
-    raw = files("ogi_workflow").joinpath("data/outcomes.toml").read_text(encoding="utf-8")
-    return tomllib.loads(raw)
+def _data() -> dict[str, Any]:
+    return load_toml("data/outcomes.toml")
 
 
 @cache
@@ -124,5 +124,6 @@ def _infos() -> dict[Outcome, OutcomeInfo]:
             convenience=bool(entry.get("convenience", False)),
             review_first=bool(entry.get("review_first", False)),
             phrase=str(entry["phrase"]) if "phrase" in entry else None,
+            event=str(entry["event"]) if "event" in entry else None,
         )
     return result

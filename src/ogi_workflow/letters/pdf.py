@@ -38,7 +38,7 @@ def docx_to_pdf(data: bytes, *, timeout: float = 120) -> bytes:
         )
     with (
         tempfile.TemporaryDirectory(prefix="ogi-pdf-") as tmp,
-        as_file(files("ogi_workflow.replies").joinpath("fonts.conf")) as fonts,
+        as_file(files("ogi_workflow.letters").joinpath("fonts.conf")) as fonts,
     ):
         folder = Path(tmp)
         (folder / "letter.docx").write_bytes(data)

@@ -1,4 +1,4 @@
-"""Storage: the tables, the engine set-up, and the few statements that need care.
+"""The tables, the engine set-up, the DDL, and the counters that number requests and letters.
 
 The tables are declared with SQLModel (docs/storage.md documents them for readers in other
 languages); statements use SQLAlchemy Core, so every write says exactly what it touches.
@@ -47,6 +47,13 @@ from sqlmodel import Field, SQLModel
 from ogi_workflow.errors import ValidationError
 
 __all__ = [
+    "AGENCY",
+    "COUNTER",
+    "EVENT",
+    "NOTICE",
+    "REQUEST",
+    "SET_COUNTER",
+    "TABLES",
     "AgencyRow",
     "CalendarNoticeRow",
     "CounterRow",
@@ -57,6 +64,7 @@ __all__ = [
     "create_schema",
     "description_key",
     "make_engine",
+    "normalise_url",
     "schema_ddl",
 ]
 

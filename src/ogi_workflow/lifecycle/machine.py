@@ -1,11 +1,10 @@
-"""The lifecycle: states, events, the transition table and the guards that enforce the law.
+"""States, events, the transition table and the guards that enforce the law.
 
 One ``transitions`` machine is shared by every request (never one per request): it is
 built once with ``model=None`` and fired on a tiny subject object by :func:`fire`, so the
 database row never meets the machine. Guards raise a specific error instead of returning
 False, and an illegal event raises :class:`TransitionError` naming the request, the state
-and the event. The database transaction in ``workflow.py``, not the machine, makes an
-action atomic.
+and the event. Limits come from :class:`~ogi_workflow.clock.ClockPolicy`.
 """
 
 from __future__ import annotations
@@ -17,15 +16,18 @@ from typing import Any, Final
 
 from transitions import EventData, Machine
 
-from ogi_workflow._labels import LabelledEnum
+from ogi_workflow._resources import LabelledEnum
+from ogi_workflow.clock import ClockPolicy, check_extension_workdays
 from ogi_workflow.errors import TransitionError, ValidationError
 from ogi_workflow.outcomes import Outcome
 
 __all__ = [
     "CLOCK_RUNNING",
     "DONE",
+    "OUTCOME_OF_EVENT",
     "Event",
     "GuardContext",
+    "HistoryItem",
     "State",
     "allowed_events",
     "fire",
@@ -75,11 +77,22 @@ class Event(LabelledEnum):
 CLOCK_RUNNING: Final = frozenset({State.REGISTERED, State.HANDLING})
 DONE: Final = frozenset({State.REPLIED, State.ARCHIVED})
 _OPEN: Final = [s for s in State if s not in DONE]
+# The outcomes an event of their own records (视为放弃, 撤回), from data/outcomes.toml.
+OUTCOME_OF_EVENT: Final = {Event(o.info.event): o for o in Outcome if o.info.event}
+
+
+@dataclass(frozen=True, slots=True)
+class HistoryItem:
+    """One past event, as the clock and the guards see it."""
+
+    event: Event
+    on: date
+    payload: Mapping[str, Any]
 
 
 @dataclass(frozen=True, slots=True)
 class GuardContext:
-    """What the guards need to know, computed by the workflow before it fires an event."""
+    """What the guards need to know, computed by :func:`decide` before it fires an event."""
 
     request: str  # registration number or id, for messages
     on: date  # the legal date of the action
@@ -89,6 +102,7 @@ class GuardContext:
     extended_on: date | None = None
     fee_payment_due: date | None = None
     params: Mapping[str, Any] = field(default_factory=dict)
+    policy: ClockPolicy = ClockPolicy()  # noqa: RUF009 - frozen
 
 
 # --------------------------------------------------------------------------- guards
@@ -162,12 +176,11 @@ def _guard_extend(event: EventData) -> bool:
     _within_period(ctx, "extend", "条例第三十三条: an extension is decided within the period")
     _require_text(ctx, "extend", "approver", "条例第三十三条: 经政府信息公开工作机构负责人同意")
     _require_text(ctx, "extend", "reason", "条例第三十三条")
-    workdays = ctx.params.get("workdays", 20)
-    if not isinstance(workdays, int) or not 1 <= workdays <= 20:
-        raise ValidationError(
-            f"extend: request {ctx.request}: {workdays!r} working days is not allowed "
-            "(条例第三十三条 allows 1 to 20)"
-        )
+    check_extension_workdays(
+        ctx.params.get("workdays", ctx.policy.max_extension_workdays),
+        ctx.policy,
+        f"extend: request {ctx.request}",
+    )
     return True
 
 
@@ -222,25 +235,18 @@ def _guard_fee_lapsed(event: EventData) -> bool:
     return True
 
 
-_OWN_EVENT_OUTCOMES: Final = {
-    Outcome.CORRECTION_LAPSED: "correction_lapsed",
-    Outcome.FEE_LAPSED: "fee_lapsed",
-    Outcome.WITHDRAWN: "withdraw",
-}
-
-
 def _guard_reply(event: EventData) -> bool:
     ctx = _ctx(event)
     outcome = ctx.params.get("outcome")
     if not isinstance(outcome, Outcome):
-        allowed = ", ".join(o.value for o in Outcome if o not in _OWN_EVENT_OUTCOMES)
+        allowed = ", ".join(o.value for o in Outcome if o not in OUTCOME_OF_EVENT.values())
         raise ValidationError(
             f"{event.event.name}: request {ctx.request} needs an outcome, one of: {allowed}"
         )
-    if outcome in _OWN_EVENT_OUTCOMES:
+    if outcome in OUTCOME_OF_EVENT.values():
         raise ValidationError(
             f"{event.event.name}: request {ctx.request}: outcome '{outcome}' is recorded by "
-            f"the {_OWN_EVENT_OUTCOMES[outcome]} event, not by a reply"
+            f"the {outcome.info.event} event, not by a reply"
         )
     return True
 

@@ -16,6 +16,7 @@ markup.
 from __future__ import annotations
 
 import zipfile
+from collections.abc import Sequence
 from functools import cache
 from io import BytesIO
 from pathlib import Path
@@ -33,7 +34,7 @@ from docx.text.paragraph import Paragraph
 from lxml import etree
 
 from ogi_workflow.errors import ValidationError
-from ogi_workflow.replies.letters import BlockStyle, Letter
+from ogi_workflow.letters.render import Block, BlockStyle, title_of
 
 __all__ = ["STYLE_OF_BLOCK", "build_docx"]
 
@@ -309,8 +310,8 @@ def _paragraph(style: str, text: str | None, font: str) -> etree._Element:
     return p
 
 
-def build_docx(letter: Letter, base: Path | None = None) -> bytes:
-    """The letter as .docx bytes, on the bundled base document or an agency's ``base``."""
+def build_docx(blocks: Sequence[Block], base: Path | None = None) -> bytes:
+    """A letter's blocks as .docx bytes, on the bundled base document or an agency's ``base``."""
     parts, document_xml, core_xml = _base(base)
     document = etree.fromstring(document_xml)
     body = document.find(f"{{{_W}}}body")
@@ -321,7 +322,7 @@ def build_docx(letter: Letter, base: Path | None = None) -> bytes:
             body.remove(child)
     paragraphs = []
     previous: BlockStyle | None = None
-    for block in letter.blocks:
+    for block in blocks:
         if block.style is BlockStyle.RIGHT and previous is not BlockStyle.RIGHT:
             paragraphs.append(_paragraph("OgiBlank", None, BODY_FONT))  # 空一行, for the seal
         font = TITLE_FONT if block.style is BlockStyle.TITLE else BODY_FONT
@@ -335,7 +336,7 @@ def build_docx(letter: Letter, base: Path | None = None) -> bytes:
     title = core.find("{http://purl.org/dc/elements/1.1/}title")
     if title is None:
         title = etree.SubElement(core, "{http://purl.org/dc/elements/1.1/}title")
-    title.text = letter.title
+    title.text = title_of(blocks)
     out = BytesIO()
     with zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED, compresslevel=1) as package:
         package.writestr(

@@ -1,4 +1,4 @@
-"""Letter kinds, the facts a letter is written from, and rendering its text from templates.
+"""Rendering a letter's text from templates into marked blocks.
 
 A letter is rendered from a Jinja2 template (``templates/<kind>.j2``, overridable by an
 agency's own folder) into marked lines — ``T|`` title, ``N|`` 文号, ``S|`` salutation,
@@ -10,96 +10,21 @@ cannot start a line of their own, and the Word writer escapes them as XML text.
 from __future__ import annotations
 
 import re
-import tomllib
 from collections.abc import Mapping, Sequence
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from datetime import date
 from enum import StrEnum
-from functools import cache
-from importlib.resources import files
 from pathlib import Path
-from typing import Any, Final
+from typing import Any
 
 from jinja2 import ChoiceLoader, FileSystemLoader, PackageLoader, StrictUndefined
 from jinja2.exceptions import TemplateError, UndefinedError
 from jinja2.sandbox import SandboxedEnvironment
 
 from ogi_workflow.errors import ValidationError
-from ogi_workflow.outcomes import Outcome
+from ogi_workflow.letters.kinds import CONVENIENCE_KEYS, LetterKind
 
-__all__ = [
-    "CONVENIENCE_KEYS",
-    "Block",
-    "BlockStyle",
-    "KindSpec",
-    "Letter",
-    "LetterKind",
-    "LetterRenderer",
-    "cn_date",
-]
-
-# What a 便民答复 paragraph can carry (LETTERS.md): where the information may be found, who
-# holds it and how to reach them, related public links, how to narrow the request.
-CONVENIENCE_KEYS: Final = ("where", "holder", "contact", "links", "narrowing")
-
-
-class LetterKind(StrEnum):
-    """Every letter and notice ogi-workflow writes (DESIGN §6, LETTERS.md)."""
-
-    NOTICE_REGISTRATION = "notice_registration"  # 登记回执
-    NOTICE_CORRECTION = "notice_correction"  # 补正告知书 (第三十条)
-    NOTICE_EXTENSION = "notice_extension"  # 延期答复告知书 (第三十三条)
-    CONSULTATION_THIRD_PARTY = "consultation_third_party"  # 征求第三方意见书 (第三十二条)
-    NOTICE_CONSULTATION = "notice_consultation"  # 征求意见告知书 (to the applicant)
-    CONSULTATION_AGENCY = "consultation_agency"  # 征求意见函 (第三十四条)
-    NOTICE_THIRD_PARTY_DECISION = "notice_third_party_decision"  # 第三方决定公开告知书
-    NOTICE_FEE = "notice_fee"  # 收费通知书 (国办函〔2020〕109号)
-    NOTICE_DEEMED_ABANDONED = "notice_deemed_abandoned"  # 视为放弃告知书
-    NOTICE_WITHDRAWN = "notice_withdrawn"  # 终止办理告知书 (撤回)
-    REPLY_ALREADY_PUBLIC = "reply_already_public"
-    REPLY_DISCLOSED = "reply_disclosed"
-    REPLY_PARTIAL = "reply_partial"
-    REPLY_REFUSED = "reply_refused"
-    REPLY_ADMINISTRATIVE_QUERY = "reply_administrative_query"
-    REPLY_NOT_EXIST = "reply_not_exist"
-    REPLY_NOT_RESPONSIBLE = "reply_not_responsible"
-    REPLY_NEEDS_CREATION = "reply_needs_creation"
-    REPLY_STILL_UNCLEAR = "reply_still_unclear"
-    REPLY_PETITION = "reply_petition"
-    REPLY_DUPLICATE = "reply_duplicate"
-    REPLY_PUBLICATION = "reply_publication"
-    REPLY_EXCESSIVE = "reply_excessive"
-    REPLY_CONFIRMATION = "reply_confirmation"
-    REPLY_OTHER = "reply_other"
-
-    @property
-    def spec(self) -> KindSpec:
-        return _specs()[self]
-
-
-@dataclass(frozen=True, slots=True)
-class KindSpec:
-    """When a letter kind applies and what it needs (``replies/kinds.toml``)."""
-
-    events: tuple[str, ...]
-    party: str | None
-    recipient: str  # "applicant" or "consulted"
-    requires: tuple[str, ...]
-
-
-@cache
-def _specs() -> dict[LetterKind, KindSpec]:
-    raw = files("ogi_workflow.replies").joinpath("kinds.toml").read_text(encoding="utf-8")
-    table = tomllib.loads(raw)
-    return {
-        kind: KindSpec(
-            events=tuple(table[kind.value]["events"]),
-            party=table[kind.value].get("party"),
-            recipient=table[kind.value].get("recipient", "applicant"),
-            requires=tuple(table[kind.value].get("requires", ())),
-        )
-        for kind in LetterKind
-    }
+__all__ = ["Block", "BlockStyle", "LetterRenderer", "cn_date", "plain_text", "title_of"]
 
 
 class BlockStyle(StrEnum):
@@ -116,68 +41,30 @@ class Block:
     text: str
 
 
-@dataclass(frozen=True)
-class Letter:
-    """A rendered letter: its number, date, recipient and content, ready for text or Word."""
-
-    kind: LetterKind
-    number: str
-    date: date
-    recipient: str
-    blocks: tuple[Block, ...]
-    base_docx: Path | None = field(default=None, repr=False, compare=False)
-    _docx: bytes | None = field(default=None, repr=False, compare=False)
-
-    @property
-    def title(self) -> str:
-        """The title's lines joined (a long title is written on two lines, GB/T 9704)."""
-        return "".join(b.text for b in self.blocks if b.style is BlockStyle.TITLE)
-
-    def text(self, width: int = 28) -> str:
-        """Plain text: centred title and number, indented paragraphs, right-aligned signature."""
-        lines: list[str] = []
-        previous: BlockStyle | None = None
-        for block in self.blocks:
-            if block.style in (BlockStyle.TITLE, BlockStyle.NUMBER):
-                lines.append(block.text.center(width, "\u3000").rstrip("\u3000"))
-                if block.style is BlockStyle.NUMBER:
-                    lines.append("")
-            elif block.style is BlockStyle.PARAGRAPH:
-                lines.append("\u3000\u3000" + block.text)
-            elif block.style is BlockStyle.RIGHT:
-                if previous is not BlockStyle.RIGHT:
-                    lines.append("")  # room for the seal
-                lines.append(block.text.rjust(width - 4, "\u3000"))
-            else:
-                lines.append(block.text)
-            previous = block.style
-        return "\n".join(lines) + "\n"
-
-    def docx(self) -> bytes:
-        """The letter as a .docx laid out to GB/T 9704-2012."""
-        from ogi_workflow.replies.docx import build_docx  # noqa: PLC0415 - python-docx is heavy
-
-        return self._docx if self._docx is not None else build_docx(self, self.base_docx)
-
-    def pdf(self) -> bytes:
-        """The .docx converted to PDF by LibreOffice headless (optional; see replies.pdf)."""
-        from ogi_workflow.replies.pdf import docx_to_pdf  # noqa: PLC0415 - optional
-
-        return docx_to_pdf(self.docx())
-
-    def save(self, path: str | Path, fmt: str | None = None) -> Path:
-        """Write ``.docx``, ``.txt`` or ``.pdf`` (by ``fmt`` or the file's suffix)."""
-        target = Path(path)
-        kind = fmt or target.suffix.lstrip(".").lower()
-        if kind == "docx":
-            target.write_bytes(self.docx())
-        elif kind == "txt":
-            target.write_text(self.text(), encoding="utf-8")
-        elif kind == "pdf":
-            target.write_bytes(self.pdf())
+def plain_text(blocks: Sequence[Block], width: int = 28) -> str:
+    """Plain text: centred title and number, indented paragraphs, right-aligned signature."""
+    lines: list[str] = []
+    previous: BlockStyle | None = None
+    for block in blocks:
+        if block.style in (BlockStyle.TITLE, BlockStyle.NUMBER):
+            lines.append(block.text.center(width, "\u3000").rstrip("\u3000"))
+            if block.style is BlockStyle.NUMBER:
+                lines.append("")
+        elif block.style is BlockStyle.PARAGRAPH:
+            lines.append("\u3000\u3000" + block.text)
+        elif block.style is BlockStyle.RIGHT:
+            if previous is not BlockStyle.RIGHT:
+                lines.append("")  # room for the seal
+            lines.append(block.text.rjust(width - 4, "\u3000"))
         else:
-            raise ValidationError(f"letter format {kind!r} is not one of: docx, txt, pdf")
-        return target
+            lines.append(block.text)
+        previous = block.style
+    return "\n".join(lines) + "\n"
+
+
+def title_of(blocks: Sequence[Block]) -> str:
+    """The title's lines joined (a long title is written on two lines, GB/T 9704)."""
+    return "".join(b.text for b in blocks if b.style is BlockStyle.TITLE)
 
 
 def cn_date(value: date | str) -> str:
@@ -230,7 +117,7 @@ class LetterRenderer:
             loaders.append(FileSystemLoader(folder))
             if (folder / "base.docx").is_file():
                 self.base_docx = folder / "base.docx"
-        loaders.append(PackageLoader("ogi_workflow.replies", "templates"))
+        loaders.append(PackageLoader("ogi_workflow.letters", "templates"))
         self._env = SandboxedEnvironment(
             loader=ChoiceLoader(loaders),
             undefined=StrictUndefined,
@@ -304,8 +191,3 @@ def _blocks(kind: LetterKind, text: str) -> tuple[Block, ...]:
             )
         blocks.append(Block(style, body.strip()))
     return tuple(blocks)
-
-
-def outcome_letter(outcome: Outcome) -> LetterKind:
-    """The reply letter an outcome calls for."""
-    return LetterKind(outcome.info.letter)

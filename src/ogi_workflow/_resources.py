@@ -1,4 +1,4 @@
-"""Chinese labels for enum members, read once from data/labels.toml."""
+"""The package's own data files (TOML under ``data/``), read once, and labelled enums."""
 
 from __future__ import annotations
 
@@ -7,17 +7,20 @@ import tomllib
 from enum import StrEnum
 from functools import cache
 from importlib.resources import files
+from typing import Any
+
+__all__ = ["LabelledEnum", "label", "load_toml"]
 
 
 @cache
-def _table() -> dict[str, dict[str, str]]:
-    raw = files("ogi_workflow").joinpath("data/labels.toml").read_bytes()
-    return tomllib.loads(raw.decode("utf-8"))
+def load_toml(name: str) -> dict[str, Any]:
+    """A TOML file of the package, e.g. ``data/outcomes.toml``; parsed once per process."""
+    return tomllib.loads(files("ogi_workflow").joinpath(name).read_text(encoding="utf-8"))
 
 
 def label(group: str, key: str) -> str:
-    """The Chinese label of ``key`` in ``group``; a missing one is a packaging bug."""
-    return _table()[group][key]
+    """The Chinese label of ``key`` in ``group`` of data/labels.toml (missing: a packaging bug)."""
+    return str(load_toml("data/labels.toml")[group][key])
 
 
 class LabelledEnum(StrEnum):

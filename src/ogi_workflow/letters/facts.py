@@ -9,35 +9,24 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import Any, Final
 
-from ogi_workflow.deadlines import ClockPolicy
+from ogi_workflow.clock import ClockPolicy
 from ogi_workflow.errors import ValidationError
+from ogi_workflow.letters.kinds import LetterKind, event_letter
+from ogi_workflow.lifecycle import Event
 from ogi_workflow.models import AgencyProfile, EventView, RequestView
 from ogi_workflow.outcomes import Outcome
-from ogi_workflow.replies.letters import LetterKind, outcome_letter
 
 __all__ = ["basis_event", "default_kind", "letter_facts"]
 
-# The letter each event calls for, when no kind is asked for (latest event first).
-_LETTER_OF_EVENT: Final = {
-    "register": LetterKind.NOTICE_REGISTRATION,
-    "request_correction": LetterKind.NOTICE_CORRECTION,
-    "extend": LetterKind.NOTICE_EXTENSION,
-    "start_consultation": LetterKind.NOTICE_CONSULTATION,
-    "issue_fee_notice": LetterKind.NOTICE_FEE,
-    "correction_lapsed": LetterKind.NOTICE_DEEMED_ABANDONED,
-    "fee_lapsed": LetterKind.NOTICE_DEEMED_ABANDONED,
-    "withdraw": LetterKind.NOTICE_WITHDRAWN,
-}
-_REPLIES: Final = ("reply", "reply_on_the_spot")
+_REPLIES: Final = (Event.REPLY, Event.REPLY_ON_THE_SPOT)
 
 
 def default_kind(request: RequestView, events: Sequence[EventView]) -> LetterKind:
     """The letter the request's latest letter-worthy event calls for."""
     for event in reversed(events):
-        if event.event in _REPLIES and request.outcome is not None:
-            return outcome_letter(request.outcome)
-        if event.event in _LETTER_OF_EVENT:
-            return _LETTER_OF_EVENT[event.event]
+        kind = event_letter(event.event, request.outcome)
+        if kind is not None:
+            return kind
     raise ValidationError(
         f"render: request {request.reg_no or request.id} has no event that calls for a letter "
         "yet; pass the letter kind"
@@ -52,15 +41,17 @@ def basis_event(kind: LetterKind, request: RequestView, events: Sequence[EventVi
             spec.party is None or event.payload.get("party") == spec.party
         ):
             return event
-    wanted = " or ".join(spec.events) + (f" with party {spec.party}" if spec.party else "")
+    wanted = " or ".join(e.value for e in spec.events) + (
+        f" with party {spec.party}" if spec.party else ""
+    )
     raise ValidationError(
         f"render: letter {kind.value} answers a {wanted} event; request "
         f"{request.reg_no or request.id} ({request.state.value}) has none"
     )
 
 
-def _last(events: Sequence[EventView], name: str) -> EventView | None:
-    return next((e for e in reversed(events) if e.event == name), None)
+def _last(events: Sequence[EventView], event: Event) -> EventView | None:
+    return next((e for e in reversed(events) if e.event is event), None)
 
 
 def letter_facts(
@@ -91,19 +82,19 @@ def letter_facts(
         "consultation": {},
         "fee": {},
     }
-    registered = _last(events, "register")
+    registered = _last(events, Event.REGISTER)
     due = basis.after.get("due_date") or (registered.after.get("due_date") if registered else None)
     facts["clock"] = {"due_date": due or request.due_date}
-    if (correction := _last(events, "request_correction")) is not None:
+    if (correction := _last(events, Event.REQUEST_CORRECTION)) is not None:
         facts["correction"] = {**correction.payload, "noticed_on": correction.on}
-    if (consultation := _last(events, "start_consultation")) is not None:
+    if (consultation := _last(events, Event.START_CONSULTATION)) is not None:
         facts["consultation"] = {**consultation.payload, "started": consultation.on}
-    if (fee := _last(events, "issue_fee_notice")) is not None:
+    if (fee := _last(events, Event.ISSUE_FEE_NOTICE)) is not None:
         unit = "件" if fee.payload.get("basis") == "per_request" else "页"
         facts["fee"] = {**fee.payload, "noticed_on": fee.on, "unit": unit}
-    if basis.event == "extend":
+    if basis.event is Event.EXTEND:
         facts["extension"] = basis.payload
-    facts["lapsed"] = "correction" if basis.event == "correction_lapsed" else "fee"
+    facts["lapsed"] = "correction" if basis.event is Event.CORRECTION_LAPSED else "fee"
     if basis.event in _REPLIES:
         facts["details"] = dict(basis.payload.get("details", {}))
         outcome = Outcome(basis.payload["outcome"])

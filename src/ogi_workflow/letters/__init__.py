@@ -1,0 +1,1 @@
+"""Reply letters and procedural notices: kinds, facts, templates, text, Word and PDF output."""

@@ -1,0 +1,320 @@
+"""decide(): the whole rule of one action, with no I/O.
+
+Given the stored request, its event log, the event and its parameters, :func:`decide`
+returns every change the action makes (the state, the clock fields, the columns the event
+sets and the audit payload) or raises and changes nothing. The facade (``workflow.py``)
+loads, decides and saves in one transaction. The stored clock fields are a projection of
+the event log (:func:`clock_events`, :func:`clock_fields`).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, replace
+from datetime import date, datetime
+from enum import StrEnum
+from typing import Any, Final
+
+from ogi_workflow.calendar.workdays import WorkdayCalendar
+from ogi_workflow.clock import (
+    Channel,
+    ClockEvents,
+    ClockPolicy,
+    Extension,
+    Pause,
+    PauseReason,
+    compute_deadline,
+)
+from ogi_workflow.errors import ConflictError, ValidationError
+from ogi_workflow.fees import FeeBasis, fee_per_request, fee_per_volume
+from ogi_workflow.lifecycle.machine import (
+    OUTCOME_OF_EVENT,
+    Event,
+    GuardContext,
+    HistoryItem,
+    State,
+    fire,
+)
+from ogi_workflow.outcomes import Outcome
+
+__all__ = [
+    "CLOCK_FIELDS",
+    "Decision",
+    "check_actor",
+    "clock_events",
+    "clock_fields",
+    "decide",
+    "jsonable",
+    "parse_outcome",
+    "request_label",
+]
+
+_CLOSES_PAUSE: Final = frozenset(
+    {
+        Event.END_CONSULTATION,
+        Event.RECEIVE_PAYMENT,
+        Event.FEE_LAPSED,
+        Event.WITHDRAW,
+        Event.REPLY,
+        Event.CORRECTION_LAPSED,
+    }
+)
+# Events that cannot move the clock: its fields are not recomputed (the stateful tests check
+# the stored clock against a full recomputation).
+_CLOCK_NEUTRAL: Final = frozenset(
+    {Event.START_HANDLING, Event.ARCHIVE, Event.RECORD_REVIEW, Event.RECORD_LITIGATION}
+)
+_ASSIGNS_HANDLER: Final = frozenset({Event.REQUEST_CORRECTION, Event.RECEIVE_CORRECTION})
+CLOCK_FIELDS: Final = (
+    "clock_start",
+    "due_date",
+    "correction_window_end",
+    "paused_workdays",
+    "extension_workdays",
+    "estimated",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class Decision:
+    """The whole effect of one action, decided without I/O; the facade stores it as is."""
+
+    event: Event
+    on: date
+    updates: Mapping[str, Any]  # the columns to set, the state included
+    payload: Mapping[str, Any]  # JSON-ready: the audit row's payload
+    item: HistoryItem  # the event as the clock and the guards see it from now on
+    registers: bool = False  # the facade numbers the request (登记编号): see with_registration
+
+    def with_registration(self, reg_no: str, seq: int) -> Decision:
+        """The decision with the registration number the facade allocated."""
+        columns = {"reg_no": reg_no, "reg_year": self.on.year, "reg_seq": seq}
+        return replace(self, updates={**self.updates, **columns}, registers=False)
+
+
+def decide(
+    row: Mapping[str, Any],
+    history: Sequence[HistoryItem],
+    event: Event,
+    *,
+    actor: str,
+    on: date,
+    params: Mapping[str, Any],
+    calendar: WorkdayCalendar,
+    policy: ClockPolicy,
+    expected_version: int | None = None,
+) -> Decision:
+    """Apply ``event`` to the stored request ``row`` with its ``history``: every change, or an
+    error (:class:`ValidationError`, :class:`TransitionError`, :class:`ConflictError`)."""
+    check_actor(actor)
+    label = request_label(row)
+    if expected_version is not None and row["version"] != expected_version:
+        raise ConflictError(
+            f"{event.value}: request {label} is at version {row['version']}, not "
+            f"{expected_version}: another action came first; reload and decide again"
+        )
+    last = max(h.on for h in history if h.event is not Event.RECOMPUTE_DEADLINE)
+    if on < last:
+        raise ValidationError(
+            f"{event.value}: request {label}: {on} is before the previous event on {last}; "
+            "events are recorded in date order"
+        )
+    params = _derived_params(event, dict(params), on, calendar, policy)
+    ctx = GuardContext(
+        request=label,
+        on=on,
+        due_date=row["due_date"],
+        correction_window_end=row["correction_window_end"],
+        correction_due=_last_date(history, Event.REQUEST_CORRECTION, "correct_by"),
+        extended_on=next((h.on for h in history if h.event is Event.EXTEND), None),
+        fee_payment_due=_last_date(history, Event.ISSUE_FEE_NOTICE, "payment_due"),
+        params=params,
+        policy=policy,
+    )
+    before = State(row["state"])
+    after = fire(before, event, ctx)
+    payload = jsonable({k: v for k, v in params.items() if v is not None})
+    assert isinstance(payload, dict)
+    item = HistoryItem(event, on, payload)
+    updates: dict[str, Any] = {"state": after.value}
+    if after is not State.RECEIVED and event not in _CLOCK_NEUTRAL:
+        updates |= clock_fields(row, [*history, item], calendar, policy)
+    updates |= _event_columns(event, before, after, on, params)
+    if row["handler"] is None and event in _ASSIGNS_HANDLER:
+        updates["handler"] = actor  # whoever handles the 补正 handles the request
+    return Decision(event, on, updates, payload, item, registers=event is Event.REGISTER)
+
+
+def _derived_params(
+    event: Event, params: dict[str, Any], on: date, calendar: WorkdayCalendar, policy: ClockPolicy
+) -> dict[str, Any]:
+    """The parameters an event stores beyond what the caller gave: dates, the fee quote."""
+    if event in (Event.REPLY, Event.REPLY_ON_THE_SPOT):
+        params["outcome"] = parse_outcome(params.get("outcome"))
+        params["details"] = dict(params.get("details") or {})
+    elif event is Event.START_CONSULTATION:
+        # 条例第三十二条、第三十四条: the consulted party has 15 working days to answer.
+        params["answer_by"] = calendar.add_workdays(on, policy.consultation_workdays)
+    elif event is Event.EXTEND and params.get("workdays") is None:
+        params["workdays"] = policy.max_extension_workdays
+    elif event is Event.ISSUE_FEE_NOTICE:
+        params = _fee_notice(params, on, calendar, policy)
+    return params
+
+
+def _fee_notice(
+    params: dict[str, Any], on: date, calendar: WorkdayCalendar, policy: ClockPolicy
+) -> dict[str, Any]:
+    """国办函〔2020〕109号: 按件 or 按量, never both; none within the free allowance."""
+    basis, pages = params.get("basis"), params.get("pages")
+    try:
+        fee_basis = FeeBasis(str(basis))
+    except ValueError:
+        raise ValidationError(
+            f"issue_fee_notice: basis {basis!r} is not one of: per_request, per_volume"
+        ) from None
+    if fee_basis is FeeBasis.PER_VOLUME:
+        if pages is None:
+            raise ValidationError("issue_fee_notice: per_volume needs pages")
+        quote = fee_per_volume(pages)
+    else:
+        if pages is not None:
+            raise ValidationError(
+                "issue_fee_notice: a fee is per_request or per_volume, never both: "
+                "leave pages out for per_request"
+            )
+        quote = fee_per_request(params["nth_this_month"])
+    if quote.fee_yuan <= 0:
+        raise ValidationError(
+            f"issue_fee_notice: no fee is due ({fee_basis.value}, {quote.quantity}: within "
+            "the free allowance of 国办函〔2020〕109号)"
+        )
+    # The applicant pays within 20 working days from the day after receiving the notice.
+    received = params.get("notice_received_on") or on
+    return {
+        "basis": fee_basis.value,
+        "quantity": quote.quantity,
+        "tiers": [list(t) for t in quote.tiers],
+        "amount_yuan": quote.fee_yuan,
+        "notice_received_on": received,
+        "payment_due": calendar.add_workdays(received, policy.fee_payment_workdays),
+    }
+
+
+def clock_events(
+    received_on: date, channel: Channel, history: Sequence[HistoryItem]
+) -> ClockEvents:
+    """The clock's view of a request's event log.
+
+    条例第三十条: receipt of the correction restarts the clock from zero (earlier pauses no
+    longer matter). 条例第三十三条第二款 and 国办函〔2020〕109号: consultation and the fee
+    period are pauses from their start event to their end event. A pause still open counts
+    nothing yet: the stored due date is the one as of the pause start, and the overdue check
+    leaves paused requests out.
+    """
+    corrected_on: date | None = None
+    pauses: list[Pause] = []
+    open_pause: tuple[date, PauseReason] | None = None
+    extension: Extension | None = None
+    delayed_to: date | None = None
+    for item in history:
+        event = item.event
+        if event is Event.RECEIVE_CORRECTION:
+            corrected_on, pauses, open_pause = item.on, [], None
+        elif event is Event.START_CONSULTATION:
+            open_pause = (item.on, PauseReason(item.payload["party"]))
+        elif event is Event.ISSUE_FEE_NOTICE:
+            open_pause = (item.on, PauseReason.FEE)
+        elif event in _CLOSES_PAUSE and open_pause is not None:
+            pauses.append(Pause(open_pause[0], item.on, open_pause[1]))
+            open_pause = None
+        elif event is Event.EXTEND:
+            extension = Extension(
+                approved_on=item.on,
+                workdays=int(item.payload["workdays"]),
+                approver=str(item.payload["approver"]),
+                reason=str(item.payload["reason"]),
+            )
+        elif event is Event.DELAY_REASONABLY:
+            delayed_to = date.fromisoformat(item.payload["delayed_to"])
+    if open_pause is not None:
+        pauses.append(Pause(open_pause[0], open_pause[0], open_pause[1]))
+    return ClockEvents(
+        received=received_on,
+        channel=channel,
+        corrected_on=corrected_on,
+        pauses=tuple(pauses),
+        extension=extension,
+        delayed_to=delayed_to,
+    )
+
+
+def clock_fields(
+    row: Mapping[str, Any],
+    history: Sequence[HistoryItem],
+    calendar: WorkdayCalendar,
+    policy: ClockPolicy,
+) -> dict[str, Any]:
+    """The stored clock columns of a request: a projection of its event log."""
+    events = clock_events(row["received_on"], Channel(row["channel"]), history)
+    deadline = compute_deadline(events, calendar, policy=policy)
+    return {name: getattr(deadline, name) for name in CLOCK_FIELDS}
+
+
+def _event_columns(
+    event: Event, before: State, after: State, on: date, params: Mapping[str, Any]
+) -> dict[str, Any]:
+    """The columns an event sets besides the state and the clock."""
+    if event is Event.START_HANDLING:
+        return {"handler": params["handler"]}
+    if event is Event.ARCHIVE:
+        return {"archived_on": on}
+    if event is Event.REQUEST_CORRECTION:
+        return {"correction_requested_on": on}
+    if after is State.REPLIED and before is not State.REPLIED:
+        outcome = OUTCOME_OF_EVENT.get(event) or params["outcome"]
+        return {"outcome": outcome.value, "replied_on": on}
+    return {}
+
+
+def _last_date(history: Sequence[HistoryItem], event: Event, key: str) -> date | None:
+    for item in reversed(history):
+        if item.event is event:
+            return date.fromisoformat(item.payload[key])
+    return None
+
+
+def parse_outcome(value: object) -> Outcome:
+    try:
+        return Outcome(str(value))
+    except ValueError:
+        allowed = ", ".join(o.value for o in Outcome)
+        raise ValidationError(f"outcome {value!r} is not one of: {allowed}") from None
+
+
+def check_actor(actor: object) -> None:
+    """Every action names who took it (the audit log's actor)."""
+    if not isinstance(actor, str) or not actor.strip() or len(actor) > 200:
+        raise ValidationError(
+            f"actor must be a non-empty name of at most 200 characters, got {actor!r}"
+        )
+
+
+def request_label(row: Mapping[str, Any]) -> str:
+    """How messages name a request: its registration number, or #id before registration."""
+    return str(row["reg_no"]) if row["reg_no"] else f"#{row['id']}"
+
+
+def jsonable(value: object) -> object:
+    """``value`` with dates and enums as the JSON the event log stores."""
+    if value is None or type(value) in (str, int, bool, float):
+        return value
+    if isinstance(value, date | datetime):
+        return value.isoformat()
+    if isinstance(value, Mapping):
+        return {str(k): jsonable(v) for k, v in value.items()}
+    if isinstance(value, list | tuple):
+        return [jsonable(v) for v in value]
+    if isinstance(value, StrEnum):
+        return value.value
+    return value

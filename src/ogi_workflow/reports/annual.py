@@ -1,0 +1,230 @@
+"""The annual report (政府信息公开工作年度报告, 国办公开办函〔2021〕30号): tables 三 and 四.
+
+Every reply carries one outcome leaf, so table 三 is a count, not a re-classification. For a
+year: 新收 = received in the year; 上年结转 = received before it and not replied by its
+start; each outcome row = replied in the year with that outcome; 结转下年度 = received by its
+end and not replied by then. Every request in play in the year is either replied in it or
+carried over, so 新收 + 上年结转 = 总计 + 结转下年度 holds by construction, column by column.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from datetime import date
+from typing import Any, Final
+
+import numpy as np
+from sqlalchemy import Connection
+
+from ogi_workflow._resources import load_toml
+from ogi_workflow.calendar.workdays import WorkdayCalendar
+from ogi_workflow.lifecycle import Event
+from ogi_workflow.models import ApplicantKind
+from ogi_workflow.outcomes import Outcome, ReportRow
+from ogi_workflow.storage import reporting
+
+__all__ = [
+    "COLUMNS",
+    "RESULTS",
+    "TABLE4_GROUPS",
+    "AnnualReport",
+    "DisplayTable",
+    "annual_report",
+    "labels",
+    "row_label",
+]
+
+COLUMNS: Final = [k.value for k in ApplicantKind] + ["total"]
+RESULTS: Final = ("upheld", "corrected", "other", "pending", "total")
+TABLE4_GROUPS: Final = ("review", "direct", "after_review")  # 复议; 诉讼: 直接起诉, 复议后起诉
+_LINES: Final = ["new", "carried_in", *[r.value for r in ReportRow], "results_total", "carried_out"]
+
+
+def labels() -> dict[str, Any]:
+    """The Chinese labels of the published form (data/report.toml)."""
+    return load_toml("data/report.toml")
+
+
+def _row() -> dict[str, int]:
+    return dict.fromkeys(COLUMNS, 0)
+
+
+@dataclass(frozen=True, slots=True)
+class DisplayTable:
+    """A table as a terminal or a plain page shows it: title, column heads, rows of text."""
+
+    title: str
+    columns: list[str]
+    rows: list[list[str]]
+
+
+@dataclass(frozen=True)
+class AnnualReport:
+    """One agency's year: table 三 (lines × applicant columns), table 四, and statistics."""
+
+    year: int
+    agency: str
+    table3: dict[str, dict[str, int]]
+    table4: dict[str, dict[str, int]]
+    received_by_month: dict[int, int]
+    replied: int
+    average_workdays_to_reply: float | None
+    most_requested: list[tuple[str, int]] = field(default_factory=list)
+
+    def balanced(self) -> bool:
+        """The 勾稽关系: 新收 + 上年结转 = 总计 + 结转下年度, in every column."""
+        t = self.table3
+        return all(
+            t["new"][c] + t["carried_in"][c] == t["results_total"][c] + t["carried_out"][c]
+            for c in COLUMNS
+        )
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            "year": self.year,
+            "agency": self.agency,
+            "table3": self.table3,
+            "table4": self.table4,
+            "balanced": self.balanced(),
+            "received_by_month": {str(m): n for m, n in self.received_by_month.items()},
+            "replied": self.replied,
+            "average_workdays_to_reply": self.average_workdays_to_reply,
+            "most_requested": [{"description": d, "count": n} for d, n in self.most_requested],
+        }
+
+    def display_tables(self) -> list[DisplayTable]:
+        """Tables 三 and 四 laid out with the published form's labels."""
+        names = labels()
+        heads = names["table3"]["columns"]
+        table3 = DisplayTable(
+            f"{self.agency} {self.year}年 {names['table3']['title']}",
+            ["", *(heads[key] for key in COLUMNS)],
+            [
+                [row_label(line), *(str(values[c]) for c in COLUMNS)]
+                for line, values in self.table3.items()
+            ],
+        )
+        t4 = names["table4"]
+        table4 = DisplayTable(
+            t4["title"],
+            ["", *(t4["results"][result] for result in RESULTS)],
+            [
+                [
+                    t4[group] if group == "review" else f"{t4['litigation']}（{t4[group]}）",
+                    *(str(self.table4[group][r]) for r in RESULTS),
+                ]
+                for group in TABLE4_GROUPS
+            ],
+        )
+        return [table3, table4]
+
+    def display_notes(self) -> list[str]:
+        """The statistics below the tables: by month, average time, most requested."""
+        extra = labels()["extra"]
+        months = "  ".join(f"{m}月 {n}" for m, n in self.received_by_month.items())
+        return [
+            f"{extra['by_month']}：{months}",
+            f"{extra['average']}：{self.average_workdays_to_reply}",
+            *(f"  {count}  {description}" for description, count in self.most_requested),
+        ]
+
+
+def annual_report(
+    conn: Connection,
+    *,
+    agency: str,
+    agency_name: str,
+    year: int,
+    calendar: WorkdayCalendar,
+    top: int = 10,
+) -> AnnualReport:
+    """Tables 三 and 四 and the statistics for ``year``, from the stored requests."""
+    first, last = date(year, 1, 1), date(year, 12, 31)
+    table3 = _table3(reporting.table3_counts(conn, agency, first, last))
+    return AnnualReport(
+        year=year,
+        agency=agency_name,
+        table3=table3,
+        table4=_table4(reporting.review_records(conn, agency, last), first),
+        received_by_month=reporting.received_by_month(conn, agency, first, last),
+        replied=table3["results_total"]["total"],
+        average_workdays_to_reply=_average_workdays(
+            reporting.reply_spans(conn, agency, first, last), calendar
+        ),
+        most_requested=reporting.most_requested(conn, agency, first, last, top),
+    )
+
+
+def _table3(
+    counts: list[tuple[str, str | None, int, int, int, int]],
+) -> dict[str, dict[str, int]]:
+    """Table 三: each count added to its line, in its applicant column and the total."""
+    table3 = {line: _row() for line in _LINES}
+    for kind, outcome, new, carried_in, replied, carried_out in counts:
+        lines = [("new", new), ("carried_in", carried_in), ("carried_out", carried_out)]
+        if outcome is not None:
+            lines += [(Outcome(outcome).row.value, replied), ("results_total", replied)]
+        for line, count in lines:
+            table3[line][kind] += count
+            table3[line]["total"] += count
+    return table3
+
+
+def _table4(
+    records: list[tuple[int, Event, dict[str, Any], date]], first: date
+) -> dict[str, dict[str, int]]:
+    """复议 and 诉讼 cases that began in the year, each with its latest result by year end."""
+    began: dict[tuple[int, str], date] = {}
+    latest: dict[tuple[int, str], str] = {}
+    for request_id, event, payload, on in records:
+        if event is Event.RECORD_REVIEW:
+            group = "review"
+        else:
+            group = "after_review" if payload.get("after_review") else "direct"
+        key = (request_id, group)
+        began.setdefault(key, on)
+        latest[key] = payload["result"]
+    table = {group: dict.fromkeys(RESULTS, 0) for group in TABLE4_GROUPS}
+    for key, result in latest.items():
+        if began[key] >= first:
+            table[key[1]][result] += 1
+            table[key[1]]["total"] += 1
+    return table
+
+
+def _average_workdays(
+    spans: list[tuple[date, date, int, int]], calendar: WorkdayCalendar
+) -> float | None:
+    """Working days the clock ran, clock start to reply, averaged over the year's replies."""
+    rows = spans
+    if not rows:
+        return None
+    starts = np.array([row[0] for row in rows], dtype="datetime64[D]")
+    replies = np.array([row[1] for row in rows], dtype="datetime64[D]")
+    counts = np.array([row[2] for row in rows], dtype=np.int64)
+    paused = np.array([row[3] for row in rows], dtype=np.int64)
+    ran = calendar.workdays_between_batch(starts, replies) * counts - paused
+    return round(float(max(int(ran.sum()), 0)) / int(counts.sum()), 1)
+
+
+def line_labels() -> list[tuple[str, str, str | None, str | None]]:
+    """(line, first column, group, item) of table 三, in the published order."""
+    t3 = labels()["table3"]
+    lines: list[tuple[str, str, str | None, str | None]] = [
+        ("new", t3["new"], None, None),
+        ("carried_in", t3["carried_in"], None, None),
+    ]
+    for row in ReportRow:
+        group, _, item = row.label.partition(" ")
+        lines.append((row.value, t3["results"], group, item or None))
+    lines.append(("results_total", t3["results"], t3["results_total"], None))
+    lines.append(("carried_out", t3["carried_out"], None, None))
+    return lines
+
+
+def row_label(line: str) -> str:
+    """One line's label for a flat table: the group and item, or the line itself."""
+    for key, first, group, item in line_labels():
+        if key == line:
+            return " ".join(x for x in (group, item) if x) or first
+    raise KeyError(line)

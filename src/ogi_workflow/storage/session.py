@@ -1,0 +1,393 @@
+"""The unit of work: one interface for an action's reads and writes, direct or batched.
+
+:class:`Session` runs inside one transaction and writes at once (one transaction per
+action). :class:`BatchSession` is the same interface over a transaction that spans many
+actions: it keeps each request's row and history in memory, queues its writes and flushes
+them as one version-checked UPDATE per request and one multi-row INSERT of the events.
+:class:`Store` hands out the right one, so the facade never asks which it has.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from contextlib import contextmanager
+from datetime import date, datetime
+from functools import cache
+from typing import Any, Final
+
+from sqlalchemy import Engine, Update, bindparam, func, insert, select, update
+from sqlalchemy.engine import Connection
+
+from ogi_workflow.clock import Channel
+from ogi_workflow.errors import ConflictError, NotFoundError, OgiError
+from ogi_workflow.lifecycle import Event, HistoryItem, State, jsonable, request_label
+from ogi_workflow.models import ApplicantKind, EventView, RequestRef, RequestView
+from ogi_workflow.outcomes import Outcome
+from ogi_workflow.storage.schema import EVENT, REQUEST, SET_COUNTER, allocate_seq
+
+__all__ = ["BatchSession", "RequestRef", "Session", "Store", "event_view", "request_view"]
+
+
+# Statements built once: executing a prebuilt statement with a dict of values skips
+# SQLAlchemy's per-call construction and coercion (most of an action's cost).
+_SELECT_BY_ID: Final = select(REQUEST).where(REQUEST.c.id == bindparam("rid"))
+_SELECT_BY_REG_NO: Final = select(REQUEST).where(
+    REQUEST.c.agency == bindparam("agency"), REQUEST.c.reg_no == bindparam("reg_no")
+)
+_SELECT_HISTORY: Final = (
+    select(EVENT.c.event, EVENT.c.effective_on, EVENT.c.payload)
+    .where(EVENT.c.request_id == bindparam("rid"))
+    .order_by(EVENT.c.seq)
+)
+_INSERT_REQUEST: Final = insert(REQUEST).returning(REQUEST.c.id)
+_INSERT_REQUEST_WITH_ID: Final = insert(REQUEST)
+_REQUEST_COLUMNS: Final = tuple(REQUEST.c.keys())
+_INSERT_EVENT: Final = insert(EVENT)
+
+
+@cache
+def _update_request(columns: frozenset[str]) -> Update:
+    """UPDATE of exactly these columns plus version and updated_at, checking the version."""
+    return (
+        update(REQUEST)
+        .where(REQUEST.c.id == bindparam("rid"), REQUEST.c.version == bindparam("seen"))
+        .values({name: bindparam(name) for name in (*sorted(columns), "version", "updated_at")})
+    )
+
+
+class Session:
+    """One transaction's reads and writes of requests, written at once."""
+
+    def __init__(self, conn: Connection, agency: str, clock: Callable[[], datetime]) -> None:
+        self.conn = conn
+        self.agency = agency
+        self.clock = clock
+
+    # ---- reads
+
+    def row(self, request: RequestRef) -> dict[str, Any]:
+        """The stored request by id or registration number (:class:`NotFoundError`)."""
+        if isinstance(request, int):
+            result = self.conn.execute(_SELECT_BY_ID, {"rid": request})
+        else:
+            result = self.conn.execute(
+                _SELECT_BY_REG_NO, {"agency": self.agency, "reg_no": request}
+            )
+        row = result.mappings().one_or_none()
+        if row is None:
+            raise NotFoundError(f"no request {request!r} for agency {self.agency}")
+        return dict(row)
+
+    def history(self, request_id: int) -> list[HistoryItem]:
+        rows = self.conn.execute(_SELECT_HISTORY, {"rid": request_id})
+        return [HistoryItem(Event(r.event), r.effective_on, r.payload) for r in rows]
+
+    def load(self, request: RequestRef) -> tuple[dict[str, Any], list[HistoryItem]]:
+        """The request and its event log, as the next action decides on them."""
+        row = self.row(request)
+        return row, self.history(row["id"])
+
+    def reader(self) -> Connection:
+        """A connection that sees every write of this unit of work."""
+        return self.conn
+
+    # ---- writes
+
+    def insert_request(self, row: dict[str, Any], event_row: dict[str, Any]) -> int:
+        """Store a new request and its ``receive`` event; its id."""
+        request_id = int(self.conn.execute(_INSERT_REQUEST, row).scalar_one())
+        self._add_event({**event_row, "request_id": request_id})
+        return request_id
+
+    def write(
+        self,
+        row: Mapping[str, Any],
+        history: Sequence[HistoryItem],
+        updates: Mapping[str, Any],
+        *,
+        event: Event,
+        on: date,
+        actor: str,
+        reason: str | None,
+        payload: Mapping[str, Any],
+    ) -> dict[str, Any]:
+        """Write the changed columns (version-checked) and the event row; the new row."""
+        now = self.clock()
+        version = row["version"] + 1
+        changed = {k: v for k, v in updates.items() if row[k] != v}
+        merged = {**row, **changed, "version": version, "updated_at": now}
+        self._update(row, changed, merged, event)
+        self._add_event(
+            {
+                "request_id": row["id"],
+                "seq": version,
+                "event": event.value,
+                "actor": actor,
+                "at": now,
+                "effective_on": on,
+                "state_before": row["state"],
+                "state_after": merged["state"],
+                "reason": reason,
+                "payload": dict(payload),
+                "before_values": jsonable({k: row[k] for k in changed if k != "state"}),
+                "after_values": jsonable({k: v for k, v in changed.items() if k != "state"}),
+            }
+        )
+        self._remember(merged, [*history, HistoryItem(event, on, payload)])
+        return merged
+
+    def next_seq(self, year: int, series: str = "registration") -> int:
+        """The next number of a counter series, held until the transaction ends."""
+        return allocate_seq(self.conn, self.agency, year, series)
+
+    def _update(
+        self, row: Mapping[str, Any], changed: dict[str, Any], merged: dict[str, Any], event: Event
+    ) -> None:
+        params = {
+            **changed,
+            "rid": row["id"],
+            "seen": row["version"],
+            "version": merged["version"],
+            "updated_at": merged["updated_at"],
+        }
+        if self.conn.execute(_update_request(frozenset(changed)), params).rowcount != 1:
+            raise ConflictError(
+                f"{event.value}: request {request_label(row)} was changed by another worker at "
+                "the same time; reload and decide again"
+            )
+
+    def _add_event(self, event_row: dict[str, Any]) -> None:
+        self.conn.execute(_INSERT_EVENT, event_row)
+
+    def _remember(self, row: dict[str, Any], history: list[HistoryItem]) -> None:
+        """A direct session forgets: the next action reads the database again."""
+
+
+class BatchSession(Session):
+    """A unit of work over the requests a batch touches, flushed at the end (or before reads).
+
+    New requests are inserted once at flush (SQLite: with their final values, ids handed
+    out in memory while the batch holds the write lock); each changed request gets one
+    version-checked UPDATE; the queued events go in one multi-row INSERT. Every read inside
+    the batch flushes first, so reads see the batch's own writes.
+    """
+
+    def __init__(self, conn: Connection, agency: str, clock: Callable[[], datetime]) -> None:
+        super().__init__(conn, agency, clock)
+        self.cache: dict[int, tuple[dict[str, Any], list[HistoryItem]]] = {}
+        self.seen: dict[int, int] = {}  # version read from the database
+        self.changed: dict[int, set[str]] = {}
+        self.events: list[dict[str, Any]] = []
+        self.poisoned = False
+        # Registration counters this batch holds locked (its first UPDATE … RETURNING took
+        # the row lock until commit), advanced in memory and written back at flush.
+        self.counters: dict[tuple[int, str], int] = {}
+        # SQLite only (BEGIN IMMEDIATE holds the write lock, so max(id) + 1 is safe): requests
+        # received in this batch and not yet inserted, in order, and the next id to hand out.
+        self.defers_inserts = conn.dialect.name == "sqlite"
+        self.new_rows: dict[int, None] = {}
+        self.next_id: int | None = None
+
+    def load(self, request: RequestRef) -> tuple[dict[str, Any], list[HistoryItem]]:
+        cached = self.cache.get(request) if isinstance(request, int) else None
+        if cached is not None:
+            return cached
+        self.flush()
+        return super().load(request)
+
+    def reader(self) -> Connection:
+        self.flush()
+        return self.conn
+
+    def insert_request(self, row: dict[str, Any], event_row: dict[str, Any]) -> int:
+        if not self.defers_inserts:
+            request_id = super().insert_request(row, event_row)
+        else:  # inserted at flush, with every change of the batch already in
+            if self.next_id is None:
+                top = self.conn.execute(select(func.coalesce(func.max(REQUEST.c.id), 0)))
+                self.next_id = int(top.scalar_one()) + 1
+            request_id, self.next_id = self.next_id, self.next_id + 1
+            self.new_rows[request_id] = None
+            self._add_event({**event_row, "request_id": request_id})
+        first = HistoryItem(Event.RECEIVE, event_row["effective_on"], event_row["payload"])
+        self.cache[request_id] = ({**row, "id": request_id}, [first])
+        return request_id
+
+    def next_seq(self, year: int, series: str = "registration") -> int:
+        key = (year, series)
+        if key in self.counters:
+            self.counters[key] += 1
+        else:
+            try:
+                self.counters[key] = super().next_seq(year, series)
+            except BaseException:
+                self.poisoned = True
+                raise
+        return self.counters[key]
+
+    def _update(
+        self, row: Mapping[str, Any], changed: dict[str, Any], merged: dict[str, Any], event: Event
+    ) -> None:
+        self.seen.setdefault(row["id"], row["version"])
+        self.changed.setdefault(row["id"], set()).update(changed)
+
+    def _add_event(self, event_row: dict[str, Any]) -> None:
+        self.events.append(event_row)
+
+    def _remember(self, row: dict[str, Any], history: list[HistoryItem]) -> None:
+        self.cache[row["id"]] = (row, history)
+
+    def flush(self) -> None:
+        try:
+            self._flush()
+        except BaseException:
+            self.poisoned = True
+            raise
+
+    def _flush(self) -> None:
+        if self.new_rows:
+            self.conn.execute(
+                _INSERT_REQUEST_WITH_ID,
+                [{c: self.cache[i][0][c] for c in _REQUEST_COLUMNS} for i in self.new_rows],
+            )
+        groups: dict[frozenset[str], list[dict[str, Any]]] = {}
+        for request_id, columns in self.changed.items():
+            if request_id in self.new_rows:
+                continue
+            row = self.cache[request_id][0]
+            groups.setdefault(frozenset(columns), []).append(
+                {
+                    **{c: row[c] for c in columns},
+                    "rid": request_id,
+                    "seen": self.seen[request_id],
+                    "version": row["version"],
+                    "updated_at": row["updated_at"],
+                }
+            )
+        for column_set, params in groups.items():
+            self._update_many(column_set, params)
+        for (year, series), last in self.counters.items():
+            self.conn.execute(
+                SET_COUNTER,
+                {"b_agency": self.agency, "b_series": series, "b_year": year, "last_seq": last},
+            )
+        if self.events:
+            self.conn.execute(_INSERT_EVENT, self.events)
+        self.counters.clear()
+        self.new_rows.clear()
+        self.seen.clear()
+        self.changed.clear()
+        self.events.clear()
+
+    def _update_many(self, columns: frozenset[str], params: list[dict[str, Any]]) -> None:
+        """One executemany per column set; the summed rowcount proves every version matched."""
+        statement = _update_request(columns)
+        if self.conn.dialect.supports_sane_multi_rowcount:
+            if self.conn.execute(statement, params).rowcount == len(params):
+                return
+        elif all(self.conn.execute(statement, one).rowcount == 1 for one in params):
+            return
+        raise ConflictError(
+            "batch: a request was changed by another worker during the batch; "
+            "the batch was rolled back"
+        )
+
+
+class Store:
+    """The database of one agency: hands each action its unit of work."""
+
+    def __init__(self, engine: Engine, agency: str, clock: Callable[[], datetime]) -> None:
+        self.engine = engine
+        self.agency = agency
+        self.clock = clock
+        self._batch: BatchSession | None = None
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """One transaction for every action inside: all of them are stored, or none."""
+        if self._batch is not None:
+            yield
+            return
+        with self.engine.begin() as conn:
+            batch = self._batch = BatchSession(conn, self.agency, self.clock)
+            try:
+                yield
+                batch.flush()
+                if batch.poisoned:
+                    raise OgiError(
+                        "batch: an action failed while writing; the whole batch was rolled back"
+                    )
+            finally:
+                self._batch = None
+
+    @contextmanager
+    def writing(self) -> Iterator[Session]:
+        """The open batch, or a transaction of its own."""
+        if self._batch is not None:
+            yield self._batch
+            return
+        with self.engine.begin() as conn:
+            yield Session(conn, self.agency, self.clock)
+
+    def load(self, request: RequestRef) -> tuple[dict[str, Any], list[HistoryItem]]:
+        """The request and its event log, read without taking the write lock."""
+        with self.reading() as conn:
+            return Session(conn, self.agency, self.clock).load(request)
+
+    def row(self, request: RequestRef) -> dict[str, Any]:
+        with self.reading() as conn:
+            return Session(conn, self.agency, self.clock).row(request)
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for reads that sees the open batch's writes (and takes no write lock)."""
+        if self._batch is not None:
+            yield self._batch.reader()
+            return
+        with self.engine.connect().execution_options(ogi_read=True) as conn:
+            yield conn
+
+
+def request_view(row: Mapping[str, Any]) -> RequestView:
+    """The read model of a stored request row."""
+    # The row was validated on the way in and written by this package: construct without
+    # validating again (the enum fields are converted explicitly).
+    return RequestView.model_construct(
+        id=row["id"],
+        agency=row["agency"],
+        reg_no=row["reg_no"],
+        state=State(row["state"]),
+        outcome=Outcome(row["outcome"]) if row["outcome"] else None,
+        applicant_kind=ApplicantKind(row["applicant_kind"]),
+        applicant_name=row["applicant_name"],
+        description=row["description"],
+        channel=Channel(row["channel"]),
+        received_on=row["received_on"],
+        clock_start=row["clock_start"],
+        due_date=row["due_date"],
+        correction_window_end=row["correction_window_end"],
+        paused_workdays=row["paused_workdays"],
+        extension_workdays=row["extension_workdays"],
+        estimated=row["estimated"],
+        handler=row["handler"],
+        replied_on=row["replied_on"],
+        version=row["version"],
+        application=row["application"],
+    )
+
+
+def event_view(r: Mapping[Any, Any]) -> EventView:
+    """The read model of a stored event row."""
+    return EventView(
+        seq=r["seq"],
+        event=r["event"],
+        actor=r["actor"],
+        at=r["at"],
+        on=r["effective_on"],
+        state_before=r["state_before"],
+        state_after=r["state_after"],
+        reason=r["reason"],
+        payload=r["payload"],
+        before=r["before_values"],
+        after=r["after_values"],
+    )

@@ -1,0 +1,94 @@
+"""The layers of docs/architecture.md, checked on the source: who may import whom, no cycles."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+import pytest
+
+SRC = Path(__file__).resolve().parents[1] / "src" / "ogi_workflow"
+
+# Each layer and the layers it may import (besides itself). Lazy imports inside functions
+# and TYPE_CHECKING imports count too: a layer may not even name what it must not know.
+_BASE = {"errors", "_resources"}
+ALLOWED: dict[str, set[str]] = {
+    "errors": set(),
+    "_resources": set(),
+    "calendar": _BASE,
+    "clock": _BASE | {"calendar"},
+    "outcomes": _BASE,
+    "fees": _BASE,
+    "lifecycle": _BASE | {"calendar", "clock", "outcomes", "fees"},
+    "models": _BASE | {"clock", "lifecycle", "outcomes"},
+    "storage": _BASE | {"calendar", "clock", "lifecycle", "models", "outcomes"},
+    "letters": _BASE | {"clock", "lifecycle", "models", "outcomes", "storage"},
+    "reports": _BASE | {"calendar", "lifecycle", "models", "outcomes", "storage"},
+    "actions": _BASE | {"fees", "lifecycle", "models", "outcomes"},
+    "workflow": _BASE
+    | {
+        "actions",
+        "calendar",
+        "clock",
+        "letters",
+        "lifecycle",
+        "models",
+        "outcomes",
+        "reports",
+        "storage",
+    },
+    "_terminal": _BASE | {"lifecycle", "models", "outcomes", "reports", "workflow"},
+}
+# The shells over the public API may use any layer.
+SHELLS = {"__init__", "__main__", "cli", "demo"}
+
+
+def _layer(path: Path) -> str:
+    return path.relative_to(SRC).parts[0].removesuffix(".py")
+
+
+def _imports(tree: ast.AST) -> set[str]:
+    found = set()
+    for node in ast.walk(tree):
+        if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("ogi_workflow."):
+            found.add(str(node.module).split(".")[1])
+        elif isinstance(node, ast.Import):
+            found.update(
+                a.name.split(".")[1] for a in node.names if a.name.startswith("ogi_workflow.")
+            )
+    return found
+
+
+def _modules() -> list[Path]:
+    return sorted(SRC.rglob("*.py"))
+
+
+@pytest.mark.parametrize("path", _modules(), ids=lambda p: str(p.relative_to(SRC)))
+def test_each_module_imports_only_the_layers_below_it(path: Path) -> None:
+    layer = _layer(path)
+    if layer in SHELLS:
+        return
+    assert layer in ALLOWED, f"{layer} is not in the layer table of docs/architecture.md"
+    used = _imports(ast.parse(path.read_text(encoding="utf-8"))) - {layer}
+    assert used <= ALLOWED[layer], f"{path.name} imports {sorted(used - ALLOWED[layer])}"
+
+
+def test_no_import_cycles_between_modules() -> None:
+    """Module-level imports (the ones that run on import) form no cycle."""
+    graph: dict[str, set[str]] = {}
+    for path in _modules():
+        parts = path.relative_to(SRC).with_suffix("").parts
+        name = ".".join(parts[:-1] if parts[-1] == "__init__" else parts)
+        deps = set()
+        for node in ast.parse(path.read_text(encoding="utf-8")).body:
+            if isinstance(node, ast.ImportFrom) and (node.module or "").startswith("ogi_workflow."):
+                deps.add(str(node.module).removeprefix("ogi_workflow."))
+        graph[name] = deps - {name}
+
+    def visit(node: str, trail: list[str]) -> None:
+        for dep in graph.get(node, set()):
+            assert dep not in trail, " -> ".join([*trail, dep])
+            visit(dep, [*trail, dep])
+
+    for module in graph:
+        visit(module, [module])

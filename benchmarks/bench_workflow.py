@@ -1,27 +1,40 @@
-"""Workflow speed on SQLite: full lifecycles, and the overdue scan over 1,000,000 requests.
+"""Workflow speed on SQLite: full lifecycles, the overdue scan and the annual report.
 
-Run by hand: ``python benchmarks/bench_workflow.py [WORKDIR]``. Prints Markdown rows for
-docs/benchmarks.md. The overdue scan runs in a child process so that its peak memory is
-its own, not the bulk load's.
+Run by hand, never in the test suite::
+
+    python benchmarks/bench_workflow.py [--quick]               # this checkout alone
+    python benchmarks/bench_workflow.py --vs REV [--rounds N] [--quick]
+
+The first form prints Markdown rows for docs/benchmarks.md. The second checks REV out into
+a temporary git worktree and measures both trees side by side in the same run: every
+measurement runs in a fresh child process whose ``PYTHONPATH`` points at one tree (the
+child proves which ``ogi_workflow`` it imported), the trees alternate within each round, and
+the table gives medians and the ratio, so machine noise hits both sides alike. The scan
+and the report read one shared database filled once with this checkout's schema.
 """
 
 from __future__ import annotations
 
+import argparse
+import importlib
+import os
+import platform
 import random
 import resource
+import sqlite3
+import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 from sqlalchemy import insert
 
-from ogi_workflow.outcomes import Outcome
-from ogi_workflow.store import REQUEST, description_key
-from ogi_workflow.workflow import Workflow
-
+HERE = Path(__file__).resolve().parents[1]
 AGENCY = {
     "code": "bench",
     "name": "基准测试机关",
@@ -36,54 +49,168 @@ APPLICATION = {
 }
 KINDS = ("natural_person",) * 7 + ("business", "research", "legal_services")
 OUTCOMES = ("disclosed", "disclosed", "partial", "not_exist", "state_secret", "withdrawn")
-LIFECYCLES = 10_000
-STORED = 1_000_000
 AS_OF = date(2026, 11, 20)
 
 
-def lifecycle(wf: Workflow) -> None:
+@dataclass(frozen=True)
+class Size:
+    lifecycles: int
+    single: int
+    stored: int
+
+
+FULL = Size(lifecycles=10_000, single=1_000, stored=1_000_000)
+QUICK = Size(lifecycles=2_000, single=300, stored=100_000)
+
+
+def api() -> dict[str, Any]:
+    """The names the benchmark needs, from whichever package layout this tree has.
+
+    The 0.1 layout (``ogi_workflow.workflow``, ``.outcomes``, ``.store``) is tried after
+    the current one so that ``--vs`` can measure commits from before the 0.2 layout.
+    """
+    try:
+        root = importlib.import_module("ogi_workflow")
+        schema = importlib.import_module("ogi_workflow.storage.schema")
+        workflow, outcome = root.Workflow, root.Outcome
+    except (ImportError, AttributeError):
+        schema = importlib.import_module("ogi_workflow.store")
+        workflow = importlib.import_module("ogi_workflow.workflow").Workflow
+        outcome = importlib.import_module("ogi_workflow.outcomes").Outcome
+    return {
+        "Workflow": workflow,
+        "Outcome": outcome,
+        "REQUEST": schema.REQUEST,
+        "description_key": schema.description_key,
+    }
+
+
+def lifecycle(wf: Any, outcome: Any) -> None:
     rid = wf.receive(APPLICATION, actor="窗口").id
     wf.register(rid, actor="登记员", on=date(2026, 3, 2))
     wf.start_handling(rid, actor="李明", on=date(2026, 3, 3))
-    wf.reply(rid, actor="李明", outcome=Outcome.DISCLOSED, on=date(2026, 3, 20))
+    wf.reply(rid, actor="李明", outcome=outcome.DISCLOSED, on=date(2026, 3, 20))
     wf.archive(rid, actor="档案室", on=date(2026, 3, 23))
 
 
-def bench_lifecycles(folder: Path) -> list[str]:
-    """Three runs of 10,000 lifecycles, each on a fresh file: the median and the range."""
-    rates = []
-    for run in range(3):
-        wf = Workflow.open(str(folder / f"lifecycle-{run}.sqlite"), agency=AGENCY)
-        t0 = time.perf_counter()
-        for start in range(0, LIFECYCLES, 500):
-            with wf.batch():
-                for _ in range(min(500, LIFECYCLES - start)):
-                    lifecycle(wf)
-        rates.append(LIFECYCLES / (time.perf_counter() - t0))
-        assert wf.count() == LIFECYCLES
-        wf.close()
-    rates.sort()
-    rows = [
-        f"| full lifecycle, {LIFECYCLES:,} requests, batches of 500 (median of 3; range) | "
-        f"{rates[1]:,.0f} requests/s ({rates[0]:,.0f}–{rates[2]:,.0f}) |"
-    ]
-    single = 1_000
-    wf = Workflow.open(str(folder / "lifecycle-single.sqlite"), agency=AGENCY)
+# -- measurements, each run in a child process -------------------------------------------
+
+
+def measure_batch(path: str, count: int) -> float:
+    """Lifecycles per second in batches of 500 on a fresh file."""
+    names = api()
+    wf = names["Workflow"].open(path, agency=AGENCY)
     t0 = time.perf_counter()
-    for _ in range(single):
-        lifecycle(wf)
-    one_by_one = single / (time.perf_counter() - t0)
+    for start in range(0, count, 500):
+        with wf.batch():
+            for _ in range(min(500, count - start)):
+                lifecycle(wf, names["Outcome"])
+    rate = count / (time.perf_counter() - t0)
+    assert wf.count() == count
     wf.close()
-    rows.append(
-        f"| full lifecycle, {single:,} requests, one transaction per action | "
-        f"{one_by_one:,.0f} requests/s |"
+    return rate
+
+
+def measure_single(path: str, count: int) -> float:
+    """Lifecycles per second with one transaction per action on a fresh file."""
+    names = api()
+    wf = names["Workflow"].open(path, agency=AGENCY)
+    t0 = time.perf_counter()
+    for _ in range(count):
+        lifecycle(wf, names["Outcome"])
+    rate = count / (time.perf_counter() - t0)
+    wf.close()
+    return rate
+
+
+def measure_scan(path: str, count: int) -> float:
+    """Seconds for the streamed overdue scan; checks the count of overdue requests."""
+    wf = api()["Workflow"].open(path)
+    t0 = time.perf_counter()
+    found = sum(item.overdue for item in wf.iter_overdue(AS_OF))
+    took = time.perf_counter() - t0
+    assert found == count, (found, count)
+    wf.close()
+    return took
+
+
+def measure_list(path: str, count: int) -> float:
+    """Seconds for the overdue list (the same scan, materialised)."""
+    wf = api()["Workflow"].open(path)
+    t0 = time.perf_counter()
+    found = sum(item.overdue for item in wf.overdue(AS_OF))
+    took = time.perf_counter() - t0
+    assert found == count, (found, count)
+    wf.close()
+    return took
+
+
+def measure_report(path: str, _: int) -> float:
+    """Seconds for the 2026 annual report; checks that its tables balance."""
+    wf = api()["Workflow"].open(path)
+    t0 = time.perf_counter()
+    result = wf.annual_report(2026)
+    took = time.perf_counter() - t0
+    assert result.balanced()
+    wf.close()
+    return took
+
+
+def measure_cli(path: str, _: int) -> float:
+    """Seconds for the whole `ogi-workflow overdue --format csv` command."""
+    command = [sys.executable, "-m", "ogi_workflow", "overdue", "--db", path]
+    command += ["--as-of", AS_OF.isoformat(), "--format", "csv"]
+    t0 = time.perf_counter()
+    done = subprocess.run(command, stdout=subprocess.DEVNULL, check=False)
+    took = time.perf_counter() - t0
+    assert done.returncode == 1, done.returncode  # some are overdue
+    return took
+
+
+MEASURES = {
+    "batch": measure_batch,
+    "single": measure_single,
+    "scan": measure_scan,
+    "list": measure_list,
+    "report": measure_report,
+    "cli": measure_cli,
+}
+
+
+def child_main(measure: str, path: str, count: int) -> None:
+    value = MEASURES[measure](path, count)
+    module = importlib.import_module("ogi_workflow")
+    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    if measure == "cli":
+        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    print(f"{value:.6f} {peak_mb:.0f} {module.__file__}")
+
+
+def run_child(tree: Path, measure: str, path: Path, count: int) -> tuple[float, float]:
+    """Run one measurement with ``tree``'s package first on the path; (value, peak MB)."""
+    env = dict(os.environ, PYTHONPATH=str(tree / "src"))
+    done = subprocess.run(
+        [sys.executable, __file__, "--child", measure, str(path), str(count)],
+        capture_output=True,
+        text=True,
+        env=env,
+        check=False,
     )
-    return rows
+    if done.returncode != 0:
+        sys.exit(f"{measure} in {tree} failed:\n{done.stderr}")
+    value, peak, module = done.stdout.split()
+    if not Path(module).resolve().is_relative_to((tree / "src").resolve()):
+        sys.exit(f"{measure}: imported {module}, not the package from {tree}")
+    return float(value), float(peak)
 
 
-def fill(path: Path) -> int:
-    """1,000,000 requests over ten years, 10 % still open; returns how many are overdue."""
-    wf = Workflow.open(str(path), agency=AGENCY)
+# -- the shared million-request database ------------------------------------------------
+
+
+def fill(path: Path, stored: int) -> int:
+    """``stored`` requests over ten years, 10 % still open; returns how many are overdue."""
+    names = api()
+    wf = names["Workflow"].open(str(path), agency=AGENCY)
     rng = random.Random(7)
     cal = wf.calendar
     now = datetime.now(UTC)
@@ -91,7 +218,7 @@ def fill(path: Path) -> int:
     overdue = 0
     chunk: list[dict[str, object]] = []
     with wf.engine.begin() as conn:
-        for i in range(STORED):
+        for i in range(stored):
             received = first + timedelta(days=rng.randrange(3650))
             open_ = rng.random() < 0.10
             if open_:  # recent enough to be open: received in the last 60 days
@@ -111,7 +238,7 @@ def fill(path: Path) -> int:
                     "applicant_name": "张三",
                     "applicant_key": f"name:张三{i % 5000}",
                     "description": "某项目的批复文件",
-                    "description_key": description_key("某项目的批复文件"),
+                    "description_key": names["description_key"]("某项目的批复文件"),
                     "channel": "online",
                     "received_at": now,
                     "received_on": received,
@@ -130,104 +257,138 @@ def fill(path: Path) -> int:
                 }
             )
             if len(chunk) == 50_000:
-                conn.execute(insert(REQUEST), chunk)
+                conn.execute(insert(names["REQUEST"]), chunk)
                 chunk = []
         if chunk:
-            conn.execute(insert(REQUEST), chunk)
+            conn.execute(insert(names["REQUEST"]), chunk)
     wf.close()
-    return overdue
+    return int(overdue)
 
 
-def scan(path: str) -> None:
-    """Child process: time the overdue scan and report peak RSS."""
-    wf = Workflow.open(path)
-    t0 = time.perf_counter()
-    count = sum(item.overdue for item in wf.iter_overdue(AS_OF))
-    streamed = time.perf_counter() - t0
-    t0 = time.perf_counter()
-    listed = sum(item.overdue for item in wf.overdue(AS_OF))
-    as_list = time.perf_counter() - t0
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{count} {streamed:.3f} {listed} {as_list:.3f} {peak_mb:.0f}")
+# -- the two reports ----------------------------------------------------------------------
 
 
-def report(path: str) -> None:
-    """Child process: time the 2026 annual report and report peak RSS."""
-    wf = Workflow.open(path)
-    t0 = time.perf_counter()
-    result = wf.annual_report(2026)
-    took = time.perf_counter() - t0
-    assert result.balanced()
-    peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    print(f"{took:.3f} {peak_mb:.0f} {result.table3['new']['total']}")
-
-
-def cli(path: str) -> None:
-    """Child process: run `ogi-workflow overdue --format csv`, report its time and RSS."""
-    t0 = time.perf_counter()
-    done = subprocess.run(
-        [
-            sys.executable,
-            "-m",
-            "ogi_workflow",
-            "overdue",
-            "--db",
-            path,
-            "--as-of",
-            AS_OF.isoformat(),
-            "--format",
-            "csv",
-        ],
-        stdout=subprocess.DEVNULL,
-        check=False,
+def machine() -> str:
+    cpu = platform.processor() or platform.machine()
+    return (
+        f"{date.today()} · {cpu} ({os.cpu_count()} cores) · Python {platform.python_version()}"
+        f" · SQLite {sqlite3.sqlite_version}"
     )
-    took = time.perf_counter() - t0
-    assert done.returncode == 1  # some are overdue
-    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
-    print(f"{took:.3f} {peak_mb:.0f}")
 
 
-def bench_overdue(folder: Path) -> list[str]:
-    path = folder / "million.sqlite"
+def alone(folder: Path, size: Size) -> None:
+    rows = []
+    rates = sorted(
+        run_child(HERE, "batch", folder / f"life-{i}.sqlite", size.lifecycles)[0] for i in range(3)
+    )
+    rows.append(
+        f"| full lifecycle, {size.lifecycles:,} requests, batches of 500 (median of 3; range) |"
+        f" {rates[1]:,.0f} requests/s ({rates[0]:,.0f}–{rates[2]:,.0f}) |"
+    )
+    single = run_child(HERE, "single", folder / "single.sqlite", size.single)[0]
+    rows.append(
+        f"| full lifecycle, {size.single:,} requests, one transaction per action |"
+        f" {single:,.0f} requests/s |"
+    )
+    path = folder / "stored.sqlite"
     t0 = time.perf_counter()
-    expected = fill(path)
-    loaded = time.perf_counter() - t0
-
-    def child(mode: str) -> list[str]:
-        return subprocess.run(
-            [sys.executable, __file__, mode, str(path)],
-            capture_output=True,
-            text=True,
-            check=True,
-        ).stdout.split()
-
-    out = child("--scan")
-    count, streamed, listed, as_list, peak = int(out[0]), out[1], int(out[2]), out[3], out[4]
-    assert count == listed == expected, (count, listed, expected)
-    report_s, report_peak, new_in_2026 = child("--report")
-    cli_s, cli_peak = child("--cli")
-    return [
-        f"| load {STORED:,} requests (bulk insert, setup only) | {loaded:.1f} s |",
-        f"| overdue scan over {STORED:,} requests ({count:,} overdue), streamed | {streamed} s |",
-        f"| the same, as a list | {as_list} s |",
-        f"| peak memory of the scanning process (RSS) | {peak} MB |",
-        f"| `ogi-workflow overdue --format csv`, the whole command | {cli_s} s, {cli_peak} MB |",
-        f"| annual report 2026 ({int(new_in_2026):,} received in 2026) | {report_s} s, "
-        f"{report_peak} MB |",
+    expected = fill(path, size.stored)
+    rows.append(
+        f"| load {size.stored:,} requests (bulk insert, setup only) |"
+        f" {time.perf_counter() - t0:.1f} s |"
+    )
+    scan, scan_peak = run_child(HERE, "scan", path, expected)
+    listed, _ = run_child(HERE, "list", path, expected)
+    report, report_peak = run_child(HERE, "report", path, 0)
+    cli, cli_peak = run_child(HERE, "cli", path, 0)
+    rows += [
+        f"| overdue scan over {size.stored:,} requests ({expected:,} overdue), streamed |"
+        f" {scan:.3f} s, {scan_peak:.0f} MB |",
+        f"| the same, as a list | {listed:.3f} s |",
+        f"| `ogi-workflow overdue --format csv`, the whole command | {cli:.3f} s,"
+        f" {cli_peak:.0f} MB |",
+        f"| annual report 2026 | {report:.3f} s, {report_peak:.0f} MB |",
     ]
+    print(machine())
+    print()
+    print("| what | result |")
+    print("|---|---:|")
+    print("\n".join(rows))
+
+
+def side_by_side(folder: Path, size: Size, rev: str, rounds: int) -> None:
+    other = folder / "other"
+    subprocess.run(
+        ["git", "-C", str(HERE), "worktree", "add", "--detach", "-q", str(other), rev],
+        check=True,
+    )
+    try:
+        path = folder / "stored.sqlite"
+        expected = fill(path, size.stored)
+        trees = {"previous": other, "this": HERE}
+        measures = [
+            ("batch", size.lifecycles, f"lifecycles/s, {size.lifecycles:,} in batches of 500"),
+            ("single", size.single, f"lifecycles/s, {size.single:,}, one transaction per action"),
+            ("scan", expected, f"s, overdue scan of {size.stored:,} (streamed)"),
+            ("list", expected, "s, the same as a list"),
+            ("report", 0, "s, annual report 2026"),
+            ("cli", 0, "s, `ogi-workflow overdue --format csv`"),
+        ]
+        values: dict[tuple[str, str], list[float]] = {}
+        for round_ in range(rounds):
+            order = list(trees.items())
+            if round_ % 2:
+                order.reverse()
+            for measure, count, _ in measures:
+                for name, tree in order:
+                    target = path
+                    if measure in ("batch", "single"):
+                        target = folder / f"{measure}-{name}-{round_}.sqlite"
+                    value, _peak = run_child(tree, measure, target, count)
+                    values.setdefault((measure, name), []).append(value)
+                    print(
+                        f"round {round_ + 1}/{rounds} {measure:>6} {name:>8}: {value:,.3f}",
+                        file=sys.stderr,
+                        flush=True,
+                    )
+        print(machine())
+        print()
+        print(
+            f"Side by side with `{rev}`, median of {rounds} interleaved rounds; ratio > 1 means"
+            " this checkout is faster."
+        )
+        print()
+        print(f"| what | `{rev}` | this checkout | ratio |")
+        print("|---|---:|---:|---:|")
+        for measure, _, label in measures:
+            before = statistics.median(values[(measure, "previous")])
+            after = statistics.median(values[(measure, "this")])
+            rate = measure in ("batch", "single")
+            ratio = after / before if rate else before / after
+            shown = "{:,.0f}" if rate else "{:.3f}"
+            print(f"| {label} | {shown.format(before)} | {shown.format(after)} | {ratio:.2f}× |")
+    finally:
+        subprocess.run(
+            ["git", "-C", str(HERE), "worktree", "remove", "--force", str(other)], check=False
+        )
 
 
 def main() -> None:
-    modes = {"--scan": scan, "--report": report, "--cli": cli}
-    if sys.argv[1:2] and sys.argv[1] in modes:
-        modes[sys.argv[1]](sys.argv[2])
+    if sys.argv[1:2] == ["--child"]:
+        child_main(sys.argv[2], sys.argv[3], int(sys.argv[4]))
         return
-    with tempfile.TemporaryDirectory(dir=sys.argv[1] if len(sys.argv) > 1 else None) as tmp:
-        folder = Path(tmp)
-        print("| what | result |")
-        print("|---|---:|")
-        for row in bench_lifecycles(folder) + bench_overdue(folder):
-            print(row, flush=True)
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--vs", metavar="REV", help="measure side by side with this commit")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (--vs)")
+    parser.add_argument("--quick", action="store_true", help="smaller sizes, for a first look")
+    parser.add_argument("--workdir", type=Path, help="where the temporary files go")
+    args = parser.parse_args()
+    size = QUICK if args.quick else FULL
+    with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
+        if args.vs:
+            side_by_side(Path(tmp), size, args.vs, args.rounds)
+        else:
+            alone(Path(tmp), size)
 
 
 if __name__ == "__main__":

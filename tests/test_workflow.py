@@ -373,3 +373,34 @@ def test_json_notice_in_the_database_survives_reopening(db_url: str, tmp_path: P
         Workflow.open(db_url, clock=fixed_clock) as wf,
     ):
         wf.load_calendar_notice(tmp_path / "missing.toml", actor="公开办")
+
+
+def test_views_returned_by_actions_equal_validated_views(wf: Workflow) -> None:
+    """Actions build their RequestView without validating again; it must be the same model."""
+    from ogi_workflow import RequestView  # noqa: PLC0415
+
+    view = wf.get(registered(wf))
+    again = RequestView.model_validate(view.model_dump())
+    assert again == view
+    assert view.model_fields_set == again.model_fields_set
+    assert view.model_copy(update={"handler": "李明"}).handler == "李明"
+    assert view.model_dump_json() == again.model_dump_json()
+
+
+def test_extension_limit_has_one_home_in_the_policy(tmp_path: Path) -> None:
+    """条例第三十三条: the guard and the clock read the same limit from ClockPolicy."""
+    from ogi_workflow import ClockEvents, ClockPolicy, Extension, compute_deadline  # noqa: PLC0415
+
+    policy = ClockPolicy(max_extension_workdays=10)
+    wf = Workflow.open(str(tmp_path / "p.sqlite"), agency=AGENCY, policy=policy, clock=fixed_clock)
+    rid = registered(wf)
+    with pytest.raises(ValidationError, match=r"15 working days is not allowed .*1 to 10\)"):
+        wf.extend(
+            rid, actor="李明", approver="王主任", reason="档案", workdays=15, on=D(2026, 3, 5)
+        )
+    events = ClockEvents(D(2026, 3, 2), extension=Extension(D(2026, 3, 5), workdays=15))
+    with pytest.raises(ValidationError, match=r"15 working days is not allowed .*1 to 10\)"):
+        compute_deadline(events, wf.calendar, policy=policy)
+    view = wf.extend(rid, actor="李明", approver="王主任", reason="档案", on=D(2026, 3, 5))
+    assert view.extension_workdays == 10  # the default is the policy's maximum
+    wf.close()

@@ -9,6 +9,7 @@ from ogi_workflow.lifecycle.decide import (
     clock_fields,
     decide,
     jsonable,
+    jsonable_columns,
     parse_outcome,
     request_label,
 )
@@ -42,6 +43,7 @@ __all__ = [
     "decide",
     "fire",
     "jsonable",
+    "jsonable_columns",
     "mermaid_diagram",
     "parse_outcome",
     "request_label",

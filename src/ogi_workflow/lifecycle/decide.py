@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date, datetime
+from datetime import date
 from enum import StrEnum
 from typing import Any, Final
 
@@ -45,6 +45,7 @@ __all__ = [
     "clock_fields",
     "decide",
     "jsonable",
+    "jsonable_columns",
     "parse_outcome",
     "request_label",
 ]
@@ -59,11 +60,20 @@ _CLOSES_PAUSE: Final = frozenset(
         Event.CORRECTION_LAPSED,
     }
 )
-# Events that cannot move the clock: its fields are not recomputed (the stateful tests check
-# the stored clock against a full recomputation).
-_CLOCK_NEUTRAL: Final = frozenset(
-    {Event.START_HANDLING, Event.ARCHIVE, Event.RECORD_REVIEW, Event.RECORD_LITIGATION}
+# The clock is first computed when a request leaves ``received``; after that only the events
+# clock_events() reads (and an event that closes an open pause, which only a paused state
+# has) can move it, so only they recompute it. The stateful tests check every stored clock
+# against a full recomputation.
+_CLOCK_EVENTS: Final = frozenset(
+    {
+        Event.RECEIVE_CORRECTION,
+        Event.START_CONSULTATION,
+        Event.ISSUE_FEE_NOTICE,
+        Event.EXTEND,
+        Event.DELAY_REASONABLY,
+    }
 )
+_PAUSED: Final = frozenset({State.CONSULTING, State.FEE_PENDING})
 _ASSIGNS_HANDLER: Final = frozenset({Event.REQUEST_CORRECTION, Event.RECEIVE_CORRECTION})
 CLOCK_FIELDS: Final = (
     "clock_start",
@@ -137,7 +147,12 @@ def decide(
     assert isinstance(payload, dict)
     item = HistoryItem(event, on, payload)
     updates: dict[str, Any] = {"state": after.value}
-    if after is not State.RECEIVED and event not in _CLOCK_NEUTRAL:
+    moves_clock = (
+        before is State.RECEIVED
+        or event in _CLOCK_EVENTS
+        or (event in _CLOSES_PAUSE and before in _PAUSED)
+    )
+    if after is not State.RECEIVED and moves_clock:
         updates |= clock_fields(row, [*history, item], calendar, policy)
     updates |= _event_columns(event, before, after, on, params)
     if row["handler"] is None and event in _ASSIGNS_HANDLER:
@@ -307,14 +322,20 @@ def request_label(row: Mapping[str, Any]) -> str:
 
 def jsonable(value: object) -> object:
     """``value`` with dates and enums as the JSON the event log stores."""
-    if value is None or type(value) in (str, int, bool, float):
+    if type(value) in _PLAIN:
         return value
-    if isinstance(value, date | datetime):
+    if isinstance(value, date):  # datetime too
         return value.isoformat()
     if isinstance(value, Mapping):
         return {str(k): jsonable(v) for k, v in value.items()}
     if isinstance(value, list | tuple):
         return [jsonable(v) for v in value]
-    if isinstance(value, StrEnum):
-        return value.value
-    return value
+    return value.value if isinstance(value, StrEnum) else value
+
+
+def jsonable_columns(values: Mapping[str, Any]) -> dict[str, Any]:
+    """Stored column values (scalars) as the event log's before/after JSON."""
+    return {k: v.isoformat() if isinstance(v, date) else v for k, v in values.items()}
+
+
+_PLAIN: Final = frozenset({str, int, bool, float, type(None)})

@@ -30,6 +30,7 @@ ALLOWED: dict[str, set[str]] = {
         "actions",
         "calendar",
         "clock",
+        "fees",
         "letters",
         "lifecycle",
         "models",
@@ -92,3 +93,22 @@ def test_no_import_cycles_between_modules() -> None:
 
     for module in graph:
         visit(module, [module])
+
+
+def test_the_layer_table_in_the_docs_is_the_one_checked_here() -> None:
+    doc = (SRC.parents[1] / "docs" / "architecture.md").read_text(encoding="utf-8")
+    table = doc.split("| layer | may import |", 1)[1].split("\n\n", 1)[0]
+    documented: dict[str, set[str]] = {}
+    for line in table.strip().splitlines()[1:]:
+        layers, allowed = (cell.strip() for cell in line.strip("|").split("|"))
+        names = {name.strip("` ") for name in layers.split(",")}
+        if allowed == "anything":
+            assert names == SHELLS - {"__main__"}
+            continue
+        below = set() if allowed == "—" else {name.strip("` ") for name in allowed.split(",")}
+        if allowed == "everything above":
+            below = set().union(*(documented[n] | {n} for n in documented))
+        for name in names:
+            documented[name] = below | _BASE
+    checked = {name: deps for name, deps in ALLOWED.items() if name not in _BASE}
+    assert documented == checked

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from datetime import date
 from pathlib import Path
+from typing import Any
 
 import pytest
 from conftest import AGENCY, application, fixed_clock
@@ -404,3 +405,44 @@ def test_extension_limit_has_one_home_in_the_policy(tmp_path: Path) -> None:
     view = wf.extend(rid, actor="李明", approver="王主任", reason="档案", on=D(2026, 3, 5))
     assert view.extension_workdays == 10  # the default is the policy's maximum
     wf.close()
+
+
+def test_bulk_insert_stores_what_sqlalchemy_stores(wf: Workflow) -> None:
+    """A batch writes its rows with insert_many (one executemany over the columns' own bind
+    processors); read back, they equal rows written by SQLAlchemy's insert()."""
+    from datetime import UTC, datetime  # noqa: PLC0415
+
+    from sqlalchemy import delete, insert, select  # noqa: PLC0415
+
+    from ogi_workflow.storage.schema import EVENT, insert_many  # noqa: PLC0415
+
+    rid = registered(wf)
+    rows = [
+        {
+            "request_id": rid,
+            "seq": seq,
+            "event": "note",
+            "actor": "张三 O'Brien %s",
+            "at": datetime(2026, 3, 2, 1, 30, 15, 123456, tzinfo=UTC),
+            "effective_on": D(2026, 3, 2),
+            "state_before": None,
+            "state_after": "registered",
+            "reason": "理由\n第二行",
+            "payload": {"n": 1, "list": [1.5, None, True], "文字": "公开"},
+            "before_values": {},
+            "after_values": {"due_date": "2026-03-30"},
+        }
+        for seq in (100, 101)
+    ]
+    stored: list[list[Any]] = []
+    for write in (lambda c: c.execute(insert(EVENT), rows), lambda c: insert_many(c, EVENT, rows)):
+        with wf.engine.begin() as conn:
+            write(conn)
+            query = select(EVENT).where(EVENT.c.seq >= 100).order_by(EVENT.c.seq)
+            stored.append([dict(r._mapping) | {"id": None} for r in conn.execute(query)])
+            raw = "SELECT CAST(payload AS TEXT), CAST(at AS TEXT), CAST(effective_on AS TEXT) "
+            stored.append(list(conn.exec_driver_sql(raw + "FROM ogi_event WHERE seq >= 100")))
+            conn.execute(delete(EVENT).where(EVENT.c.seq >= 100))
+    assert stored[0] == stored[2]
+    assert stored[1] == stored[3]  # the very text stored
+    assert [r["payload"] for r in stored[2]] == [r["payload"] for r in rows]

@@ -17,9 +17,12 @@ languages); statements use SQLAlchemy Core, so every write says exactly what it 
 from __future__ import annotations
 
 import hashlib
+from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any, Final
 
+import orjson
 from sqlalchemy import (
     JSON,
     Column,
@@ -34,6 +37,7 @@ from sqlalchemy import (
     bindparam,
     create_engine,
     event,
+    insert,
     text,
     update,
 )
@@ -63,6 +67,7 @@ __all__ = [
     "allocate_seq",
     "create_schema",
     "description_key",
+    "insert_many",
     "make_engine",
     "normalise_url",
     "schema_ddl",
@@ -232,6 +237,42 @@ def description_key(description: str) -> str:
     return hashlib.sha1(normal.encode("utf-8"), usedforsecurity=False).hexdigest()[:16]
 
 
+@cache
+def _bulk_insert(
+    table: Table, dialect: Dialect, keys: frozenset[str]
+) -> tuple[str, bool, tuple[tuple[str, Callable[[Any], Any] | None], ...]]:
+    """The driver SQL of ``INSERT INTO table (keys)``, whether its parameters are
+    positional, and each parameter's column key with its bind processor, in binding order."""
+    compiled = insert(table).compile(dialect=dialect, column_keys=sorted(keys))
+    names = tuple(compiled.positiontup or sorted(keys))
+    if set(names) != keys:
+        raise ValueError(f"{table.name}: INSERT binds {names}, rows carry {sorted(keys)}")
+    order = tuple((k, table.c[k].type.dialect_impl(dialect).bind_processor(dialect)) for k in names)
+    return str(compiled), compiled.positional, order
+
+
+def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    """INSERT ``rows`` (all with the same keys) in one DBAPI ``executemany``.
+
+    Each value goes through its column's own bind processor, so what is stored is exactly
+    what ``conn.execute(insert(table), rows)`` stores, without SQLAlchemy's per-row
+    bookkeeping around it (a third of a large batch's time).
+    """
+    if not rows:
+        return
+    sql, positional, order = _bulk_insert(table, conn.dialect, frozenset(rows[0]))
+    values = [tuple(row[k] if p is None else p(row[k]) for k, p in order) for row in rows]
+    if positional:
+        conn.exec_driver_sql(sql, values)
+    else:
+        names = [k for k, _ in order]
+        conn.exec_driver_sql(sql, [dict(zip(names, v, strict=True)) for v in values])
+
+
+def _json_text(value: object) -> str:
+    return orjson.dumps(value).decode()
+
+
 def normalise_url(url: str) -> str:
     """Accept a file path (SQLite) or a URL; ``postgresql://`` means psycopg 3."""
     if "://" not in url:
@@ -243,7 +284,7 @@ def normalise_url(url: str) -> str:
 
 def make_engine(url: str) -> Engine:
     """An engine set up for this schema's guarantees on SQLite or PostgreSQL."""
-    engine = create_engine(normalise_url(url), pool_pre_ping=True)
+    engine = create_engine(normalise_url(url), pool_pre_ping=True, json_serializer=_json_text)
     if engine.dialect.name == "sqlite":
 
         @event.listens_for(engine, "connect")

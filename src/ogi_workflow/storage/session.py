@@ -23,7 +23,7 @@ from ogi_workflow.errors import ConflictError, NotFoundError, OgiError
 from ogi_workflow.lifecycle import Event, HistoryItem, State, jsonable_columns, request_label
 from ogi_workflow.models import ApplicantKind, EventView, RequestRef, RequestView
 from ogi_workflow.outcomes import Outcome
-from ogi_workflow.storage.schema import EVENT, REQUEST, SET_COUNTER, allocate_seq
+from ogi_workflow.storage.schema import EVENT, REQUEST, SET_COUNTER, allocate_seq, insert_many
 
 __all__ = ["BatchSession", "RequestRef", "Session", "Store", "event_view", "request_view"]
 
@@ -40,7 +40,6 @@ _SELECT_HISTORY: Final = (
     .order_by(EVENT.c.seq)
 )
 _INSERT_REQUEST: Final = insert(REQUEST).returning(REQUEST.c.id)
-_INSERT_REQUEST_WITH_ID: Final = insert(REQUEST)
 _REQUEST_COLUMNS: Final = tuple(REQUEST.c.keys())
 _INSERT_EVENT: Final = insert(EVENT)
 
@@ -247,8 +246,9 @@ class BatchSession(Session):
 
     def _flush(self) -> None:
         if self.new_rows:
-            self.conn.execute(
-                _INSERT_REQUEST_WITH_ID,
+            insert_many(
+                self.conn,
+                REQUEST,
                 [{c: self.cache[i][0][c] for c in _REQUEST_COLUMNS} for i in self.new_rows],
             )
         groups: dict[frozenset[str], list[dict[str, Any]]] = {}
@@ -272,8 +272,7 @@ class BatchSession(Session):
                 SET_COUNTER,
                 {"b_agency": self.agency, "b_series": series, "b_year": year, "last_seq": last},
             )
-        if self.events:
-            self.conn.execute(_INSERT_EVENT, self.events)
+        insert_many(self.conn, EVENT, self.events)
         self.counters.clear()
         self.new_rows.clear()
         self.seen.clear()

@@ -49,6 +49,7 @@ from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
 from ogi_workflow.errors import ValidationError
+from ogi_workflow.lifecycle.machine import Event
 
 __all__ = [
     "AGENCY",
@@ -154,6 +155,11 @@ class RequestRow(SQLModel, table=True):
     updated_at: datetime = _utc_column()
 
 
+# The partial index's predicate must match the report's query on the same events.
+_RECORDS: Final = (Event.RECORD_REVIEW.value, Event.RECORD_LITIGATION.value)
+_RECORDS_ONLY: Final = "event IN ({})".format(", ".join(f"'{e}'" for e in _RECORDS))
+
+
 class EventRow(SQLModel, table=True):
     """The append-only audit log: one row per event, numbered 1, 2, 3 … per request."""
 
@@ -167,8 +173,8 @@ class EventRow(SQLModel, table=True):
             "event",
             "effective_on",
             "request_id",
-            sqlite_where=text("event IN ('record_review', 'record_litigation')"),
-            postgresql_where=text("event IN ('record_review', 'record_litigation')"),
+            sqlite_where=text(_RECORDS_ONLY),
+            postgresql_where=text(_RECORDS_ONLY),
         ),
     )
 

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
 
@@ -310,19 +311,97 @@ def test_fee_period_pauses_by_default_policy_and_can_be_switched_off() -> None:
     assert running.due_date == D(2026, 3, 30)
 
 
-def test_open_pause_counts_up_to_as_of() -> None:
+def test_art33_open_pause_counts_up_to_its_limit() -> None:
+    """An open pause shows the due date reached if no answer comes (第三十二条: 15 days)."""
     events = ClockEvents(received=D(2026, 3, 2), pauses=(Pause(D(2026, 3, 9), None),))
     d = compute_deadline(events, CAL, as_of=D(2026, 3, 13))
     assert d.paused_now
-    assert d.paused_workdays == 4
-    with pytest.raises(ValidationError, match="pass as_of"):
-        compute_deadline(events, CAL)
+    assert d.paused_workdays == 15  # 3-10 … 3-30, the third party's 15 working days
+    assert d.due_date == D(2026, 4, 21)
+    assert compute_deadline(events, CAL) == replace(
+        d, as_of=None, workdays_left=None, overdue=None, paused_now=False
+    )
+
+
+def test_art32_art34_consultation_pause_capped_at_the_answer_period() -> None:
+    """Received 3-2, co-producing agency consulted 3-20 and answering only on 6-30: the pause
+    covers its 15 working days (3-23 … 4-13), then the clock runs again."""
+    late = Pause(D(2026, 3, 20), D(2026, 6, 30), PauseReason.CO_AGENCY)
+    events = ClockEvents(received=D(2026, 3, 2), pauses=(late,))
+    assert late.limit(CAL, ClockPolicy()) == D(2026, 4, 13)
+    on_0430 = compute_deadline(events, CAL, as_of=D(2026, 4, 30))
+    assert (on_0430.paused_workdays, on_0430.due_date) == (15, D(2026, 4, 21))
+    assert on_0430.overdue
+    assert not on_0430.paused_now
+    still_open = ClockEvents(
+        received=D(2026, 3, 2), pauses=(Pause(D(2026, 3, 20), None, PauseReason.CO_AGENCY),)
+    )
+    assert compute_deadline(still_open, CAL, as_of=D(2026, 6, 30)).overdue
+    waiting = compute_deadline(still_open, CAL, as_of=D(2026, 4, 1))
+    assert waiting.paused_now
+    assert not waiting.overdue
+    # an answer inside the period ends the pause on its day
+    early = ClockEvents(received=D(2026, 3, 2), pauses=(Pause(D(2026, 3, 20), D(2026, 3, 25)),))
+    assert compute_deadline(early, CAL).due_date == D(2026, 4, 2)
+
+
+def test_art32_answer_period_counts_from_the_recipients_receipt() -> None:
+    """The letter reached the third party on 3-24: its 15 days run 3-25 … 4-15."""
+    pause = Pause(D(2026, 3, 20), None, PauseReason.THIRD_PARTY, until=D(2026, 4, 15))
+    d = compute_deadline(ClockEvents(received=D(2026, 3, 2), pauses=(pause,)), CAL)
+    assert d.paused_workdays == 17
+    assert d.due_date == D(2026, 4, 23)
+
+
+def test_art33_pause_after_an_extension_is_within_the_extended_period() -> None:
+    """Extended on 3-20 to 4-28: a consultation from 4-10 is within the period (第三十二条)."""
+    events = ClockEvents(
+        received=D(2026, 3, 2),
+        extension=Extension(D(2026, 3, 20)),
+        pauses=(Pause(D(2026, 4, 10), D(2026, 4, 20)),),
+    )
+    d = compute_deadline(events, CAL)
+    assert (d.paused_workdays, d.extension_workdays) == (6, 20)
+    assert d.due_date == D(2026, 5, 9)  # an adjusted working Saturday
+    with pytest.raises(ValidationError, match="after the reply period ended on 2026-04-28"):
+        compute_deadline(
+            ClockEvents(
+                received=D(2026, 3, 2),
+                extension=Extension(D(2026, 3, 20)),
+                pauses=(Pause(D(2026, 4, 29), D(2026, 4, 30)),),
+            ),
+            CAL,
+        )
+
+
+def test_art33_extension_during_a_consultation_is_within_the_period() -> None:
+    """Consulting from 3-20 (clock stopped): an extension on 4-3 is within the period."""
+    events = ClockEvents(
+        received=D(2026, 3, 2),
+        pauses=(Pause(D(2026, 3, 20), None, PauseReason.THIRD_PARTY),),
+        extension=Extension(D(2026, 4, 3)),
+    )
+    d = compute_deadline(events, CAL)
+    assert (d.paused_workdays, d.extension_workdays, d.due_date) == (15, 20, D(2026, 5, 21))
+    # after the pause's limit (4-13) the clock ran again; the period then ended on 4-21
+    late = replace(events, extension=Extension(D(2026, 4, 22)))
+    with pytest.raises(ValidationError, match="after the reply period ended on 2026-04-21"):
+        compute_deadline(late, CAL)
+
+
+def test_art35_delay_is_decided_within_the_period() -> None:
+    ok = ClockEvents(received=D(2026, 3, 2), delayed_to=D(2026, 5, 29), delayed_on=D(2026, 3, 30))
+    assert compute_deadline(ok, CAL).due_date == D(2026, 5, 29)
+    late = replace(ok, delayed_on=D(2026, 3, 31))
+    with pytest.raises(ValidationError, match="条例第三十五条: the reasonable period is set"):
+        compute_deadline(late, CAL)
 
 
 @pytest.mark.parametrize(
     ("pauses", "message"),
     [
         ((Pause(D(2026, 3, 10), D(2026, 3, 9)),), "ends before it starts"),
+        ((Pause(D(2026, 3, 10), None, until=D(2026, 3, 9)),), "is before it starts"),
         ((Pause(D(2026, 3, 1), D(2026, 3, 9)),), "before the clock started"),
         (
             (Pause(D(2026, 3, 5), D(2026, 3, 12)), Pause(D(2026, 3, 10), D(2026, 3, 16))),

@@ -45,9 +45,16 @@ def morning(db_url: str) -> Iterator[tuple[Workflow, dict[str, int]]]:
         corrected, actor="刘芳", items=["请明确年份"], correct_by=D(2026, 12, 1), on=D(2026, 11, 13)
     )
     wf.receive_correction(corrected, actor="刘芳", on=D(2026, 11, 16))
-    paused = new("paused", "2026-09-01", "王静")  # consultation: clock stopped, not listed
+    # 条例第三十二条: a consultation from 9-10 never answered stops the clock for the third
+    # party's 15 working days only (to 10-8): due 10-26, overdue.
+    unanswered = new("unanswered", "2026-09-01", "王静")
     wf.start_consultation(
-        paused, actor="王静", party="third_party", consulted="某公司", on=D(2026, 9, 10)
+        unanswered, actor="王静", party="third_party", consulted="某公司", on=D(2026, 9, 10)
+    )
+    # consulting since 11-18: clock stopped, due at the latest 12-21, not listed
+    waiting = new("consulting", "2026-11-02", "张强")
+    wf.start_consultation(
+        waiting, actor="张强", party="co_agency", consulted="市规划局", on=D(2026, 11, 18)
     )
     yield wf, ids
     wf.close()
@@ -58,6 +65,7 @@ def test_overdue_only_by_default(morning: tuple[Workflow, dict[str, int]]) -> No
     listed = wf.overdue(AS_OF)
     assert [(i.id, i.kind, i.workdays_left) for i in listed] == [
         (ids["very_late"], Urgency.OVERDUE, -34),
+        (ids["unanswered"], Urgency.OVERDUE, -19),
         (ids["late"], Urgency.OVERDUE, -5),
         (ids["window_today"], Urgency.CORRECTION_WINDOW, 0),
     ]
@@ -70,13 +78,14 @@ def test_within_adds_due_soon_and_closing_windows_in_urgency_order(
     listed = wf.overdue(AS_OF, within=1)
     assert [(i.id, i.kind.value, i.deadline.isoformat()) for i in listed] == [
         (ids["very_late"], "overdue", "2026-09-29"),
+        (ids["unanswered"], "overdue", "2026-10-26"),
         (ids["late"], "overdue", "2026-11-13"),
         (ids["window_today"], "correction_window", "2026-11-20"),
         (ids["due_monday"], "due_soon", "2026-11-23"),
         (ids["window_monday"], "correction_window", "2026-11-23"),
     ]
-    assert wf.count_overdue(AS_OF, within=1) == 5
-    assert [i.handler for i in listed[:2]] == ["王静", "李明"]
+    assert wf.count_overdue(AS_OF, within=1) == 6
+    assert [i.handler for i in listed[:3]] == ["王静", "王静", "李明"]
 
 
 def run(db_url: str, *args: str) -> tuple[int, str, str]:
@@ -89,14 +98,14 @@ def test_cli_formats_and_exit_codes(morning: tuple[Workflow, dict[str, int]], db
     code, out, _ = run(db_url, "--format", "json", "--within", "1")
     assert code == 1
     data = json.loads(out)
-    assert data["overdue"] == 2
+    assert data["overdue"] == 3
     assert [i["id"] for i in data["items"]] == [i.id for i in wf.overdue(AS_OF, within=1)]
     assert data["items"][0]["kind"] == "overdue"
     code, out, _ = run(db_url, "--format", "csv")
     rows = list(csv.DictReader(io.StringIO(out)))
     assert code == 1
     assert [r["reg_no"] for r in rows] == [
-        wf.get(ids[n]).reg_no for n in ("very_late", "late", "window_today")
+        wf.get(ids[n]).reg_no for n in ("very_late", "unanswered", "late", "window_today")
     ]
     assert rows[0]["workdays_left"] == "-34"
     code, out, _ = run(db_url, "--format", "table")

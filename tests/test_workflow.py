@@ -20,10 +20,13 @@ def registered(wf: Workflow, received: str = "2026-03-02T09:30") -> int:
     return wf.register(request.id, actor="登记员", on=request.received_on).id
 
 
-def test_art31_receive_and_register_starts_the_clock(wf: Workflow) -> None:
+def test_art31_art33_the_clock_runs_from_receipt_before_registration(wf: Workflow) -> None:
+    """Received 3-2 at the window and left unregistered: due 3-30, overdue on 3-31."""
     received = wf.receive(application(), actor="窗口")
     assert received.state is State.RECEIVED
-    assert received.due_date is None
+    assert (received.clock_start, received.due_date) == (D(2026, 3, 2), D(2026, 3, 30))
+    assert [i.id for i in wf.overdue(D(2026, 3, 31))] == [received.id]
+    assert [i.id for i in wf.overdue(D(2026, 3, 26), within=3)] == [received.id]
     view = wf.register(received.id, actor="登记员", on=D(2026, 3, 2))
     assert view.reg_no == "2026-0001"
     assert view.clock_start == D(2026, 3, 2)
@@ -118,8 +121,53 @@ def test_art33_extension_needs_approver_and_reason(wf: Workflow) -> None:
 
 def test_art33_extension_only_before_the_due_date(wf: Workflow) -> None:
     rid = registered(wf)
-    with pytest.raises(TransitionError, match="after the due date 2026-03-30"):
+    with pytest.raises(ValidationError, match="after the reply period ended on 2026-03-30"):
         wf.extend(rid, actor="李四", approver="王主任", reason="x", on=D(2026, 3, 31))
+    assert wf.get(rid).version == 2  # nothing changed
+
+
+def test_art33_extension_during_a_consultation(wf: Workflow) -> None:
+    """Consulting from 3-20, the stored due date no longer binds: extending on 4-3 is within
+    the period because the clock is stopped."""
+    rid = registered(wf)
+    wf.start_handling(rid, actor="李四", on=D(2026, 3, 3))
+    wf.start_consultation(
+        rid, actor="李四", party="third_party", consulted="某公司", on=D(2026, 3, 20)
+    )
+    view = wf.extend(rid, actor="李四", approver="王主任", reason="档案多", on=D(2026, 4, 3))
+    assert view.state is State.CONSULTING
+    assert (view.paused_workdays, view.due_date) == (15, D(2026, 5, 21))
+    view = wf.end_consultation(rid, actor="李四", on=D(2026, 4, 8), opinion="同意")
+    assert (view.paused_workdays, view.due_date) == (12, D(2026, 5, 18))
+
+
+def test_art32_consultation_after_an_extension(wf: Workflow) -> None:
+    """Extended on 3-20 to 4-28: a consultation on 4-10 is within the extended period."""
+    rid = registered(wf)
+    wf.start_handling(rid, actor="李四", on=D(2026, 3, 3))
+    wf.extend(rid, actor="李四", approver="王主任", reason="档案多", on=D(2026, 3, 20))
+    view = wf.start_consultation(
+        rid, actor="李四", party="co_agency", consulted="市规划局", on=D(2026, 4, 10)
+    )
+    assert view.state is State.CONSULTING
+    view = wf.end_consultation(rid, actor="李四", on=D(2026, 4, 20), opinion="同意")
+    assert view.due_date == D(2026, 5, 9)
+
+
+def test_art32_art34_unanswered_consultation_is_overdue_past_its_limit(wf: Workflow) -> None:
+    """Received 3-2, co-producing agency consulted 3-20 and silent: the pause ends with its
+    15 working days on 4-13, the period on 4-21; on 4-30 the request is on the list."""
+    rid = registered(wf)
+    wf.start_handling(rid, actor="李四", on=D(2026, 3, 3))
+    view = wf.start_consultation(
+        rid, actor="李四", party="co_agency", consulted="市规划局", on=D(2026, 3, 20)
+    )
+    assert view.due_date == D(2026, 4, 21)
+    assert [i.id for i in wf.overdue(D(2026, 4, 30))] == [rid]
+    assert [i.id for i in wf.overdue(D(2026, 6, 30))] == [rid]
+    assert wf.overdue(D(2026, 4, 21)) == []
+    view = wf.end_consultation(rid, actor="李四", on=D(2026, 6, 30), opinion="同意")
+    assert (view.paused_workdays, view.due_date) == (15, D(2026, 4, 21))
 
 
 def test_art32_consultation_pauses_the_clock(wf: Workflow) -> None:
@@ -182,6 +230,31 @@ def test_fee_payment_resumes_the_clock(wf: Workflow) -> None:
         5,
         D(2026, 4, 7),
     )
+
+
+def test_fee_period_counts_when_the_policy_keeps_the_clock_running(db_url: str) -> None:
+    """国办函〔2020〕109号 with fee_pauses_clock=False: awaiting payment, the request is due
+    3-30 as if no notice had gone out, and overdue on 3-31."""
+    from ogi_workflow import ClockPolicy  # noqa: PLC0415
+
+    policy = ClockPolicy(fee_pauses_clock=False)
+    with Workflow.open(db_url, agency=AGENCY, policy=policy, clock=fixed_clock) as wf:
+        rid = registered(wf)
+        wf.start_handling(rid, actor="李四", on=D(2026, 3, 3))
+        view = wf.issue_fee_notice(
+            rid, actor="李四", basis="per_volume", pages=40, on=D(2026, 3, 9)
+        )
+        assert (view.state, view.due_date) == (State.FEE_PENDING, D(2026, 3, 30))
+        assert [i.id for i in wf.overdue(D(2026, 3, 31))] == [rid]
+
+
+def test_fee_pause_ends_with_the_payment_period(wf: Workflow) -> None:
+    """国办函〔2020〕109号: the clock stops for the 20 days to pay (to 4-7), not longer."""
+    rid = registered(wf)
+    wf.start_handling(rid, actor="李四", on=D(2026, 3, 3))
+    view = wf.issue_fee_notice(rid, actor="李四", basis="per_volume", pages=40, on=D(2026, 3, 9))
+    assert (view.paused_workdays, view.due_date) == (20, D(2026, 4, 28))
+    assert [i.id for i in wf.overdue(D(2026, 4, 29))] == [rid]
 
 
 def test_reply_needs_an_outcome_of_its_own(wf: Workflow) -> None:

@@ -159,11 +159,14 @@ class Actions(ABC):
         consulted: str,
         reason: str | None = None,
         on: date | None = None,
+        notice_received_on: date | None = None,
         expected_version: int | None = None,
     ) -> RequestView:
         """征求意见: ``party`` is ``third_party`` (第三十二条) or ``co_agency`` (第三十四条).
 
-        The consulted party has 15 working days; the time does not count (第三十三条第二款).
+        The consulted party has 15 working days from receiving the letter
+        (``notice_received_on`` when known, else the letter's day); that time does not count
+        (第三十三条第二款), and past it the clock runs again even without an answer.
         ``reason`` says why disclosure may harm the third party (its letter says so).
         """
         return self._act(
@@ -175,6 +178,7 @@ class Actions(ABC):
             party=party,
             consulted=consulted,
             reason=reason,
+            notice_received_on=notice_received_on,
         )
 
     def end_consultation(

@@ -11,10 +11,18 @@ Rules, with their sources (《政府信息公开条例》unless another act is n
 * 条例第三十条: the 补正 notice within 7 working days of receipt; the period restarts from
   receipt of the corrected application.
 * 条例第三十三条第二款: time spent consulting third parties (第三十二条) or other agencies
-  (第三十四条) is not counted.
-* 国办函〔2020〕109号: the fee notice-to-payment period (not counted, by default policy).
-* 条例第三十五条: a reasonable later date set by the agency for a voluminous request.
+  (第三十四条) is not counted, up to the 15 working days the consulted party has to answer
+  (第三十二条、第三十四条): past that the clock runs again even if no answer came.
+* 国办函〔2020〕109号: the fee notice-to-payment period (not counted, by default policy), up
+  to the 20 working days the applicant has to pay.
+* 条例第三十五条: a reasonable later date set by the agency for a voluminous request,
+  decided within the period.
 * 期间开始之日不计算在内: the clock-start day itself is never counted.
+
+"Within the period" is checked in date order: an act on day t is within the period when t is
+on or before the due date as it stands on t (pauses and an extension decided before t
+included), or when t falls inside a pause (the clock is stopped). An open pause counts up
+to its limit: the due date shown is the one the request reaches if nothing else happens.
 """
 
 from __future__ import annotations
@@ -113,11 +121,34 @@ def check_extension_workdays(workdays: object, policy: ClockPolicy, what: str) -
 
 @dataclass(frozen=True, slots=True)
 class Pause:
-    """Working days in (start, end] are not counted; ``end=None`` while still paused."""
+    """Working days in (start, end] are not counted, never past ``until``.
+
+    ``end=None`` while still paused. ``until`` is the last day the pause can cover: the
+    consulted party's answer date (条例第三十二条、第三十四条) or the applicant's payment
+    date (国办函〔2020〕109号); left out, it is counted from ``start`` with the policy's
+    numbers. A pause counts the working days in (start, min(end, until)].
+    """
 
     start: date
     end: date | None
     reason: PauseReason = PauseReason.THIRD_PARTY
+    until: date | None = None
+
+    def limit(self, calendar: WorkdayCalendar, policy: ClockPolicy) -> date:
+        """The last day this pause can cover."""
+        if self.until is not None:
+            return self.until
+        days = (
+            policy.fee_payment_workdays
+            if self.reason is PauseReason.FEE
+            else policy.consultation_workdays
+        )
+        return calendar.add_workdays(self.start, days)
+
+    def counted_end(self, calendar: WorkdayCalendar, policy: ClockPolicy) -> date:
+        """The end of the days not counted: the pause's end, capped at its limit."""
+        limit = self.limit(calendar, policy)
+        return limit if self.end is None else min(self.end, limit)
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,6 +171,7 @@ class ClockEvents:
     pauses: tuple[Pause, ...] = ()
     extension: Extension | None = None
     delayed_to: date | None = None  # 条例第三十五条
+    delayed_on: date | None = None  # the day the 条例第三十五条 delay was decided
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "channel", Channel(self.channel))
@@ -222,29 +254,14 @@ def compute_deadline(
             )
         clock_start = events.corrected_on  # 条例第三十条: restart from zero
     base_due = cal.add_workdays(clock_start, policy.reply_workdays)  # 条例第三十三条
-
-    paused, paused_now, due = _apply_pauses(
-        events, cal=cal, clock_start=clock_start, due=base_due, as_of=as_of, policy=policy
-    )
-
-    extension_days = 0
-    if events.extension is not None:
-        ext = events.extension
-        check_extension_workdays(ext.workdays, policy, "extension")
-        if ext.approved_on > due:
-            raise ValidationError(
-                f"extension: approved on {ext.approved_on}, after the reply period ended on "
-                f"{due} (条例第三十三条: an extension is decided within the period)"
-            )
-        extension_days = ext.workdays
-        due = cal.add_workdays(clock_start, policy.reply_workdays + paused + extension_days)
+    paused, extension_days, due = _walk(events, cal, clock_start, policy)
 
     delayed = False
     if events.delayed_to is not None:
         # 条例第三十五条: a reasonable later date, never earlier than the statutory one.
-        if events.delayed_to < due:
+        if events.delayed_to <= due:
             raise ValidationError(
-                f"delayed_to {events.delayed_to} is before the statutory due date {due} "
+                f"delayed_to {events.delayed_to} is not after the statutory due date {due} "
                 "(条例第三十五条 allows only a later, reasonable date)"
             )
         delayed, due = True, events.delayed_to
@@ -262,56 +279,82 @@ def compute_deadline(
         correction_window_end=correction_end,
         estimated=estimated,
         delayed=delayed,
-        paused_now=paused_now,
     )
     if as_of is None:
         return result
+    paused_now = any(
+        _in_pause(as_of, p, cal, policy) for p in events.pauses if _counts(p, policy)
+    )
     left = cal.workdays_between(as_of, due)
-    return replace(result, as_of=as_of, workdays_left=left, overdue=as_of > due)
+    return replace(
+        result, as_of=as_of, workdays_left=left, overdue=as_of > due, paused_now=paused_now
+    )
 
 
-def _apply_pauses(
-    events: ClockEvents,
-    *,
-    cal: WorkdayCalendar,
-    clock_start: date,
-    due: date,
-    as_of: date | None,
-    policy: ClockPolicy,
-) -> tuple[int, bool, date]:
-    paused = 0
-    paused_now = False
-    previous_end: date | None = None
-    for pause in events.pauses:
-        if pause.reason is PauseReason.FEE and not policy.fee_pauses_clock:
-            continue
-        end = pause.end
-        if end is None:
-            if as_of is None:
+def _counts(pause: Pause, policy: ClockPolicy) -> bool:
+    return pause.reason is not PauseReason.FEE or policy.fee_pauses_clock
+
+
+def _in_pause(day: date, pause: Pause, cal: WorkdayCalendar, policy: ClockPolicy) -> bool:
+    return pause.start < day <= pause.counted_end(cal, policy)
+
+
+def _walk(
+    events: ClockEvents, cal: WorkdayCalendar, clock_start: date, policy: ClockPolicy
+) -> tuple[int, int, date]:
+    """Paused days, extension days and the statutory due date, checking every act in date
+    order against the period as it stands on its day (条例第三十三条)."""
+    paused = extension_days = 0
+    counted = [p for p in events.pauses if _counts(p, policy)]
+    acts: list[tuple[date, int, Pause | Extension | None]] = [(p.start, 0, p) for p in counted]
+    if events.extension is not None:
+        check_extension_workdays(events.extension.workdays, policy, "extension")
+        acts.append((events.extension.approved_on, 1, events.extension))
+    if events.delayed_on is not None:
+        acts.append((events.delayed_on, 2, None))
+    previous: Pause | None = None
+    for day, _order, act in sorted(acts, key=lambda a: (a[0], a[1])):
+        due = cal.add_workdays(clock_start, policy.reply_workdays + paused + extension_days)
+        stopped = previous is not None and _in_pause(day, previous, cal, policy)
+        if isinstance(act, Pause):
+            end = act.counted_end(cal, policy)
+            if act.end is not None and act.end < act.start:
+                raise ValidationError(f"pause {act.start}:{act.end} ends before it starts")
+            if end < act.start:
                 raise ValidationError(
-                    f"pause from {pause.start} ({pause.reason.value}) has no end: pass as_of "
-                    "to count it up to that date"
+                    f"pause from {act.start}: its limit {end} (the answer or payment date) is "
+                    "before it starts"
                 )
-            end, paused_now = max(as_of, pause.start), True
-        if end < pause.start:
-            raise ValidationError(f"pause {pause.start}:{end} ends before it starts")
-        if pause.start < clock_start:
+            if act.start < clock_start:
+                raise ValidationError(
+                    f"pause {act.start}:{end} starts before the clock started on {clock_start}"
+                )
+            if previous is not None and act.start < previous.counted_end(cal, policy):
+                raise ValidationError(
+                    f"pause {act.start}:{end} overlaps the pause ending "
+                    f"{previous.counted_end(cal, policy)}"
+                )
+            if act.start > due:
+                raise ValidationError(
+                    f"pause {act.start}:{end} starts after the reply period ended on {due} "
+                    "(条例第三十三条第二款 stops a running clock only)"
+                )
+            previous = act
+            paused += cal.workdays_between(act.start, end)  # 条例第三十三条第二款
+        elif isinstance(act, Extension):
+            if day > due and not stopped:
+                raise ValidationError(
+                    f"extension: approved on {day}, after the reply period ended on {due} "
+                    "(条例第三十三条: an extension is decided within the period)"
+                )
+            extension_days = act.workdays
+        elif day > due and not stopped:
             raise ValidationError(
-                f"pause {pause.start}:{end} starts before the clock started on {clock_start}"
+                f"delay: decided on {day}, after the reply period ended on {due} "
+                "(条例第三十五条: the reasonable period is set within the period)"
             )
-        if previous_end is not None and pause.start < previous_end:
-            raise ValidationError(
-                f"pause {pause.start}:{end} overlaps the pause ending {previous_end}"
-            )
-        if pause.start > due:
-            raise ValidationError(
-                f"pause {pause.start}:{end} starts after the reply period ended on {due} "
-                "(条例第三十三条第二款 stops a running clock only)"
-            )
-        previous_end = end
-        paused += cal.workdays_between(pause.start, end)  # 条例第三十三条第二款
-        due = cal.add_workdays(clock_start, policy.reply_workdays + paused)
-    return paused, paused_now, due
+    due = cal.add_workdays(clock_start, policy.reply_workdays + paused + extension_days)
+    return paused, extension_days, due
 
 
 class ExplainStatus(LabelledEnum):
@@ -358,9 +401,9 @@ def explain_deadline(
     """The deadline and, day by day from the clock start to the due date, why it counts."""
     deadline = compute_deadline(events, calendar, as_of=as_of, policy=policy)
     pauses = [
-        (p.start, p.end if p.end is not None else max(as_of or p.start, p.start), p.reason)
+        (p.start, p.counted_end(calendar, policy), p.reason)
         for p in events.pauses
-        if policy.fee_pauses_clock or p.reason is not PauseReason.FEE
+        if _counts(p, policy)
     ]
     statutory = policy.reply_workdays
     lines = [

@@ -26,6 +26,7 @@ from ogi_workflow.errors import ValidationError
 from ogi_workflow.lifecycle import (
     DONE,
     Event,
+    HistoryItem,
     State,
     check_actor,
     clock_events,
@@ -171,10 +172,14 @@ class Workflow(Actions):
     # ------------------------------------------------------------------ actions
 
     def receive(self, application: Application | Mapping[str, Any], *, actor: str) -> RequestView:
-        """接收: store a new application (state ``received``); 条例第三十一条 sets its day."""
+        """接收: store a new application (state ``received``); 条例第三十一条 sets its day, and
+        the reply period runs from it, before registration too (条例第三十三条)."""
         app = validate(Application, application)
         check_actor(actor)
         now = self._clock()
+        payload = {"channel": app.channel.value}
+        first = HistoryItem(Event.RECEIVE, app.received_on, payload)
+        clock = {"received_on": app.received_on, "channel": app.channel.value}
         row: dict[str, Any] = {
             "agency": self.agency.code,
             "state": State.RECEIVED.value,
@@ -188,12 +193,10 @@ class Workflow(Actions):
             "received_on": app.received_on,
             "application": app.model_dump(mode="json"),
             "version": 1,
-            "paused_workdays": 0,
-            "extension_workdays": 0,
-            "estimated": False,
             "created_at": now,
             "updated_at": now,
             **dict.fromkeys(_UNSET_AT_RECEIPT),
+            **clock_fields(clock, [first], self.calendar, self.policy),
         }
         event = {
             "seq": 1,
@@ -204,7 +207,7 @@ class Workflow(Actions):
             "state_before": None,
             "state_after": State.RECEIVED.value,
             "reason": None,
-            "payload": {"channel": app.channel.value},
+            "payload": payload,
             "before_values": {},
             "after_values": {},
         }
@@ -468,9 +471,6 @@ _UNSET_AT_RECEIPT: Final = (
     "reg_year",
     "reg_seq",
     "outcome",
-    "clock_start",
-    "due_date",
-    "correction_window_end",
     "handler",
     "replied_on",
     "archived_on",

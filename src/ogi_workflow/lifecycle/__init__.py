@@ -14,7 +14,7 @@ from ogi_workflow.lifecycle.decide import (
     request_label,
 )
 from ogi_workflow.lifecycle.machine import (
-    CLOCK_RUNNING,
+    AWAITING_REPLY,
     DONE,
     OUTCOME_OF_EVENT,
     Event,
@@ -27,8 +27,8 @@ from ogi_workflow.lifecycle.machine import (
 )
 
 __all__ = [
+    "AWAITING_REPLY",
     "CLOCK_FIELDS",
-    "CLOCK_RUNNING",
     "DONE",
     "OUTCOME_OF_EVENT",
     "Decision",

@@ -152,7 +152,7 @@ def decide(
         or event in _CLOCK_EVENTS
         or (event in _CLOSES_PAUSE and before in _PAUSED)
     )
-    if after is not State.RECEIVED and moves_clock:
+    if moves_clock:
         updates |= clock_fields(row, [*history, item], calendar, policy)
     updates |= _event_columns(event, before, after, on, params)
     if row["handler"] is None and event in _ASSIGNS_HANDLER:
@@ -168,8 +168,11 @@ def _derived_params(
         params["outcome"] = parse_outcome(params.get("outcome"))
         params["details"] = dict(params.get("details") or {})
     elif event is Event.START_CONSULTATION:
-        # 条例第三十二条、第三十四条: the consulted party has 15 working days to answer.
-        params["answer_by"] = calendar.add_workdays(on, policy.consultation_workdays)
+        # 条例第三十二条、第三十四条: the consulted party has 15 working days from receiving
+        # the letter to answer.
+        received = _notice_received(params, on, "start_consultation")
+        params["notice_received_on"] = received
+        params["answer_by"] = calendar.add_workdays(received, policy.consultation_workdays)
     elif event is Event.EXTEND and params.get("workdays") is None:
         params["workdays"] = policy.max_extension_workdays
     elif event is Event.ISSUE_FEE_NOTICE:
@@ -205,7 +208,7 @@ def _fee_notice(
             "the free allowance of 国办函〔2020〕109号)"
         )
     # The applicant pays within 20 working days from the day after receiving the notice.
-    received = params.get("notice_received_on") or on
+    received = _notice_received(params, on, "issue_fee_notice")
     return {
         "basis": fee_basis.value,
         "quantity": quote.quantity,
@@ -216,6 +219,19 @@ def _fee_notice(
     }
 
 
+def _notice_received(params: Mapping[str, Any], on: date, event: str) -> date:
+    """When the recipient received the notice: given, or the notice's own day."""
+    received = params.get("notice_received_on")
+    if received is None:
+        return on
+    if not isinstance(received, date) or received < on:
+        raise ValidationError(
+            f"{event}: notice_received_on must be a date on or after the notice day {on}, "
+            f"got {received!r}"
+        )
+    return received
+
+
 def clock_events(
     received_on: date, channel: Channel, history: Sequence[HistoryItem]
 ) -> ClockEvents:
@@ -223,25 +239,29 @@ def clock_events(
 
     条例第三十条: receipt of the correction restarts the clock from zero (earlier pauses no
     longer matter). 条例第三十三条第二款 and 国办函〔2020〕109号: consultation and the fee
-    period are pauses from their start event to their end event. A pause still open counts
-    nothing yet: the stored due date is the one as of the pause start, and the overdue check
-    leaves paused requests out.
+    period are pauses from their start event to their end event, never longer than the
+    consulted party's answer period (``answer_by``) or the payment period (``payment_due``).
+    A pause still open counts up to that limit: the stored due date is the one the request
+    reaches if no answer or payment comes.
     """
     corrected_on: date | None = None
     pauses: list[Pause] = []
-    open_pause: tuple[date, PauseReason] | None = None
+    open_pause: tuple[date, PauseReason, date] | None = None
     extension: Extension | None = None
-    delayed_to: date | None = None
+    delayed: tuple[date, date] | None = None
     for item in history:
         event = item.event
         if event is Event.RECEIVE_CORRECTION:
             corrected_on, pauses, open_pause = item.on, [], None
         elif event is Event.START_CONSULTATION:
-            open_pause = (item.on, PauseReason(item.payload["party"]))
+            until = date.fromisoformat(item.payload["answer_by"])
+            open_pause = (item.on, PauseReason(item.payload["party"]), until)
         elif event is Event.ISSUE_FEE_NOTICE:
-            open_pause = (item.on, PauseReason.FEE)
+            until = date.fromisoformat(item.payload["payment_due"])
+            open_pause = (item.on, PauseReason.FEE, until)
         elif event in _CLOSES_PAUSE and open_pause is not None:
-            pauses.append(Pause(open_pause[0], item.on, open_pause[1]))
+            start, reason, until = open_pause
+            pauses.append(Pause(start, item.on, reason, until))
             open_pause = None
         elif event is Event.EXTEND:
             extension = Extension(
@@ -251,16 +271,18 @@ def clock_events(
                 reason=str(item.payload["reason"]),
             )
         elif event is Event.DELAY_REASONABLY:
-            delayed_to = date.fromisoformat(item.payload["delayed_to"])
+            delayed = (item.on, date.fromisoformat(item.payload["delayed_to"]))
     if open_pause is not None:
-        pauses.append(Pause(open_pause[0], open_pause[0], open_pause[1]))
+        start, reason, until = open_pause
+        pauses.append(Pause(start, None, reason, until))
     return ClockEvents(
         received=received_on,
         channel=channel,
         corrected_on=corrected_on,
         pauses=tuple(pauses),
         extension=extension,
-        delayed_to=delayed_to,
+        delayed_to=delayed[1] if delayed else None,
+        delayed_on=delayed[0] if delayed else None,
     )
 
 

@@ -23,7 +23,7 @@ from ogi_workflow.errors import TransitionError, ValidationError
 from ogi_workflow.outcomes import Outcome
 
 __all__ = [
-    "CLOCK_RUNNING",
+    "AWAITING_REPLY",
     "DONE",
     "OUTCOME_OF_EVENT",
     "Event",
@@ -75,7 +75,13 @@ class Event(LabelledEnum):
     ISSUE_LETTER = "issue_letter"  # audit record of a letter issued; not a machine event
 
 
-CLOCK_RUNNING: Final = frozenset({State.REGISTERED, State.HANDLING})
+# The states whose due date the morning list watches: the clock runs from receipt, before
+# registration too (条例第三十一条、第三十三条), and a pause ends at its limit even if no answer
+# or payment came, so consulting and fee-pending requests can be overdue as well. Only a
+# request awaiting its applicant's 补正 has no running period (条例第三十条).
+AWAITING_REPLY: Final = frozenset(
+    {State.RECEIVED, State.REGISTERED, State.HANDLING, State.CONSULTING, State.FEE_PENDING}
+)
 DONE: Final = frozenset({State.REPLIED, State.ARCHIVED})
 _OPEN: Final = [s for s in State if s not in DONE]
 # The outcomes an event of their own records (视为放弃, 撤回), from data/outcomes.toml.
@@ -107,21 +113,14 @@ class GuardContext:
 
 
 # --------------------------------------------------------------------------- guards
+# Whether an act falls within the reply period (an extension, a pause, an 条例第三十五条 delay)
+# is the clock's rule, checked in date order when decide() recomputes it (clock.py).
 
 
 def _require_text(ctx: GuardContext, event: str, name: str, rule: str) -> None:
     value = ctx.params.get(name)
     if not isinstance(value, str) or not value.strip():
         raise ValidationError(f"{event}: request {ctx.request} needs a non-empty {name} ({rule})")
-
-
-def _within_period(ctx: GuardContext, event: str, rule: str) -> None:
-    """Refuse an action dated after the current due date."""
-    if ctx.due_date is not None and ctx.on > ctx.due_date:
-        raise TransitionError(
-            f"{event}: request {ctx.request}: {ctx.on} is after the due date {ctx.due_date} "
-            f"({rule})"
-        )
 
 
 def _guard_request_correction(ctx: GuardContext, event: Event) -> None:
@@ -157,13 +156,13 @@ def _guard_correction_lapsed(ctx: GuardContext, event: Event) -> None:
 
 
 def _guard_extend(ctx: GuardContext, event: Event) -> None:
-    # 条例第三十三条: once, approved by the 工作机构负责人, with a reason, within the period.
+    # 条例第三十三条: once, approved by the 工作机构负责人, with a reason (within the period:
+    # the clock checks it).
     if ctx.extended_on is not None:
         raise TransitionError(
             f"extend: request {ctx.request} was already extended on {ctx.extended_on} "
             "(条例第三十三条 allows one extension)"
         )
-    _within_period(ctx, "extend", "条例第三十三条: an extension is decided within the period")
     _require_text(ctx, "extend", "approver", "条例第三十三条: 经政府信息公开工作机构负责人同意")
     _require_text(ctx, "extend", "reason", "条例第三十三条")
     check_extension_workdays(
@@ -176,10 +175,10 @@ def _guard_extend(ctx: GuardContext, event: Event) -> None:
 def _guard_delay(ctx: GuardContext, event: Event) -> None:
     # 条例第三十五条: a reasonable later date, set for a voluminous or frequent request.
     delayed_to = ctx.params.get("delayed_to")
-    if not isinstance(delayed_to, date) or (ctx.due_date and delayed_to <= ctx.due_date):
+    if not isinstance(delayed_to, date):
         raise ValidationError(
             f"delay_reasonably: request {ctx.request}: delayed_to must be a date after the "
-            f"due date {ctx.due_date} (条例第三十五条), got {delayed_to!r}"
+            f"due date (条例第三十五条), got {delayed_to!r}"
         )
     _require_text(ctx, "delay_reasonably", "reason", "条例第三十五条")
 
@@ -192,7 +191,6 @@ def _guard_consultation(ctx: GuardContext, event: Event) -> None:
             f"(条例第三十二条) or 'co_agency' (条例第三十四条), got {party!r}"
         )
     _require_text(ctx, "start_consultation", "consulted", "条例第三十二条、第三十四条")
-    _within_period(ctx, "start_consultation", "条例第三十三条第二款 stops a running clock only")
 
 
 def _guard_fee_notice(ctx: GuardContext, event: Event) -> None:
@@ -202,9 +200,6 @@ def _guard_fee_notice(ctx: GuardContext, event: Event) -> None:
             f"issue_fee_notice: request {ctx.request}: amount_yuan must be a positive whole "
             f"number of yuan (国办函〔2020〕109号), got {amount!r}"
         )
-    _within_period(
-        ctx, "issue_fee_notice", "国办函〔2020〕109号: the notice is issued within the reply period"
-    )
 
 
 def _guard_fee_lapsed(ctx: GuardContext, event: Event) -> None:

@@ -6,14 +6,14 @@ from __future__ import annotations
 import heapq
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timedelta
-from typing import Any
+from typing import Any, Final
 
 from sqlalchemy import ColumnElement, Engine, Select, func, insert, select, update
 from sqlalchemy.engine import Connection
 
 from ogi_workflow.calendar.workdays import WorkdayCalendar
 from ogi_workflow.errors import ValidationError
-from ogi_workflow.lifecycle import CLOCK_RUNNING, DONE, State
+from ogi_workflow.lifecycle import AWAITING_REPLY, DONE, State
 from ogi_workflow.models import AgencyProfile, EventView, OverdueItem, Urgency, validate
 from ogi_workflow.storage.schema import AGENCY, EVENT, NOTICE, REQUEST
 from ogi_workflow.storage.session import event_view
@@ -97,9 +97,14 @@ def open_request_ids(conn: Connection, agency: str) -> list[int]:
     return list(conn.execute(query).scalars())
 
 
+# 条例第三十条: where a 补正 notice can still go out.
+_CORRECTION_POSSIBLE: Final = (State.RECEIVED, State.REGISTERED, State.HANDLING)
+
+
 def overdue_queries(agency: str, day: date, soon: date, within: int) -> list[Select[Any]]:
     """The reply deadlines and the 补正 windows of the morning list, each ordered by date."""
-    running = REQUEST.c.state.in_([s.value for s in CLOCK_RUNNING])
+    awaiting = REQUEST.c.state.in_([s.value for s in AWAITING_REPLY])
+    unpaused = REQUEST.c.state.in_([s.value for s in _CORRECTION_POSSIBLE])
     columns = (
         REQUEST.c.id,
         REQUEST.c.reg_no,
@@ -112,7 +117,7 @@ def overdue_queries(agency: str, day: date, soon: date, within: int) -> list[Sel
         select(REQUEST.c.due_date, *columns)
         .where(
             REQUEST.c.agency == agency,
-            running,
+            awaiting,
             REQUEST.c.due_date <= (soon if within else day - timedelta(days=1)),
         )
         .order_by(REQUEST.c.due_date, REQUEST.c.id)
@@ -122,7 +127,7 @@ def overdue_queries(agency: str, day: date, soon: date, within: int) -> list[Sel
         select(REQUEST.c.correction_window_end, *columns)
         .where(
             REQUEST.c.agency == agency,
-            running,
+            unpaused,
             REQUEST.c.correction_requested_on.is_(None),
             REQUEST.c.correction_window_end >= day,
             REQUEST.c.correction_window_end <= soon,

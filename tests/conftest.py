@@ -16,7 +16,7 @@ from typing import Any
 import pytest
 from sqlalchemy import create_engine
 
-from ogi_workflow import Workflow
+from ogi_workflow import Outcome, Workflow
 from ogi_workflow.models import SHANGHAI
 from ogi_workflow.storage.schema import normalise_url
 
@@ -28,6 +28,57 @@ AGENCY: dict[str, Any] = {
     "court": "某市中级人民法院",
 }
 TODAY = date(2026, 11, 22)
+# Sample reply details: what each outcome's letter prints (checked when the reply is made).
+DETAILS: dict[Outcome, dict[str, Any]] = {
+    Outcome.ALREADY_PUBLIC: {
+        "where": "某市人民政府门户网站“政府信息公开—规划信息”栏目，网址：https://www.example.gov.cn/ghxx/1.html"
+    },
+    Outcome.DISCLOSED: {
+        "provided": "《关于某项目立项的批复》复制件1份，共3页",
+        "delivery": "随本答复书邮寄提供。",
+    },
+    Outcome.PARTIAL: {
+        "provided": "征收补偿方案（已删除个人信息）",
+        "withheld": "被征收人的身份证号码",
+        "withheld_ground": "third_party_rights",
+        "withheld_reason": "属于个人隐私，第三方不同意公开",
+    },
+    Outcome.STATE_SECRET: {"reason": "该文件已依法定密"},
+    Outcome.ADMINISTRATIVE_QUERY: {
+        "statute": "《不动产登记暂行条例》",
+        "where_to_apply": "请到某市不动产登记中心申请查询",
+    },
+    Outcome.NOT_EXIST: {
+        "searched": "本机关2019年以来的收发文档案",
+        "convenience": {"holder": "某区住房和城乡建设局", "contact": "010-7654321"},
+    },
+    Outcome.NOT_RESPONSIBLE: {
+        "reason": "该规划许可由市自然资源和规划局作出并保存",
+        "convenience": {"holder": "某市自然资源和规划局", "contact": "010-6543210"},
+    },
+    Outcome.NEEDS_CREATION: {"convenience": {"links": ["https://www.example.gov.cn/tjxx/"]}},
+    Outcome.STILL_UNCLEAR: {
+        "unclear": "未说明所需文件的名称或者文号",
+        "convenience": {"narrowing": "您可以写明文件名称或者文号后重新申请"},
+    },
+    Outcome.PETITION: {
+        "proper_channel": "某市信访局",
+        "convenience": {"contact": "12345政务服务便民热线"},
+    },
+    Outcome.DUPLICATE: {
+        "previous_date": "2026-01-10",
+        "previous_number": "某府办信公开〔2026〕3号",
+    },
+    Outcome.PUBLICATION: {"where": "某市图书馆", "convenience": {"where": "某市图书馆地方文献室"}},
+    Outcome.EXCESSIVE: {"assessment": "申请人一个月内提出82件申请，理由不能说明其合理性"},
+    Outcome.CONFIRMATION: {},
+    Outcome.OTHER: {"reason": "申请人所需信息已通过其他程序获得"},
+}
+
+
+def details(outcome: Outcome) -> dict[str, Any]:
+    """Details a reply with ``outcome`` can be recorded with."""
+    return DETAILS.get(outcome) or {"reason": "依法不予公开的具体理由"}
 
 
 def fixed_clock() -> datetime:

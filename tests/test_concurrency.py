@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Barrier
 
-from conftest import AGENCY, application, fixed_clock
+from conftest import AGENCY, application, details, fixed_clock
 
 from ogi_workflow import Outcome, State, Workflow
 from ogi_workflow.errors import ConflictError
@@ -112,7 +112,11 @@ def _busy_worker(url: str, out: Connection) -> None:
                 wf.start_handling(rid, actor="李四", on=day)
                 if rid % 3:
                     wf.reply(
-                        rid, actor="李四", outcome=Outcome.DISCLOSED, on=day + timedelta(days=5)
+                        rid,
+                        actor="李四",
+                        outcome=Outcome.DISCLOSED,
+                        details=details(Outcome.DISCLOSED),
+                        on=day + timedelta(days=5),
                     )
 
 

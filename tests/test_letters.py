@@ -18,7 +18,7 @@ from typing import Any
 
 import docx
 import pytest
-from conftest import AGENCY, application, fixed_clock
+from conftest import AGENCY, DETAILS, application, fixed_clock
 from docx.shared import Mm, Pt
 
 from ogi_workflow import LetterKind, Outcome, Workflow
@@ -33,50 +33,6 @@ LETTER_AGENCY = AGENCY | {
     "phone": "010-12345678",
     "address": "某市人民大道1号",
     "payment_instructions": "通过某市非税收入缴款平台缴纳",
-}
-DETAILS: dict[Outcome, dict[str, Any]] = {
-    Outcome.ALREADY_PUBLIC: {
-        "where": "某市人民政府门户网站“政府信息公开—规划信息”栏目，网址：https://www.example.gov.cn/ghxx/1.html"
-    },
-    Outcome.DISCLOSED: {
-        "provided": "《关于某项目立项的批复》复制件1份，共3页",
-        "delivery": "随本答复书邮寄提供。",
-    },
-    Outcome.PARTIAL: {
-        "provided": "征收补偿方案（已删除个人信息）",
-        "withheld": "被征收人的身份证号码",
-        "withheld_ground": "third_party_rights",
-        "withheld_reason": "属于个人隐私，第三方不同意公开",
-    },
-    Outcome.STATE_SECRET: {"reason": "该文件已依法定密"},
-    Outcome.ADMINISTRATIVE_QUERY: {
-        "statute": "《不动产登记暂行条例》",
-        "where_to_apply": "请到某市不动产登记中心申请查询",
-    },
-    Outcome.NOT_EXIST: {
-        "searched": "本机关2019年以来的收发文档案",
-        "convenience": {"holder": "某区住房和城乡建设局", "contact": "010-7654321"},
-    },
-    Outcome.NOT_RESPONSIBLE: {
-        "convenience": {"holder": "某市自然资源和规划局", "contact": "010-6543210"}
-    },
-    Outcome.NEEDS_CREATION: {"convenience": {"links": ["https://www.example.gov.cn/tjxx/"]}},
-    Outcome.STILL_UNCLEAR: {
-        "unclear": "未说明所需文件的名称或者文号",
-        "convenience": {"narrowing": "您可以写明文件名称或者文号后重新申请"},
-    },
-    Outcome.PETITION: {
-        "proper_channel": "某市信访局",
-        "convenience": {"contact": "12345政务服务便民热线"},
-    },
-    Outcome.DUPLICATE: {
-        "previous_date": "2026-01-10",
-        "previous_number": "某府办信公开〔2026〕3号",
-    },
-    Outcome.PUBLICATION: {"where": "某市图书馆", "convenience": {"where": "某市图书馆地方文献室"}},
-    Outcome.EXCESSIVE: {"assessment": "申请人一个月内提出82件申请，理由不能说明其合理性"},
-    Outcome.CONFIRMATION: {},
-    Outcome.OTHER: {"reason": "申请人所需信息已通过其他程序获得"},
 }
 
 
@@ -115,7 +71,13 @@ def consulted(wf: Workflow, party: str = "third_party") -> int:
 
 def replied(outcome: Outcome) -> Callable[[Workflow], int]:
     def scenario(wf: Workflow) -> int:
-        rid = handled(wf)
+        if outcome is Outcome.STILL_UNCLEAR:  # 条例第三十条: only after a correction
+            rid = corrected(wf)
+            wf.receive_correction(
+                rid, actor="李明", on=D(2026, 3, 10), description="某区老旧小区改造的有关文件"
+            )
+        else:
+            rid = handled(wf)
         wf.reply(rid, actor="李明", outcome=outcome, details=DETAILS[outcome], on=D(2026, 3, 20))
         return rid
 
@@ -164,6 +126,18 @@ def extended(wf: Workflow) -> int:
     return rid
 
 
+def delayed(wf: Workflow) -> int:
+    rid = handled(wf)
+    wf.delay_reasonably(
+        rid,
+        actor="李明",
+        delayed_to=D(2026, 5, 29),
+        reason="申请数量巨大，需要调取的档案跨越十年",
+        on=D(2026, 3, 20),
+    )
+    return rid
+
+
 def withdrawn(wf: Workflow) -> int:
     rid = new_request(wf)
     wf.withdraw(rid, actor="窗口", reason="已通过其他途径获得", on=D(2026, 3, 6))
@@ -191,6 +165,7 @@ SCENARIOS: dict[str, tuple[LetterKind, Callable[[Workflow], int]]] = {
     "notice_registration": (LetterKind.NOTICE_REGISTRATION, new_request),
     "notice_correction": (LetterKind.NOTICE_CORRECTION, corrected),
     "notice_extension": (LetterKind.NOTICE_EXTENSION, extended),
+    "notice_delay": (LetterKind.NOTICE_DELAY, delayed),
     "consultation_third_party": (LetterKind.CONSULTATION_THIRD_PARTY, consulted),
     "notice_consultation": (LetterKind.NOTICE_CONSULTATION, consulted),
     "consultation_agency": (LetterKind.CONSULTATION_AGENCY, lambda wf: consulted(wf, "co_agency")),
@@ -275,27 +250,56 @@ def test_each_refusal_ground_names_its_article(ground: Outcome, tmp_path: Path) 
 def test_missing_fact_is_an_error_and_records_nothing(tmp_path: Path) -> None:
     wf = open_wf(tmp_path)
     rid = handled(wf)
-    wf.reply(rid, actor="李明", outcome=Outcome.ALREADY_PUBLIC, on=D(2026, 3, 20))
+    wf.start_consultation(
+        rid, actor="李明", party="third_party", consulted="某公司", on=D(2026, 3, 5)
+    )
     events = wf.events(rid)
-    with pytest.raises(ValidationError, match=r"needs details\.where; give them in the reply"):
-        wf.render(rid)
+    with pytest.raises(ValidationError, match=r"needs consultation\.reason"):
+        wf.render(rid, LetterKind.CONSULTATION_THIRD_PARTY)
     assert wf.events(rid) == events
     other = replied(Outcome.DISCLOSED)(wf)
     assert wf.render(other).number == "某府办信公开〔2026〕1号"  # the failed one used no number
 
 
+def test_reply_details_are_checked_when_the_reply_is_recorded(tmp_path: Path) -> None:
+    """A reply its letter could never print is refused, and nothing is stored."""
+    wf = open_wf(tmp_path)
+    rid = handled(wf)
+    version = wf.get(rid).version
+    with pytest.raises(ValidationError, match=r"outcome already_public needs details where"):
+        wf.reply(rid, actor="李明", outcome=Outcome.ALREADY_PUBLIC, on=D(2026, 3, 20))
+    with pytest.raises(ValidationError, match=r"outcome partial needs details provided, withheld"):
+        wf.reply(rid, actor="李明", outcome=Outcome.PARTIAL, on=D(2026, 3, 20))
+    with pytest.raises(ValidationError, match=r"details 'provded' not known; allowed: provided"):
+        wf.reply(
+            rid,
+            actor="李明",
+            outcome=Outcome.DISCLOSED,
+            details={"provded": "文件"},
+            on=D(2026, 3, 20),
+        )
+    with pytest.raises(ValidationError, match=r"withheld_ground must be one of: state_secret"):
+        wf.reply(
+            rid,
+            actor="李明",
+            outcome=Outcome.PARTIAL,
+            details={**DETAILS[Outcome.PARTIAL], "withheld_ground": "secret-ish"},
+            on=D(2026, 3, 20),
+        )
+    assert wf.get(rid).version == version
+
+
 def test_convenience_needs_real_help(tmp_path: Path) -> None:
     wf = open_wf(tmp_path)
     rid = handled(wf)
-    wf.reply(
-        rid,
-        actor="李明",
-        outcome=Outcome.NOT_EXIST,
-        on=D(2026, 3, 20),
-        details={"searched": "档案", "convenience": {"note": "无"}},
-    )
-    with pytest.raises(ValidationError, match=r"details\.convenience is a table with any of"):
-        wf.render(rid)
+    with pytest.raises(ValidationError, match=r"details\.convenience must be a table of any of"):
+        wf.reply(
+            rid,
+            actor="李明",
+            outcome=Outcome.NOT_EXIST,
+            on=D(2026, 3, 20),
+            details={"searched": "档案", "convenience": {"note": "无"}},
+        )
 
 
 def test_reprint_keeps_the_number_and_records_once(tmp_path: Path) -> None:
@@ -433,7 +437,18 @@ def test_fee_notice_states_basis_tiers_and_amount(tmp_path: Path) -> None:
     assert "按量计收，所需信息共121页" in text
     assert "1至30页免费、31至100页每页10元、101至121页每页20元" in text
     assert "人民币1120元" in text
-    assert "2026年4月7日前" in text  # 20 working days from the day after 3-9
+    assert "自收到本通知书之次日起20个工作日内缴纳" in text  # receipt day not known
+    rid = handled(wf)
+    wf.issue_fee_notice(
+        rid,
+        actor="李明",
+        basis="per_volume",
+        pages=121,
+        on=D(2026, 3, 9),
+        notice_received_on=D(2026, 3, 11),
+    )
+    text = wf.render(rid, fmt="txt").text()
+    assert "20个工作日内（2026年4月9日前）缴纳" in text  # 20 working days after 3-11
 
 
 def test_agency_base_docx_sets_the_word_layout(tmp_path: Path) -> None:

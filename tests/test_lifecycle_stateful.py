@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
-from conftest import AGENCY, application, fixed_clock
+from conftest import AGENCY, application, details, fixed_clock
 from hypothesis import HealthCheck, settings
 from hypothesis import event as note
 from hypothesis import strategies as st
@@ -28,7 +28,7 @@ def _outcome(data: st.DataObject) -> Outcome:
 CALLS: dict[Event, Call] = {
     Event.REGISTER: lambda wf, r, on, d: wf.register(r, actor=ACTOR, on=on),
     Event.REPLY_ON_THE_SPOT: lambda wf, r, on, d: wf.reply_on_the_spot(
-        r, actor=ACTOR, outcome=_outcome(d), on=on
+        r, actor=ACTOR, on=on, outcome=(o := _outcome(d)), details=details(o)
     ),
     Event.START_HANDLING: lambda wf, r, on, d: wf.start_handling(r, actor=ACTOR, on=on),
     Event.REQUEST_CORRECTION: lambda wf, r, on, d: wf.request_correction(
@@ -73,7 +73,9 @@ CALLS: dict[Event, Call] = {
     Event.RECEIVE_PAYMENT: lambda wf, r, on, d: wf.receive_payment(r, actor=ACTOR, on=on),
     Event.FEE_LAPSED: lambda wf, r, on, d: wf.fee_lapsed(r, actor=ACTOR, on=on),
     Event.WITHDRAW: lambda wf, r, on, d: wf.withdraw(r, actor=ACTOR, reason="不再需要", on=on),
-    Event.REPLY: lambda wf, r, on, d: wf.reply(r, actor=ACTOR, outcome=_outcome(d), on=on),
+    Event.REPLY: lambda wf, r, on, d: wf.reply(
+        r, actor=ACTOR, on=on, outcome=(o := _outcome(d)), details=details(o)
+    ),
     Event.ARCHIVE: lambda wf, r, on, d: wf.archive(r, actor=ACTOR, on=on),
     Event.RECORD_REVIEW: lambda wf, r, on, d: wf.record_review(
         r,

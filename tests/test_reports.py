@@ -9,7 +9,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import AGENCY, fixed_clock
+from conftest import AGENCY, details, fixed_clock
 from typer.testing import CliRunner
 
 from ogi_workflow import Outcome, Workflow
@@ -45,7 +45,9 @@ def year(db_url: str) -> Iterator[Workflow]:
         return rid
 
     def reply(rid: int, outcome: Outcome, on: str) -> None:
-        wf.reply(rid, actor="李明", outcome=outcome, on=D.fromisoformat(on))
+        wf.reply(
+            rid, actor="李明", outcome=outcome, details=details(outcome), on=D.fromisoformat(on)
+        )
 
     a = new("natural_person", "2025-12-20", "A")  # 上年结转 (person), then 予以公开
     reply(a, Outcome.DISCLOSED, "2026-01-10")
@@ -172,7 +174,13 @@ def test_average_working_days_to_reply(db_url: str) -> None:
             actor="窗口",
         ).id
         wf.register(rid, actor="登记员", on=D(2026, 3, 2))
-        wf.reply(rid, actor="李明", outcome=Outcome.DISCLOSED, on=D.fromisoformat(replied))
+        wf.reply(
+            rid,
+            actor="李明",
+            outcome=Outcome.DISCLOSED,
+            details=details(Outcome.DISCLOSED),
+            on=D.fromisoformat(replied),
+        )
     report = wf.annual_report(2026)
     assert report.average_workdays_to_reply == 17.0
     assert report.most_requested == [("同一份文件", 2)]

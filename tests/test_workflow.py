@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import AGENCY, application, fixed_clock
+from conftest import AGENCY, application, details, fixed_clock
 
 from ogi_workflow import Outcome, State, Workflow
 from ogi_workflow.errors import ConflictError, NotFoundError, TransitionError, ValidationError
@@ -263,7 +263,13 @@ def test_reply_needs_an_outcome_of_its_own(wf: Workflow) -> None:
         wf.reply(rid, actor="李四", outcome="maybe", on=D(2026, 3, 20))  # type: ignore[arg-type]
     with pytest.raises(ValidationError, match="recorded by the withdraw event"):
         wf.reply(rid, actor="李四", outcome=Outcome.WITHDRAWN, on=D(2026, 3, 20))
-    view = wf.reply(rid, actor="李四", outcome=Outcome.NOT_EXIST, on=D(2026, 3, 20))
+    view = wf.reply(
+        rid,
+        actor="李四",
+        outcome=Outcome.NOT_EXIST,
+        details=details(Outcome.NOT_EXIST),
+        on=D(2026, 3, 20),
+    )
     assert (view.state, view.outcome, view.replied_on) == (
         State.REPLIED,
         Outcome.NOT_EXIST,
@@ -271,17 +277,97 @@ def test_reply_needs_an_outcome_of_its_own(wf: Workflow) -> None:
     )
 
 
-def test_art33_reply_on_the_spot(wf: Workflow) -> None:
+def test_art33_reply_on_the_spot_is_given_on_the_day_of_receipt(wf: Workflow) -> None:
+    """当场答复: received 3-2, answered 3-2 and registered on the way (有申请必登记)."""
     request = wf.receive(application(), actor="窗口")
+    where = {"where": "某市政府门户网站"}
+    with pytest.raises(TransitionError, match=r"received on 2026-03-02; a 当场答复 is given that"):
+        wf.reply_on_the_spot(
+            request.id,
+            actor="窗口",
+            outcome=Outcome.ALREADY_PUBLIC,
+            details=where,
+            on=D(2026, 5, 6),
+        )
     view = wf.reply_on_the_spot(
-        request.id, actor="窗口", outcome=Outcome.ALREADY_PUBLIC, on=D(2026, 3, 2)
+        request.id, actor="窗口", outcome=Outcome.ALREADY_PUBLIC, details=where, on=D(2026, 3, 2)
     )
-    assert view.state is State.REPLIED
+    assert (view.state, view.reg_no) == (State.REPLIED, "2026-0001")
+    assert "登记编号：2026-0001" in wf.render(view.id, fmt="txt").text()
+
+
+def test_art30_one_correction_notice_per_application(wf: Workflow) -> None:
+    """一次性告知: a second 补正 notice after the corrected application came is refused."""
+    rid = registered(wf)
+    wf.request_correction(
+        rid, actor="李四", items=["年份"], correct_by=D(2026, 3, 20), on=D(2026, 3, 4)
+    )
+    wf.receive_correction(rid, actor="李四", on=D(2026, 3, 10), description="2025年的批复")
+    with pytest.raises(TransitionError, match=r"already had its 补正 notice .*一次性告知"):
+        wf.request_correction(
+            rid, actor="李四", items=["文号"], correct_by=D(2026, 3, 25), on=D(2026, 3, 12)
+        )
+    # still unclear after correction: answered within the period restarted on 3-10 (4-8)
+    view = wf.reply(
+        rid,
+        actor="李四",
+        outcome=Outcome.STILL_UNCLEAR,
+        details={"unclear": "仍未写明文件名称", "convenience": {"narrowing": "写明文号"}},
+        on=D(2026, 4, 8),
+    )
+    assert (view.outcome, view.clock_start, view.due_date) == (
+        Outcome.STILL_UNCLEAR,
+        D(2026, 3, 10),
+        D(2026, 4, 8),
+    )
+
+
+def test_art30_still_unclear_needs_a_correction_first(wf: Workflow) -> None:
+    rid = registered(wf)
+    details = {"unclear": "未写明文件名称", "convenience": {"narrowing": "写明文号"}}
+    with pytest.raises(TransitionError, match=r"still_unclear .* needs a corrected application"):
+        wf.reply(
+            rid, actor="李四", outcome=Outcome.STILL_UNCLEAR, details=details, on=D(2026, 3, 9)
+        )
+
+
+def test_art35_delay_is_decided_within_the_period_and_has_its_letter(wf: Workflow) -> None:
+    """Due 3-30: a 条例第三十五条 delay decided on 3-31 is refused; on 3-30 it stands and the
+    延迟答复告知书 tells the applicant."""
+    rid = registered(wf)
+    with pytest.raises(ValidationError, match=r"decided on 2026-03-31, after the reply period"):
+        wf.delay_reasonably(
+            rid, actor="李四", delayed_to=D(2026, 5, 29), reason="数量大", on=D(2026, 3, 31)
+        )
+    wf.delay_reasonably(
+        rid, actor="李四", delayed_to=D(2026, 5, 29), reason="数量大", on=D(2026, 3, 30)
+    )
+    letter = wf.render(rid, fmt="txt")
+    assert letter.kind.value == "notice_delay"
+    assert "第三十五条" in letter.text()
+    assert "2026年5月29日前" in letter.text()
+
+
+def test_art33_review_of_a_non_reply_is_recorded_and_counted(wf: Workflow) -> None:
+    """逾期未作出处理 is reviewable: a 复议 filed over a request never answered counts in
+    table 四 of the annual report."""
+    rid = registered(wf)
+    wf.record_review(rid, actor="法制科", result="pending", on=D(2026, 5, 6))
+    assert wf.events(rid)[-1].payload["against"] == "non_reply"
+    assert wf.get(rid).state is State.REGISTERED
+    table4 = wf.annual_report(2026).table4
+    assert table4["review"]["total"] == 1
 
 
 def test_nothing_after_archive_but_review_and_litigation(wf: Workflow) -> None:
     rid = registered(wf)
-    wf.reply(rid, actor="李四", outcome=Outcome.STATE_SECRET, on=D(2026, 3, 20))
+    wf.reply(
+        rid,
+        actor="李四",
+        outcome=Outcome.STATE_SECRET,
+        details=details(Outcome.STATE_SECRET),
+        on=D(2026, 3, 20),
+    )
     wf.archive(rid, actor="档案员", on=D(2026, 3, 23))
     with pytest.raises(
         TransitionError,
@@ -309,7 +395,13 @@ def test_events_are_recorded_in_date_order(wf: Workflow) -> None:
     rid = registered(wf)
     wf.start_handling(rid, actor="李四", on=D(2026, 3, 5))
     with pytest.raises(ValidationError, match="before the previous event on 2026-03-05"):
-        wf.reply(rid, actor="李四", outcome=Outcome.DISCLOSED, on=D(2026, 3, 4))
+        wf.reply(
+            rid,
+            actor="李四",
+            outcome=Outcome.DISCLOSED,
+            details=details(Outcome.DISCLOSED),
+            on=D(2026, 3, 4),
+        )
 
 
 def test_expected_version_conflict(wf: Workflow) -> None:

@@ -124,10 +124,15 @@ class Actions(ABC):
         *,
         actor: str,
         on: date | None = None,
+        description: str | None = None,
         note: str | None = None,
         expected_version: int | None = None,
     ) -> RequestView:
-        """收到补正: the reply period restarts from zero on this day (条例第三十条)."""
+        """收到补正: the reply period restarts from zero on this day (条例第三十条).
+
+        ``description`` is what the corrected application asks for; letters from then on
+        quote it instead of the original one.
+        """
         return self._act(
             request,
             Event.RECEIVE_CORRECTION,
@@ -135,6 +140,7 @@ class Actions(ABC):
             on=on,
             note=note,
             expected_version=expected_version,
+            description=description,
         )
 
     def correction_lapsed(

@@ -282,9 +282,7 @@ def compute_deadline(
     )
     if as_of is None:
         return result
-    paused_now = any(
-        _in_pause(as_of, p, cal, policy) for p in events.pauses if _counts(p, policy)
-    )
+    paused_now = any(_in_pause(as_of, p, cal, policy) for p in events.pauses if _counts(p, policy))
     left = cal.workdays_between(as_of, due)
     return replace(
         result, as_of=as_of, workdays_left=left, overdue=as_of > due, paused_now=paused_now

@@ -17,7 +17,7 @@ from typing import Any
 from ogi_workflow._resources import load_toml
 from ogi_workflow.clock import Channel
 from ogi_workflow.letters.kinds import LetterKind
-from ogi_workflow.lifecycle import Event, State
+from ogi_workflow.lifecycle import Event
 from ogi_workflow.models import (
     SHANGHAI,
     ApplicantKind,
@@ -317,10 +317,9 @@ def _reply_and_archive(s: _Step, path: str, outcome: Outcome) -> Outcome | None:
     if path == "third_party" and outcome is Outcome.DISCLOSED:
         details = _data()["details"]["third_party_decision"]
         letters.append(LetterKind.NOTICE_THIRD_PARTY_DECISION)
-    reply = wf.reply_on_the_spot if wf.get(rid).state is State.RECEIVED else wf.reply
     if not s.do(
         gap,
-        lambda d: reply(rid, actor="承办人", outcome=outcome, details=details, on=d),
+        lambda d: wf.reply(rid, actor="承办人", outcome=outcome, details=details, on=d),
         *letters,
     ):
         return None

@@ -10,11 +10,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
-from typing import Any
+from typing import Any, Final
 
 from ogi_workflow._resources import load_toml
 
-__all__ = ["Outcome", "OutcomeInfo", "ReportRow"]
+__all__ = ["CONVENIENCE_KEYS", "DetailsSpec", "Outcome", "OutcomeInfo", "ReportRow", "details_spec"]
 
 
 class ReportRow(StrEnum):
@@ -94,6 +94,18 @@ class Outcome(StrEnum):
 
 
 @dataclass(frozen=True, slots=True)
+class DetailsSpec:
+    """The keys of a reply's ``details`` one letter prints (``data/outcomes.toml``)."""
+
+    required: tuple[str, ...] = ()
+    optional: tuple[str, ...] = ()
+
+    @property
+    def allowed(self) -> tuple[str, ...]:
+        return self.required + self.optional
+
+
+@dataclass(frozen=True, slots=True)
 class OutcomeInfo:
     label: str
     row: ReportRow
@@ -103,6 +115,11 @@ class OutcomeInfo:
     review_first: bool
     phrase: str | None  # refusal grounds: what the information is, in a letter's words
     event: str | None  # the lifecycle event that records it, when not a reply
+
+    @property
+    def details(self) -> DetailsSpec:
+        """What the reply's ``details`` must and may carry for this outcome's letter."""
+        return details_spec(self.letter)
 
 
 def _data() -> dict[str, Any]:
@@ -127,3 +144,18 @@ def _infos() -> dict[Outcome, OutcomeInfo]:
             event=str(entry["event"]) if "event" in entry else None,
         )
     return result
+
+
+def details_spec(name: str) -> DetailsSpec:
+    """What a letter kind prints from a reply's details (empty for letters that print none)."""
+    entry = _data()["details"].get(name, {})
+    return DetailsSpec(tuple(entry.get("required", ())), tuple(entry.get("optional", ())))
+
+
+def _convenience_keys() -> tuple[str, ...]:
+    return tuple(_data()["convenience"]["keys"])
+
+
+# What a 便民答复 paragraph can carry: where the information may be found, who holds it and
+# how to reach them, related public links, how to narrow the request.
+CONVENIENCE_KEYS: Final = _convenience_keys()

@@ -32,6 +32,7 @@ from ogi_workflow.lifecycle import (
     clock_events,
     clock_fields,
     decide,
+    jsonable_columns,
 )
 from ogi_workflow.models import (
     SHANGHAI,
@@ -179,7 +180,12 @@ class Workflow(Actions):
         now = self._clock()
         payload = {"channel": app.channel.value}
         first = HistoryItem(Event.RECEIVE, app.received_on, payload)
-        clock = {"received_on": app.received_on, "channel": app.channel.value}
+        clock = clock_fields(
+            {"received_on": app.received_on, "channel": app.channel.value},
+            [first],
+            self.calendar,
+            self.policy,
+        )
         row: dict[str, Any] = {
             "agency": self.agency.code,
             "state": State.RECEIVED.value,
@@ -196,7 +202,7 @@ class Workflow(Actions):
             "created_at": now,
             "updated_at": now,
             **dict.fromkeys(_UNSET_AT_RECEIPT),
-            **clock_fields(clock, [first], self.calendar, self.policy),
+            **clock,
         }
         event = {
             "seq": 1,
@@ -209,7 +215,7 @@ class Workflow(Actions):
             "reason": None,
             "payload": payload,
             "before_values": {},
-            "after_values": {},
+            "after_values": jsonable_columns(clock),
         }
         with self._store.writing() as session:
             request_id = session.insert_request(row, event)

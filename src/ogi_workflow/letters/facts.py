@@ -7,6 +7,7 @@ never from today.
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import date
 from typing import Any, Final
 
 from ogi_workflow.clock import ClockPolicy
@@ -19,6 +20,7 @@ from ogi_workflow.outcomes import Outcome
 __all__ = ["basis_event", "default_kind", "letter_facts"]
 
 _REPLIES: Final = (Event.REPLY, Event.REPLY_ON_THE_SPOT)
+REVIEW_FIRST_SINCE: Final = date(2024, 1, 1)  # 行政复议法（2023年修订）施行之日
 
 
 def default_kind(request: RequestView, events: Sequence[EventView]) -> LetterKind:
@@ -36,6 +38,21 @@ def default_kind(request: RequestView, events: Sequence[EventView]) -> LetterKin
 def basis_event(kind: LetterKind, request: RequestView, events: Sequence[EventView]) -> EventView:
     """The latest event the letter answers; its date is the letter's date."""
     spec = kind.spec
+    label = request.reg_no or request.id
+    if spec.outcomes and request.outcome not in spec.outcomes:
+        raise ValidationError(
+            f"render: letter {kind.value} is written only for the outcomes "
+            f"{', '.join(o.value for o in spec.outcomes)}; request {label} was answered "
+            f"{request.outcome.value if request.outcome else 'not yet'}"
+        )
+    if spec.consulted and not any(
+        e.event is Event.START_CONSULTATION and e.payload.get("party") == spec.consulted
+        for e in events
+    ):
+        raise ValidationError(
+            f"render: letter {kind.value} is written only after a {spec.consulted} "
+            f"consultation; request {label} had none"
+        )
     for event in reversed(events):
         if event.event in spec.events and (
             spec.party is None or event.payload.get("party") == spec.party
@@ -82,9 +99,15 @@ def letter_facts(
         "consultation": {},
         "fee": {},
     }
-    registered = _last(events, Event.REGISTER)
-    due = basis.after.get("due_date") or (registered.after.get("due_date") if registered else None)
-    facts["clock"] = {"due_date": due or request.due_date}
+    facts["clock"] = _clock_as_of(basis, events, request)
+    # 行政复议法（2023年修订）第二十三条, in force from 2024-01-01: a refusal to disclose must
+    # go to 行政复议 before a court; letters dated earlier carry the remedy of the law then.
+    facts["review_first_in_force"] = basis.on >= REVIEW_FIRST_SINCE
+    if (corrected := _last(events, Event.RECEIVE_CORRECTION)) is not None:
+        description = corrected.payload.get("description")
+        if description:  # 条例第三十条: the corrected application is the one answered
+            facts["request"]["description"] = description
+            facts["request"]["original_description"] = request.description
     if (correction := _last(events, Event.REQUEST_CORRECTION)) is not None:
         facts["correction"] = {**correction.payload, "noticed_on": correction.on}
     if (consultation := _last(events, Event.START_CONSULTATION)) is not None:
@@ -94,6 +117,8 @@ def letter_facts(
         facts["fee"] = {**fee.payload, "noticed_on": fee.on, "unit": unit}
     if basis.event is Event.EXTEND:
         facts["extension"] = basis.payload
+    if basis.event is Event.DELAY_REASONABLY:
+        facts["delay"] = basis.payload
     facts["lapsed"] = "correction" if basis.event is Event.CORRECTION_LAPSED else "fee"
     if basis.event in _REPLIES:
         facts["details"] = dict(basis.payload.get("details", {}))
@@ -102,6 +127,21 @@ def letter_facts(
         if kind is LetterKind.REPLY_PARTIAL:
             facts["withheld"] = _withheld(facts["details"].get("withheld_ground"), request)
     return facts
+
+
+def _clock_as_of(
+    basis: EventView, events: Sequence[EventView], request: RequestView
+) -> dict[str, Any]:
+    """The due date as the audit log had it when the letter's event happened."""
+    due, estimated = request.due_date, request.estimated
+    for event in events:
+        if event.seq > basis.seq:
+            break
+        if event.after.get("due_date"):
+            due = date.fromisoformat(event.after["due_date"])
+        if "estimated" in event.after:
+            estimated = bool(event.after["estimated"])
+    return {"due_date": due, "estimated": estimated}
 
 
 def _outcome_facts(outcome: Outcome) -> dict[str, Any]:

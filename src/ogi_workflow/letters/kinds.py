@@ -5,17 +5,12 @@ from __future__ import annotations
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import cache
-from typing import Final
 
 from ogi_workflow._resources import load_toml
 from ogi_workflow.lifecycle import Event
-from ogi_workflow.outcomes import Outcome
+from ogi_workflow.outcomes import CONVENIENCE_KEYS, Outcome, details_spec
 
 __all__ = ["CONVENIENCE_KEYS", "KindSpec", "LetterKind", "event_letter", "outcome_letter"]
-
-# What a 便民答复 paragraph can carry (docs/letters.md): where the information may be found, who
-# holds it and how to reach them, related public links, how to narrow the request.
-CONVENIENCE_KEYS: Final = ("where", "holder", "contact", "links", "narrowing")
 
 
 class LetterKind(StrEnum):
@@ -24,6 +19,7 @@ class LetterKind(StrEnum):
     NOTICE_REGISTRATION = "notice_registration"  # 登记回执
     NOTICE_CORRECTION = "notice_correction"  # 补正告知书 (第三十条)
     NOTICE_EXTENSION = "notice_extension"  # 延期答复告知书 (第三十三条)
+    NOTICE_DELAY = "notice_delay"  # 延迟答复告知书 (第三十五条)
     CONSULTATION_THIRD_PARTY = "consultation_third_party"  # 征求第三方意见书 (第三十二条)
     NOTICE_CONSULTATION = "notice_consultation"  # 征求意见告知书 (to the applicant)
     CONSULTATION_AGENCY = "consultation_agency"  # 征求意见函 (第三十四条)
@@ -60,7 +56,9 @@ class KindSpec:
     default: bool  # the letter its events call for when no kind is asked for
     party: str | None
     recipient: str  # "applicant" or "consulted"
-    requires: tuple[str, ...]
+    requires: tuple[str, ...]  # facts, and the reply details the letter prints
+    consulted: str | None  # exists only after a consultation with this party
+    outcomes: tuple[Outcome, ...]  # … and only for these outcomes (empty: any)
 
 
 @cache
@@ -72,7 +70,10 @@ def _specs() -> dict[LetterKind, KindSpec]:
             default=bool(table[kind.value].get("default", False)),
             party=table[kind.value].get("party"),
             recipient=table[kind.value].get("recipient", "applicant"),
-            requires=tuple(table[kind.value].get("requires", ())),
+            requires=tuple(table[kind.value].get("requires", ()))
+            + tuple(f"details.{k}" for k in details_spec(kind.value).required),
+            consulted=table[kind.value].get("consulted"),
+            outcomes=tuple(Outcome(o) for o in table[kind.value].get("outcomes", ())),
         )
         for kind in LetterKind
     }

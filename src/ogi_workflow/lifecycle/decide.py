@@ -28,6 +28,7 @@ from ogi_workflow.clock import (
 from ogi_workflow.errors import ConflictError, ValidationError
 from ogi_workflow.fees import FeeBasis, fee_per_request, fee_per_volume
 from ogi_workflow.lifecycle.machine import (
+    DONE,
     OUTCOME_OF_EVENT,
     Event,
     GuardContext,
@@ -133,6 +134,14 @@ def decide(
     ctx = GuardContext(
         request=label,
         on=on,
+        received_on=row["received_on"],
+        corrected_on=next(
+            (h.on for h in reversed(history) if h.event is Event.RECEIVE_CORRECTION), None
+        ),
+        consulted_third_party=any(
+            h.event is Event.START_CONSULTATION and h.payload.get("party") == "third_party"
+            for h in history
+        ),
         due_date=row["due_date"],
         correction_window_end=row["correction_window_end"],
         correction_due=_last_date(history, Event.REQUEST_CORRECTION, "correct_by"),
@@ -143,6 +152,9 @@ def decide(
     )
     before = State(row["state"])
     after = fire(before, event, ctx)
+    if event in (Event.RECORD_REVIEW, Event.RECORD_LITIGATION):
+        # 复议/诉讼 over the reply, or over the lack of one (逾期未作出处理).
+        params["against"] = "reply" if before in DONE else "non_reply"
     payload = jsonable({k: v for k, v in params.items() if v is not None})
     assert isinstance(payload, dict)
     item = HistoryItem(event, on, payload)
@@ -157,7 +169,11 @@ def decide(
     updates |= _event_columns(event, before, after, on, params)
     if row["handler"] is None and event in _ASSIGNS_HANDLER:
         updates["handler"] = actor  # whoever handles the 补正 handles the request
-    return Decision(event, on, updates, payload, item, registers=event is Event.REGISTER)
+    # 有申请必登记: a request answered on the spot gets its registration number too.
+    registers = event is Event.REGISTER or (
+        event is Event.REPLY_ON_THE_SPOT and row["reg_no"] is None
+    )
+    return Decision(event, on, updates, payload, item, registers=registers)
 
 
 def _derived_params(
@@ -171,7 +187,6 @@ def _derived_params(
         # 条例第三十二条、第三十四条: the consulted party has 15 working days from receiving
         # the letter to answer.
         received = _notice_received(params, on, "start_consultation")
-        params["notice_received_on"] = received
         params["answer_by"] = calendar.add_workdays(received, policy.consultation_workdays)
     elif event is Event.EXTEND and params.get("workdays") is None:
         params["workdays"] = policy.max_extension_workdays
@@ -214,7 +229,7 @@ def _fee_notice(
         "quantity": quote.quantity,
         "tiers": [list(t) for t in quote.tiers],
         "amount_yuan": quote.fee_yuan,
-        "notice_received_on": received,
+        "notice_received_on": params.get("notice_received_on"),  # when known
         "payment_due": calendar.add_workdays(received, policy.fee_payment_workdays),
     }
 

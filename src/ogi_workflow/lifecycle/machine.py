@@ -20,7 +20,7 @@ from transitions import Machine
 from ogi_workflow._resources import LabelledEnum
 from ogi_workflow.clock import ClockPolicy, check_extension_workdays
 from ogi_workflow.errors import TransitionError, ValidationError
-from ogi_workflow.outcomes import Outcome
+from ogi_workflow.outcomes import CONVENIENCE_KEYS, DetailsSpec, Outcome, details_spec
 
 __all__ = [
     "AWAITING_REPLY",
@@ -84,6 +84,7 @@ AWAITING_REPLY: Final = frozenset(
 )
 DONE: Final = frozenset({State.REPLIED, State.ARCHIVED})
 _OPEN: Final = [s for s in State if s not in DONE]
+_DISCLOSURES: Final = (Outcome.DISCLOSED, Outcome.PARTIAL)
 # The outcomes an event of their own records (视为放弃, 撤回), from data/outcomes.toml.
 OUTCOME_OF_EVENT: Final = {Event(o.info.event): o for o in Outcome if o.info.event}
 
@@ -103,6 +104,9 @@ class GuardContext:
 
     request: str  # registration number or id, for messages
     on: date  # the legal date of the action
+    received_on: date | None = None
+    corrected_on: date | None = None  # receipt of the corrected application (条例第三十条)
+    consulted_third_party: bool = False  # a 条例第三十二条 consultation took place
     due_date: date | None = None
     correction_window_end: date | None = None
     correction_due: date | None = None
@@ -126,6 +130,13 @@ def _require_text(ctx: GuardContext, event: str, name: str, rule: str) -> None:
 def _guard_request_correction(ctx: GuardContext, event: Event) -> None:
     # 条例第三十条: the 补正 notice goes out within 7 working days of receipt; a later one
     # is allowed only when explicitly acknowledged, and the reason is recorded.
+    if ctx.correction_due is not None:
+        raise TransitionError(
+            f"request_correction: request {ctx.request} already had its 补正 notice (correct by "
+            f"{ctx.correction_due}); 条例第三十条 allows one notice per application "
+            "(一次性告知): an application still unclear after correction is answered as "
+            "still_unclear (补正后仍不明确)"
+        )
     window = ctx.correction_window_end
     if window is not None and ctx.on > window and not ctx.params.get("late_reason"):
         raise TransitionError(
@@ -144,6 +155,15 @@ def _guard_request_correction(ctx: GuardContext, event: Event) -> None:
         raise ValidationError(
             f"request_correction: request {ctx.request}: correct_by must be a date after "
             f"{ctx.on} (the reasonable period of 条例第三十条), got {correct_by!r}"
+        )
+
+
+def _guard_receive_correction(ctx: GuardContext, event: Event) -> None:
+    description = ctx.params.get("description")
+    if description is not None and (not isinstance(description, str) or not description.strip()):
+        raise ValidationError(
+            f"receive_correction: request {ctx.request}: description, when given, is the "
+            f"corrected application's text, got {description!r}"
         )
 
 
@@ -223,6 +243,71 @@ def _guard_reply(ctx: GuardContext, event: Event) -> None:
             f"{event.value}: request {ctx.request}: outcome '{outcome}' is recorded by "
             f"the {outcome.info.event} event, not by a reply"
         )
+    _check_details(ctx, event, outcome)
+    if outcome is Outcome.STILL_UNCLEAR and ctx.corrected_on is None:
+        raise TransitionError(
+            f"{event.value}: request {ctx.request}: still_unclear (补正后仍不明确) needs a "
+            "corrected application, and none was received; send the 补正 notice first "
+            "(条例第三十条)"
+        )
+
+
+def _check_details(ctx: GuardContext, event: Event, outcome: Outcome) -> None:
+    """The reply's details carry what its letter prints, and nothing it does not know."""
+    details = ctx.params.get("details") or {}
+    where = f"{event.value}: request {ctx.request}: outcome {outcome.value}"
+    specs = [outcome.info.details]
+    if ctx.consulted_third_party and outcome in _DISCLOSURES:
+        # 条例第三十二条: disclosing after consulting a third party writes to it too; a partial
+        # disclosure may withhold exactly the third party's part, so there it is optional.
+        notice = details_spec("notice_third_party_decision")
+        if outcome is Outcome.PARTIAL:
+            notice = DetailsSpec(optional=notice.allowed)
+        specs.append(notice)
+    allowed = [k for spec in specs for k in spec.allowed]
+    unknown = sorted(k for k in details if k not in allowed)
+    if unknown:
+        raise ValidationError(
+            f"{where}: details {', '.join(map(repr, unknown))} not known; allowed: "
+            + (", ".join(allowed) or "none")
+        )
+    missing = [k for spec in specs for k in spec.required if _blank(details.get(k))]
+    if missing:
+        raise ValidationError(
+            f"{where} needs details {', '.join(missing)} (its letter prints them)"
+        )
+    convenience = details.get("convenience")
+    if convenience is not None and (
+        not isinstance(convenience, Mapping)
+        or not set(convenience) <= set(CONVENIENCE_KEYS)
+        or all(_blank(v) for v in convenience.values())
+    ):
+        raise ValidationError(
+            f"{where}: details.convenience must be a table of any of: "
+            f"{', '.join(CONVENIENCE_KEYS)} (the 便民答复), got {convenience!r}"
+        )
+    ground = details.get("withheld_ground")
+    grounds = [o.value for o in Outcome if o.info.phrase is not None]
+    if ground is not None and ground not in grounds:
+        raise ValidationError(
+            f"{where}: details.withheld_ground must be one of: {', '.join(grounds)}; got {ground!r}"
+        )
+
+
+def _blank(value: object) -> bool:
+    if isinstance(value, str):
+        return not value.strip()
+    return value is None or (isinstance(value, list | tuple | dict) and not value)
+
+
+def _guard_on_the_spot(ctx: GuardContext, event: Event) -> None:
+    # 条例第三十三条第一款: 能够当场答复的，应当当场予以答复 — on the day of receipt.
+    if ctx.on != ctx.received_on:
+        raise TransitionError(
+            f"reply_on_the_spot: request {ctx.request} was received on {ctx.received_on}; a "
+            f"当场答复 is given that day, not on {ctx.on} (条例第三十三条第一款): use reply"
+        )
+    _guard_reply(ctx, event)
 
 
 def _guard_record(ctx: GuardContext, event: Event) -> None:
@@ -242,7 +327,8 @@ _S = State
 _TABLE: Final[list[tuple[Event, list[State], State | None, list[_Guard]]]] = [
     (Event.REGISTER, [_S.RECEIVED], _S.REGISTERED, []),
     # 条例第三十三条第一款: 能够当场答复的，应当当场予以答复
-    (Event.REPLY_ON_THE_SPOT, [_S.RECEIVED, _S.REGISTERED], _S.REPLIED, [_guard_reply]),
+    # (registered on the way when it was not yet: 有申请必登记)
+    (Event.REPLY_ON_THE_SPOT, [_S.RECEIVED, _S.REGISTERED], _S.REPLIED, [_guard_on_the_spot]),
     (Event.START_HANDLING, [_S.REGISTERED], _S.HANDLING, []),
     # 条例第三十条
     (
@@ -251,7 +337,7 @@ _TABLE: Final[list[tuple[Event, list[State], State | None, list[_Guard]]]] = [
         _S.CORRECTION_PENDING,
         [_guard_request_correction],
     ),
-    (Event.RECEIVE_CORRECTION, [_S.CORRECTION_PENDING], _S.HANDLING, []),
+    (Event.RECEIVE_CORRECTION, [_S.CORRECTION_PENDING], _S.HANDLING, [_guard_receive_correction]),
     (Event.CORRECTION_LAPSED, [_S.CORRECTION_PENDING], _S.REPLIED, [_guard_correction_lapsed]),
     # 条例第三十二条、第三十四条; 第三十三条第二款
     (Event.START_CONSULTATION, [_S.HANDLING], _S.CONSULTING, [_guard_consultation]),
@@ -267,9 +353,9 @@ _TABLE: Final[list[tuple[Event, list[State], State | None, list[_Guard]]]] = [
     (Event.WITHDRAW, list(_OPEN), _S.REPLIED, []),
     (Event.REPLY, [_S.REGISTERED, _S.HANDLING], _S.REPLIED, [_guard_reply]),
     (Event.ARCHIVE, [_S.REPLIED], _S.ARCHIVED, []),
-    # After the reply only 复议/诉讼 records may be added.
-    (Event.RECORD_REVIEW, [_S.REPLIED, _S.ARCHIVED], None, [_guard_record]),
-    (Event.RECORD_LITIGATION, [_S.REPLIED, _S.ARCHIVED], None, [_guard_record]),
+    # 复议/诉讼 over a reply, or over no reply at all (逾期未作出处理 is reviewable too).
+    (Event.RECORD_REVIEW, list(State), None, [_guard_record]),
+    (Event.RECORD_LITIGATION, list(State), None, [_guard_record]),
 ]
 
 _MACHINE: Final = Machine(

@@ -447,6 +447,17 @@ def test_explain_lists_every_day_with_its_reason() -> None:
     assert sum(line.status is ExplainStatus.PAUSED for line in lines) == 6
 
 
+def test_art33_explain_labels_a_due_date_that_ends_a_pause() -> None:
+    """Due 3-30 and consulted from 3-30 to 4-3: the 20 days were used up, so the reply is
+    due the day the pause ends, and the explanation says that rather than "paused"."""
+    events = ClockEvents(received=D(2026, 3, 2), pauses=(Pause(D(2026, 3, 30), D(2026, 4, 3)),))
+    deadline, lines = explain_deadline(events, CAL)
+    assert deadline.due_date == D(2026, 4, 3)
+    assert (lines[-1].day, lines[-1].status) == (D(2026, 4, 3), ExplainStatus.DUE_AFTER_PAUSE)
+    assert lines[-1].status.label == "暂停结束，答复期限届满"
+    assert lines[-2].status is ExplainStatus.PAUSED
+
+
 # ---------------------------------------------------------------- properties
 
 dates = st.dates(min_value=D(2007, 1, 1), max_value=D(2026, 9, 30))

@@ -489,6 +489,51 @@ def test_pdf_through_libreoffice(tmp_path: Path) -> None:
         assert "政府信息公开申请答复书" in text.replace(" ", "")
 
 
+NEEDS_PDF = pytest.mark.skipif(
+    (soffice() is None or shutil.which("pdftotext") is None) and not os.environ.get("CI"),
+    reason="LibreOffice or poppler-utils not installed (CI installs them)",
+)
+
+
+def _pages(path: Path) -> list[str]:
+    """The PDF's pages as text, spaces dropped."""
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(path), "-"], capture_output=True, text=True, check=True
+    ).stdout
+    return [page.replace(" ", "").replace("\u3000", "") for page in text.split("\f")]
+
+
+@NEEDS_PDF
+def test_signature_block_never_splits_across_pages_in_a_batch_of_pdfs(tmp_path: Path) -> None:
+    """GB/T 9704: the closing sentence, 署名, seal line and date stay on one page however long
+    the letter, and a long agency name breaks its seal line before 政府信息公开专用章. The
+    letters go through one LibreOffice run (render_many)."""
+    long_name = "某某省某某市某某区人民政府办公室综合服务中心"
+    wf = Workflow.open(
+        f"sqlite:///{tmp_path / 'p.db'}",
+        agency=LETTER_AGENCY | {"name": long_name},
+        clock=fixed_clock,
+    )
+    ids = []
+    for n in range(16):  # the body grows by one line a letter: the page break walks through
+        rid = handled(wf)
+        details = {"provided": "文件" + "复制件" * (9 * n + 1)}
+        wf.reply(rid, actor="李明", outcome=Outcome.DISCLOSED, details=details, on=D(2026, 3, 20))
+        ids.append(rid)
+    paths = wf.render_many(ids, tmp_path / "out", fmt="pdf")
+    assert len(paths) == 16
+    pages_seen = set()
+    for path in paths:
+        pages = _pages(path)
+        pages_seen.add(len([p for p in pages if p.strip()]))
+        last = next(p for p in reversed(pages) if p.strip())
+        for piece in ("特此告知。", long_name, "政府信息公开专用章）", "2026年3月20日"):
+            assert piece in last, (path.name, piece)
+        seal = [line for line in last.splitlines() if "专用章" in line]
+        assert seal == ["政府信息公开专用章）"], seal  # broken before it, not inside it
+    assert pages_seen == {1, 2}  # the batch really crossed a page break
+
+
 def test_pdf_without_libreoffice_says_what_to_install(
     tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:

@@ -326,10 +326,18 @@ def demo(
 @app.command()
 @_clean_errors
 def render(
-    reg_no: Annotated[str, typer.Argument(help="Registration number (or #id) of the request.")],
+    reg_no: Annotated[
+        list[str], typer.Argument(help="Registration numbers (or #id) of the requests.")
+    ],
     db: Annotated[str, typer.Option(help="Database URL or SQLite path.")],
     fmt: Annotated[str, typer.Option("--format", help="docx | txt | pdf (pdf needs LibreOffice)")],
-    out: Annotated[Path, typer.Option("-o", "--output", help="File to write.")],
+    out: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File to write (one request).")
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(help="Folder to write every letter into (PDFs in one LibreOffice run)."),
+    ] = None,
     kind: Annotated[
         str | None, typer.Option(help="Letter kind (default: what the latest event calls for).")
     ] = None,
@@ -338,14 +346,23 @@ def render(
     ] = None,
     agency: AgencyFile = None,
 ) -> None:
-    """Write the reply letter or notice for one request (numbered and recorded once)."""
+    """Write the reply letter or notice of one request, or of many into a folder (numbered
+    and recorded once)."""
     if fmt not in ("docx", "txt", "pdf"):
         _fail(f"--format {fmt!r} is not one of: docx, txt, pdf")
-    request: str | int = (
-        int(reg_no[1:]) if reg_no.startswith("#") and reg_no[1:].isdigit() else reg_no
-    )
+    if (out is None) == (out_dir is None) or (out is not None and len(reg_no) > 1):
+        _fail("give -o FILE for one request, or --out-dir FOLDER for one or more")
+    requests: list[str | int] = [
+        int(r[1:]) if r.startswith("#") and r[1:].isdigit() else r for r in reg_no
+    ]
+    actor = "ogi-workflow render"
     with Workflow.open(db, agency=agency, letter_templates=templates) as wf:
-        letter = wf.render(request, kind, fmt=fmt, actor="ogi-workflow render")
+        if out_dir is not None:
+            for path in wf.render_many(requests, out_dir, kind, fmt, actor=actor):
+                typer.echo(str(path))
+            return
+        letter = wf.render(requests[0], kind, fmt=fmt, actor=actor)
+    assert out is not None
     letter.save(out, fmt)
     typer.echo(f"{out} ({letter.kind.value}, {letter.number}, {letter.date.isoformat()})")
 

@@ -363,6 +363,7 @@ class ExplainStatus(LabelledEnum):
     EXTENSION = "extension"
     SKIPPED = "skipped"
     PAUSED = "paused"
+    DUE_AFTER_PAUSE = "due_after_pause"  # the period was used up before the pause began
     DELAY = "delay"
 
 
@@ -422,4 +423,8 @@ def explain_deadline(
             lines.append(ExplainLine(info.day, status, info, ordinal=counted))
         else:
             lines.append(ExplainLine(info.day, ExplainStatus.DELAY, info))
+    last = lines[-1]
+    if last.status is ExplainStatus.PAUSED and last.day == deadline.due_date:
+        # A pause that starts on the last counted day ends on the due date: say so.
+        lines[-1] = replace(last, status=ExplainStatus.DUE_AFTER_PAUSE)
     return deadline, tuple(lines)

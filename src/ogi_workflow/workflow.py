@@ -10,7 +10,7 @@ reads, letters, calendar changes). docs/architecture.md walks through one action
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterator, Mapping
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -410,6 +410,27 @@ class Workflow(Actions):
                 policy=self.policy,
                 renderer=self._renderer,
             )
+
+    def render_many(
+        self,
+        requests: Sequence[RequestRef],
+        folder: str | Path,
+        kind: LetterKind | str | None = None,
+        fmt: str = "docx",
+        *,
+        actor: str = "system",
+    ) -> list[Path]:
+        """The letters of many requests, written into ``folder``; PDFs in one LibreOffice run.
+
+        Each letter is issued as by :meth:`render`, all in one transaction: if one cannot be
+        issued or written, none is recorded.
+        """
+        from ogi_workflow.letters.issue import write_letters  # noqa: PLC0415
+
+        built = "docx" if fmt == "pdf" else fmt  # the Word file is built before recording
+        with self.batch():  # written inside it: a failed write records nothing either
+            letters = [self.render(r, kind, built, actor=actor) for r in requests]
+            return write_letters(letters, Path(folder), fmt)
 
     # ------------------------------------------------------------------ calendar changes
 

@@ -291,8 +291,18 @@ def _read_base(
         return parts, package.read("word/document.xml"), package.read("docProps/core.xml")
 
 
-def _paragraph(style: str, text: str | None, font: str) -> etree._Element:
+def _paragraph(
+    style: str, text: str | None, font: str, *, keep_next: bool = False, right: int | None = None
+) -> etree._Element:
+    """One paragraph; ``keep_next`` keeps it on the page of the next one, ``right`` overrides
+    the style's right indent (twips)."""
     p = etree.fromstring(f'<w:p {nsdecls("w")}><w:pPr><w:pStyle w:val="{style}"/></w:pPr></w:p>')
+    properties = p[0]
+    if keep_next:
+        etree.SubElement(properties, f"{{{_W}}}keepNext")
+        etree.SubElement(properties, f"{{{_W}}}keepLines")
+    if right is not None:
+        etree.SubElement(properties, f"{{{_W}}}ind").set(f"{{{_W}}}right", str(right))
     if text:
         run = etree.SubElement(p, f"{{{_W}}}r")
         properties = etree.SubElement(run, f"{{{_W}}}rPr")
@@ -310,6 +320,27 @@ def _paragraph(style: str, text: str | None, font: str) -> etree._Element:
     return p
 
 
+# Characters a line of 3号 holds: 28 across the type area, 24 with the signature's right
+# indent of four characters.
+_LINE_CHARS: Final = 28
+_SIGNATURE_CHARS: Final = _LINE_CHARS - 4
+
+
+def _signature_lines(text: str) -> list[tuple[str, int | None]]:
+    """A signature line as printed lines: indented four characters from the right when it
+    fits, flush right when that alone makes it fit, else split where a line may break
+    (before 政府信息公开专用章, or at the type area's width), never in the middle of a word."""
+    if len(text) <= _SIGNATURE_CHARS:
+        return [(text, None)]
+    if len(text) <= _LINE_CHARS:
+        return [(text, 0)]
+    cut = text.find("政府信息公开专用章")
+    if not 0 < cut <= _LINE_CHARS:
+        cut = _LINE_CHARS
+    head, tail = text[:cut], text[cut:]
+    return [(head, 0 if len(head) > _SIGNATURE_CHARS else None), *_signature_lines(tail)]
+
+
 def build_docx(blocks: Sequence[Block], base: Path | None = None) -> bytes:
     """A letter's blocks as .docx bytes, on the bundled base document or an agency's ``base``."""
     parts, document_xml, core_xml = _base(base)
@@ -320,16 +351,32 @@ def build_docx(blocks: Sequence[Block], base: Path | None = None) -> bytes:
     for child in list(body):
         if child is not section:
             body.remove(child)
-    paragraphs = []
-    previous: BlockStyle | None = None
+    lines: list[tuple[str, str | None, str, int | None]] = []  # style, text, font, right
+    closing: int | None = None  # the line before the first signature line
     for block in blocks:
-        if block.style is BlockStyle.RIGHT and previous is not BlockStyle.RIGHT:
-            paragraphs.append(_paragraph("OgiBlank", None, BODY_FONT))  # 空一行, for the seal
         font = TITLE_FONT if block.style is BlockStyle.TITLE else BODY_FONT
-        paragraphs.append(_paragraph(STYLE_OF_BLOCK[block.style], block.text, font))
+        style = STYLE_OF_BLOCK[block.style]
+        if block.style is BlockStyle.RIGHT:
+            if closing is None:
+                closing = max(len(lines) - 1, 0)
+                lines.append(("OgiBlank", None, BODY_FONT, None))  # 空一行, for the seal
+            lines.extend((style, text, font, right) for text, right in _signature_lines(block.text))
+            continue
+        lines.append((style, block.text, font, None))
         if block.style is BlockStyle.NUMBER:
-            paragraphs.append(_paragraph("OgiBlank", None, BODY_FONT))  # 空一行
-        previous = block.style
+            lines.append(("OgiBlank", None, BODY_FONT, None))  # 空一行
+    # The closing sentence, the blank line for the seal and every signature line stay on one
+    # page (GB/T 9704: the 署名 and 成文日期 never stand alone on a page).
+    paragraphs = [
+        _paragraph(
+            style,
+            text,
+            font,
+            keep_next=closing is not None and closing <= n < len(lines) - 1,
+            right=right,
+        )
+        for n, (style, text, font, right) in enumerate(lines)
+    ]
     for offset, paragraph in enumerate(paragraphs):
         body.insert(offset, paragraph)
     core = etree.fromstring(core_xml)

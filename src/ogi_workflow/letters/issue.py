@@ -8,6 +8,8 @@ event. A missing fact the letter needs is a ValidationError and nothing is recor
 
 from __future__ import annotations
 
+import re
+from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
@@ -22,7 +24,7 @@ from ogi_workflow.models import AgencyProfile, RequestRef
 from ogi_workflow.storage.queries import event_views
 from ogi_workflow.storage.session import Session, request_view
 
-__all__ = ["FORMATS", "Letter", "issue_letter", "letter_kind"]
+__all__ = ["FORMATS", "Letter", "issue_letter", "letter_kind", "write_letters"]
 
 FORMATS = ("docx", "txt", "pdf")
 
@@ -157,3 +159,26 @@ def issue_letter(
             payload=payload,
         )
     return letter
+
+
+def write_letters(letters: Sequence[Letter], folder: Path, fmt: str) -> list[Path]:
+    """Write ``letters`` into ``folder`` as ``<文号>-<kind>.<fmt>``; PDFs in one LibreOffice run."""
+    if fmt not in FORMATS:
+        raise ValidationError(f"render: format {fmt!r} is not one of: docx, txt, pdf")
+    folder.mkdir(parents=True, exist_ok=True)
+    paths = [folder / f"{_file_stem(letter)}.{fmt}" for letter in letters]
+    if fmt == "pdf":
+        from ogi_workflow.letters.pdf import office_to_pdf  # noqa: PLC0415 - optional
+
+        pdfs = office_to_pdf([("letter.docx", letter.docx()) for letter in letters])
+        for path, data in zip(paths, pdfs, strict=True):
+            path.write_bytes(data)
+    else:
+        for path, letter in zip(paths, letters, strict=True):
+            letter.save(path, fmt)
+    return paths
+
+
+def _file_stem(letter: Letter) -> str:
+    """A file name from the letter's number: characters no file system takes become _."""
+    return re.sub(r'[\\/:*?"<>|\s]+', "_", f"{letter.number}-{letter.kind.value}")

@@ -3,6 +3,10 @@
 from __future__ import annotations
 
 import json
+import os
+import re
+import shutil
+import subprocess
 from collections.abc import Iterator
 from datetime import date
 from pathlib import Path
@@ -14,7 +18,9 @@ from typer.testing import CliRunner
 
 from ogi_workflow import Outcome, Workflow
 from ogi_workflow.cli import app
+from ogi_workflow.letters.pdf import office_to_pdf, soffice
 from ogi_workflow.reports.annual import COLUMNS
+from ogi_workflow.reports.xlsx import write_xlsx
 
 D = date
 ZERO = dict.fromkeys(COLUMNS, 0)
@@ -210,3 +216,35 @@ def test_report_cli_formats(year: Workflow, db_url: str, tmp_path: Path) -> None
     assert runner.invoke(app, [*base, "--format", "pdf"]).exit_code == 2
     bad = runner.invoke(app, ["report", "annual", "--db", db_url, "--year", "1899"])
     assert bad.exit_code == 2
+
+
+@pytest.mark.skipif(
+    (soffice() is None or shutil.which("pdftotext") is None) and not os.environ.get("CI"),
+    reason="LibreOffice Calc or poppler-utils not installed (CI installs them)",
+)
+def test_workbook_prints_like_the_published_form(year: Workflow, tmp_path: Path) -> None:
+    """Landscape A4, each table one page wide with every column, the agency and the year
+    on every printed page (checked on the PDF LibreOffice prints from the workbook)."""
+    path = tmp_path / "report.xlsx"
+    write_xlsx(year.annual_report(2026), str(path))
+    (pdf,) = office_to_pdf([("report.xlsx", path.read_bytes())])
+    (tmp_path / "report.pdf").write_bytes(pdf)
+    info = subprocess.run(
+        ["pdfinfo", str(tmp_path / "report.pdf")], capture_output=True, text=True, check=True
+    ).stdout
+    width, height = map(float, re.findall(r"Page size:\s+([\d.]+) x ([\d.]+)", info)[0])
+    assert width > height  # landscape
+    text = subprocess.run(
+        ["pdftotext", "-layout", str(tmp_path / "report.pdf"), "-"],
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
+    pages = [p.replace(" ", "") for p in text.split("\f") if p.strip()]
+    assert len(pages) >= 3  # 三, 四 and 附 each start a page
+    for page in pages:
+        assert "某市人民政府办公室2026年政府信息公开工作年度报告" in page
+    table3 = next(p for p in pages if "三、收到和处理政府信息公开申请情况" in p)
+    for column in ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "总计"):
+        assert column in table3  # one page wide: no column pushed to another page
+    assert "区分处理的，只计这一情形，不计其他情形" in table3.replace("\n", "")

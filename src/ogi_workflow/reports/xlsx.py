@@ -47,7 +47,31 @@ def write_xlsx(report: AnnualReport, path: str) -> None:
     _sheet3(sheet, report)
     _sheet4(book.create_sheet("四"), report)
     _sheet_extra(book.create_sheet("附"), report)
+    for each in book.worksheets:
+        _print_layout(each, report)
     book.save(path)
+
+
+def _print_layout(sheet: Worksheet, report: AnnualReport) -> None:
+    """Print like the published form: A4 landscape, one page wide, the header rows repeated,
+    the agency and the year on every page, rows tall enough for their wrapped labels."""
+    words = labels()["print"]
+    setup = sheet.page_setup
+    setup.orientation = "landscape"
+    setup.paperSize = sheet.PAPERSIZE_A4
+    setup.fitToWidth = 1
+    setup.fitToHeight = 0  # as many pages down as needed
+    sheet.sheet_properties.pageSetUpPr.fitToPage = True
+    sheet.print_options.horizontalCentered = True
+    sheet.page_margins.left = sheet.page_margins.right = 0.5
+    sheet.page_margins.top = sheet.page_margins.bottom = 0.7
+    if sheet.title in ("三", "四"):
+        sheet.print_title_rows = "1:4"
+    sheet.oddHeader.center.text = words["header"].format(agency=report.agency, year=report.year)
+    sheet.oddFooter.center.text = words["footer"]
+    for row in range(2, sheet.max_row + 1):
+        longest = max((len(str(c.value)) for c in sheet[row] if c.value is not None), default=0)
+        sheet.row_dimensions[row].height = 30 if longest > 16 else 20
 
 
 def _sheet3(sheet: Worksheet, report: AnnualReport) -> None:
@@ -82,7 +106,7 @@ def _sheet3(sheet: Worksheet, report: AnnualReport) -> None:
     for rows in groups.values():
         if len(rows) > 1:
             sheet.merge_cells(f"B{rows[0]}:B{rows[-1]}")
-    for letter, width in (("A", 14), ("B", 16), ("C", 34)):
+    for letter, width in (("A", 14), ("B", 16), ("C", 34), *((c, 13) for c in "DEFGHIJ")):
         sheet.column_dimensions[letter].width = width
     _frame(sheet, 2)
 

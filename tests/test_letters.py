@@ -558,3 +558,102 @@ def test_letters_doc_shows_every_golden_letter(request: pytest.FixtureRequest) -
     if request.config.getoption("--update-golden"):
         DOCS.write_text(expected, encoding="utf-8")
     assert DOCS.read_text(encoding="utf-8") == expected, "run pytest --update-golden"
+
+
+def test_art32_third_party_decision_notice_only_after_a_third_party_and_a_disclosure(
+    tmp_path: Path,
+) -> None:
+    """条例第三十二条: consulting a co-producing agency and refusing never writes "本机关决定予以
+    公开" to anyone; the notice exists after a third party was consulted and the agency
+    discloses."""
+    wf = open_wf(tmp_path)
+    rid = consulted(wf, "co_agency")
+    wf.end_consultation(rid, actor="李明", on=D(2026, 3, 16), opinion="不同意公开")
+    wf.reply(
+        rid,
+        actor="李明",
+        outcome=Outcome.STATE_SECRET,
+        details=DETAILS[Outcome.STATE_SECRET],
+        on=D(2026, 3, 25),
+    )
+    with pytest.raises(ValidationError, match=r"only for the outcomes disclosed, partial"):
+        wf.render(rid, LetterKind.NOTICE_THIRD_PARTY_DECISION)
+    other = handled(wf)
+    wf.start_consultation(
+        other, actor="李明", party="co_agency", consulted="某市生态环境局", on=D(2026, 3, 5)
+    )
+    wf.end_consultation(other, actor="李明", on=D(2026, 3, 16), opinion="同意")
+    wf.reply(
+        other,
+        actor="李明",
+        outcome=Outcome.DISCLOSED,
+        details=DETAILS[Outcome.DISCLOSED],
+        on=D(2026, 3, 25),
+    )
+    with pytest.raises(ValidationError, match=r"only after a third_party consultation"):
+        wf.render(other, LetterKind.NOTICE_THIRD_PARTY_DECISION)
+    # a third party consulted and the information disclosed: the disclosed content is needed
+    third = consulted(wf)
+    wf.end_consultation(third, actor="李明", on=D(2026, 3, 16), opinion="同意公开")
+    with pytest.raises(ValidationError, match=r"needs details disclosed_content"):
+        wf.reply(
+            third,
+            actor="李明",
+            outcome=Outcome.DISCLOSED,
+            details=DETAILS[Outcome.DISCLOSED],
+            on=D(2026, 3, 25),
+        )
+
+
+def test_refusal_before_2024_carries_the_remedy_of_the_law_then(tmp_path: Path) -> None:
+    """行政复议法（2023年修订）第二十三条 (复议前置 for refusals) applies from 2024-01-01: a
+    refusal dated 2023-03-20 offers 复议 or 诉讼; one dated 2024-03-20 requires 复议 first."""
+    wf = open_wf(tmp_path)
+    texts = []
+    for year in (2023, 2024):
+        rid = wf.receive(application(f"{year}-03-02T09:30"), actor="窗口").id
+        wf.register(rid, actor="登记员", on=D(year, 3, 2))
+        wf.reply(
+            rid,
+            actor="李明",
+            outcome=Outcome.STATE_SECRET,
+            details=DETAILS[Outcome.STATE_SECRET],
+            on=D(year, 3, 20),
+        )
+        texts.append(wf.render(rid, fmt="txt").text())
+    before, after = texts
+    assert "或者在6个月内依法向某市中级人民法院提起行政诉讼" in before
+    assert "应当自收到本答复之日起60日内向某市人民政府申请行政复议" not in before
+    assert "应当自收到本答复之日起60日内向某市人民政府申请行政复议" in after
+
+
+def test_receipt_letter_does_not_promise_an_estimated_due_date(tmp_path: Path) -> None:
+    """Received 2026-12-10 before the 2027 notice: the due date rests on an estimate, and the
+    登记回执 says so instead of promising it."""
+    from ogi_workflow import WorkdayCalendar  # noqa: PLC0415
+
+    wf = open_wf(tmp_path, calendar=WorkdayCalendar.china(allow_estimated=True))
+    rid = wf.receive(application("2026-12-10T09:30"), actor="窗口").id
+    view = wf.register(rid, actor="登记员", on=D(2026, 12, 10))
+    assert view.estimated
+    text = wf.render(rid, fmt="txt").text()
+    assert "该日期按尚未公布的节假日安排估算，以国务院办公厅公布的安排为准" in text
+    sure = new_request(wf)
+    assert "估算" not in wf.render(sure, fmt="txt").text()
+
+
+def test_art32_consultation_letter_counts_from_the_recipients_receipt(tmp_path: Path) -> None:
+    """Sent 3-5 and received by the third party 3-9: answer by 3-30 (15 working days)."""
+    wf = open_wf(tmp_path)
+    rid = handled(wf)
+    wf.start_consultation(
+        rid,
+        actor="李明",
+        party="third_party",
+        consulted="某置业有限公司",
+        reason="涉及该公司的商业秘密",
+        on=D(2026, 3, 5),
+        notice_received_on=D(2026, 3, 9),
+    )
+    text = wf.render(rid, LetterKind.CONSULTATION_THIRD_PARTY, fmt="txt").text()
+    assert "请于2026年3月30日前（收到本意见书之日起15个工作日内）" in text

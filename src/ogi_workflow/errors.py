@@ -11,6 +11,8 @@ __all__ = [
     "ConflictError",
     "NotFoundError",
     "OgiError",
+    "SchemaVersionError",
+    "StorageError",
     "TransitionError",
     "ValidationError",
 ]
@@ -38,3 +40,13 @@ class ConflictError(OgiError):
 
 class NotFoundError(OgiError, LookupError):
     """No request with that id or registration number."""
+
+
+class StorageError(OgiError):
+    """The environment failed, not the input: the database is unreachable, locked past its
+    timeout, not an ogi-workflow database, or a file cannot be written. Nothing was changed."""
+
+
+class SchemaVersionError(StorageError):
+    """The database's schema is older or newer than this ogi-workflow; the message names the
+    command that upgrades it."""

@@ -47,7 +47,8 @@ from ogi_workflow.models import (
 )
 from ogi_workflow.outcomes import Outcome
 from ogi_workflow.storage import queries
-from ogi_workflow.storage.schema import create_schema, description_key, make_engine
+from ogi_workflow.storage.migrate import check_schema
+from ogi_workflow.storage.schema import description_key, make_engine
 from ogi_workflow.storage.session import Store, request_view
 
 if TYPE_CHECKING:
@@ -96,6 +97,7 @@ class Workflow(Actions):
         self._renderer: LetterRenderer | None = None  # built on the first letter
         self._store = Store(engine, agency.code, clock)
         self.agency = agency
+        self.read_only = False  # set by open(read_only=True): nothing is written, not even on close
         self.calendar = calendar
         self.policy = policy
         self._clock = clock
@@ -110,8 +112,15 @@ class Workflow(Actions):
         policy: ClockPolicy = ClockPolicy(),  # noqa: B008 - frozen
         clock: Callable[[], datetime] = utc_now,
         letter_templates: str | Path | None = None,
+        read_only: bool = False,
+        agency_code: str | None = None,
     ) -> Workflow:
-        """Connect to ``url`` (a SQLite path or URL, or ``postgresql://…``), create the schema.
+        """Connect to ``url`` (a SQLite path or URL, or ``postgresql://…``).
+
+        An empty database gets the schema; one made by an older or newer ogi-workflow is a
+        SchemaVersionError naming ``ogi-workflow db upgrade``; one with other tables is
+        refused (docs/storage.md). ``read_only`` never creates, alters or locks anything
+        for writing: actions then fail, reads work.
 
         ``agency`` is a profile, a mapping, or a TOML file path; it is saved in the database,
         so later ``open`` calls (and CLI commands given only ``--db``) may leave it out when
@@ -120,28 +129,35 @@ class Workflow(Actions):
         estimates allowed for days no notice settles yet: such due dates are stored with
         ``estimated = true`` and move when the notice is loaded (:meth:`load_calendar_notice`).
         ``letter_templates`` is a folder whose ``<kind>.j2`` files replace the bundled letter
-        templates (docs/letters.md).
+        templates (docs/letters.md). ``agency_code`` picks one of several stored agencies.
         """
-        engine = make_engine(url)
-        create_schema(engine)
-        if agency is None:
-            profile = queries.stored_agency(engine)
-        else:
-            profile = (
-                AgencyProfile.from_toml(agency)
-                if isinstance(agency, str | Path)
-                else validate(AgencyProfile, agency)
-            )
-            queries.save_agency(engine, profile, clock())
-        cal = calendar or WorkdayCalendar.china(allow_estimated=True)
-        for content in queries.stored_notices(engine):
-            cal = cal.with_schedule(YearSchedule.from_text(content, origin="database"))
-        return cls(
+        engine = make_engine(url, read_only=read_only)
+        try:
+            check_schema(engine, url, read_only=read_only)
+            if agency is None:
+                profile = queries.stored_agency(engine, agency_code)
+            else:
+                profile = (
+                    AgencyProfile.from_toml(agency)
+                    if isinstance(agency, str | Path)
+                    else validate(AgencyProfile, agency)
+                )
+                if not read_only:
+                    queries.save_agency(engine, profile, clock())
+            cal = calendar or WorkdayCalendar.china(allow_estimated=True)
+            for content in queries.stored_notices(engine):
+                cal = cal.with_schedule(YearSchedule.from_text(content, origin="database"))
+        except BaseException:
+            engine.dispose()  # no connection left open behind an error
+            raise
+        workflow = cls(
             engine, profile, cal, policy=policy, clock=clock, letter_templates=letter_templates
         )
+        workflow.read_only = read_only
+        return workflow
 
     def close(self) -> None:
-        if self.engine.dialect.name == "sqlite":
+        if self.engine.dialect.name == "sqlite" and not self.read_only:
             # SQLite's advice: let it refresh the planner's statistics when closing, so
             # queries keep choosing the covering indexes as the tables grow.
             with self.engine.connect() as conn:
@@ -449,11 +465,13 @@ class Workflow(Actions):
         self.calendar = calendar
         return self.reflow_deadlines(actor=actor)
 
-    def reflow_deadlines(self, *, actor: str = "system") -> list[DeadlineMove]:
-        """Recompute every open request's clock with the current calendar.
+    def reflow_deadlines(
+        self, *, actor: str = "system", reason: str = "calendar changed"
+    ) -> list[DeadlineMove]:
+        """Recompute every open request's clock with the current calendar and rules.
 
         Each request whose clock fields change gets a ``recompute_deadline`` event with the
-        values before and after. Returns what moved.
+        values before and after and ``reason``. Returns what moved.
         """
         check_actor(actor)
         with self._store.reading() as conn:
@@ -476,7 +494,7 @@ class Workflow(Actions):
                         event=Event.RECOMPUTE_DEADLINE,
                         on=today,
                         actor=actor,
-                        reason="calendar changed",
+                        reason=reason,
                         payload={},
                     )
                     moves.append(

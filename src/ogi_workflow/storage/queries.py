@@ -12,7 +12,7 @@ from sqlalchemy import ColumnElement, Engine, Select, func, insert, select, upda
 from sqlalchemy.engine import Connection
 
 from ogi_workflow.calendar.workdays import WorkdayCalendar
-from ogi_workflow.errors import ValidationError
+from ogi_workflow.errors import NotFoundError, ValidationError
 from ogi_workflow.lifecycle import AWAITING_REPLY, DONE, State
 from ogi_workflow.models import AgencyProfile, EventView, OverdueItem, Urgency, validate
 from ogi_workflow.storage.schema import AGENCY, EVENT, NOTICE, REQUEST
@@ -87,8 +87,8 @@ def nth_this_month(conn: Connection, agency: str, row: Mapping[str, Any]) -> int
 
 
 def open_request_ids(conn: Connection, agency: str) -> list[int]:
-    """Registered requests not yet replied to: those whose clock a calendar change can move."""
-    open_states = [s.value for s in State if s not in DONE and s is not State.RECEIVED]
+    """Requests not yet replied to: those whose clock a calendar change can move."""
+    open_states = [s.value for s in State if s not in DONE]
     query = (
         select(REQUEST.c.id)
         .where(REQUEST.c.agency == agency, REQUEST.c.state.in_(open_states))
@@ -190,15 +190,23 @@ def save_agency(engine: Engine, profile: AgencyProfile, now: datetime) -> None:
             conn.execute(insert(AGENCY).values(code=profile.code, **values))
 
 
-def stored_agency(engine: Engine) -> AgencyProfile:
+def stored_agency(engine: Engine, code: str | None = None) -> AgencyProfile:
+    """The stored profile of agency ``code``, or the only one stored."""
     with engine.connect().execution_options(ogi_read=True) as conn:
-        profiles = list(conn.execute(select(AGENCY.c.profile)).scalars())
-    if len(profiles) != 1:
-        found = "no agency" if not profiles else f"{len(profiles)} agencies"
+        query = select(AGENCY.c.code, AGENCY.c.profile)
+        rows: dict[str, Any] = {row.code: row.profile for row in conn.execute(query)}
+    if code is not None:
+        if code not in rows:
+            known = ", ".join(sorted(rows)) or "none"
+            raise NotFoundError(f"agency code {code!r} is not in the database (stored: {known})")
+        return validate(AgencyProfile, rows[code])
+    if len(rows) != 1:
+        found = "no agency" if not rows else f"{len(rows)} agencies ({', '.join(sorted(rows))})"
         raise ValidationError(
             f"the database holds {found}; pass the agency profile (agency=… / --agency FILE)"
+            + (" or pick one by code (agency_code=… / --agency-code CODE)" if rows else "")
         )
-    return validate(AgencyProfile, profiles[0])
+    return validate(AgencyProfile, next(iter(rows.values())))
 
 
 def stored_notices(engine: Engine) -> list[str]:

@@ -20,7 +20,9 @@ import hashlib
 from collections.abc import Callable, Mapping, Sequence
 from datetime import UTC, date, datetime
 from functools import cache
+from pathlib import Path
 from typing import Any, Final
+from urllib.parse import quote
 
 import orjson
 from sqlalchemy import (
@@ -48,13 +50,14 @@ from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
 
-from ogi_workflow.errors import ValidationError
+from ogi_workflow.errors import StorageError, ValidationError
 from ogi_workflow.lifecycle.machine import Event
 
 __all__ = [
     "AGENCY",
     "COUNTER",
     "EVENT",
+    "METADATA",
     "NOTICE",
     "REQUEST",
     "SET_COUNTER",
@@ -66,7 +69,6 @@ __all__ = [
     "RequestRow",
     "UTCDateTime",
     "allocate_seq",
-    "create_schema",
     "description_key",
     "insert_many",
     "make_engine",
@@ -235,6 +237,7 @@ COUNTER: Final[Table] = CounterRow.__table__  # type: ignore[attr-defined]
 NOTICE: Final[Table] = CalendarNoticeRow.__table__  # type: ignore[attr-defined]
 AGENCY: Final[Table] = AgencyRow.__table__  # type: ignore[attr-defined]
 TABLES: Final = [AGENCY, REQUEST, EVENT, COUNTER, NOTICE]
+METADATA: Final = SQLModel.metadata
 
 
 def description_key(description: str) -> str:
@@ -288,30 +291,54 @@ def normalise_url(url: str) -> str:
     return url
 
 
-def make_engine(url: str) -> Engine:
-    """An engine set up for this schema's guarantees on SQLite or PostgreSQL."""
-    engine = create_engine(normalise_url(url), pool_pre_ping=True, json_serializer=_json_text)
+def make_engine(url: str, *, read_only: bool = False) -> Engine:
+    """An engine set up for this schema's guarantees on SQLite or PostgreSQL.
+
+    ``read_only``: SQLite opens the file read-only (a missing file is a StorageError, never
+    created) and never changes its journal mode; PostgreSQL sessions are read-only.
+    """
+    full = normalise_url(url)
+    connect_args: dict[str, Any] = {}
+    if read_only and full.startswith("sqlite"):
+        path = full.split(":///", 1)[1] if ":///" in full else ""
+        if path in ("", ":memory:") or not Path(path).is_file():
+            raise StorageError(f"database {url}: no such SQLite file")
+        full = f"sqlite:///file:{quote(str(Path(path).resolve()))}?mode=ro&uri=true"
+    engine = create_engine(
+        full, pool_pre_ping=True, json_serializer=_json_text, connect_args=connect_args
+    )
+    if read_only and engine.dialect.name == "postgresql":
+
+        @event.listens_for(engine, "connect")
+        def _read_only_session(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
+            autocommit = dbapi_connection.autocommit
+            dbapi_connection.autocommit = True
+            with dbapi_connection.cursor() as cursor:
+                cursor.execute("SET SESSION CHARACTERISTICS AS TRANSACTION READ ONLY")
+            dbapi_connection.autocommit = autocommit
+
     if engine.dialect.name == "sqlite":
+        pragmas = [
+            "PRAGMA foreign_keys=ON",
+            "PRAGMA busy_timeout=60000",
+            "PRAGMA cache_size=-32768",  # 32 MiB: a large batch stays in memory until commit
+        ]
+        if not read_only:  # WAL itself is set once the file is known to be ours (migrate)
+            pragmas.append("PRAGMA synchronous=NORMAL")
 
         @event.listens_for(engine, "connect")
         def _on_connect(dbapi_connection: Any, _record: ConnectionPoolEntry) -> None:
             dbapi_connection.isolation_level = None  # SQLAlchemy's begin event issues BEGIN
             cursor = dbapi_connection.cursor()
-            for pragma in (
-                "PRAGMA foreign_keys=ON",
-                "PRAGMA journal_mode=WAL",
-                "PRAGMA synchronous=NORMAL",
-                "PRAGMA busy_timeout=60000",
-                "PRAGMA cache_size=-32768",  # 32 MiB: a large batch stays in memory until commit
-            ):
+            for pragma in pragmas:
                 cursor.execute(pragma)
             cursor.close()
 
         @event.listens_for(engine, "begin")
         def _on_begin(connection: Connection) -> None:
             # Writers take the write lock up front; readers (ogi_read) do not block them.
-            read_only = connection.get_execution_options().get("ogi_read", False)
-            connection.exec_driver_sql("BEGIN" if read_only else "BEGIN IMMEDIATE")
+            reading = read_only or connection.get_execution_options().get("ogi_read", False)
+            connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
     return engine
 
@@ -328,11 +355,6 @@ def schema_ddl(dialect: str = "postgresql") -> str:
         for index in sorted(table.indexes, key=lambda i: str(i.name)):
             parts.append(str(CreateIndex(index).compile(dialect=target)).strip() + ";")
     return "\n".join(parts).replace("\t", "    ").replace(", \n", ",\n") + "\n"
-
-
-def create_schema(engine: Engine) -> None:
-    """Create the tables and indexes that do not exist yet (never drops or alters)."""
-    SQLModel.metadata.create_all(engine, tables=TABLES)
 
 
 _COUNTER_KEY: Final = and_(

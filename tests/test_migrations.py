@@ -1,0 +1,197 @@
+"""Schema versions: databases made by 0.1 upgrade with their data, the check on open, and
+databases that are not ours left alone."""
+
+from __future__ import annotations
+
+import json
+from datetime import date, datetime
+from pathlib import Path
+from typing import Any
+
+import pytest
+from conftest import AGENCY, fixed_clock
+from sqlalchemy import Boolean, Date, DateTime, Engine, MetaData, Table, inspect, text
+from sqlalchemy.types import JSON
+
+from ogi_workflow import State, Workflow
+from ogi_workflow.errors import SchemaVersionError, StorageError
+from ogi_workflow.storage.migrate import HEAD, SchemaState, schema_state, upgrade
+from ogi_workflow.storage.schema import make_engine
+
+V01 = Path(__file__).parent / "data" / "schema-0.1"
+_JSON_COLUMNS = ("profile", "application", "payload", "before_values", "after_values")
+D = date
+
+
+def _value(column: Any, value: Any) -> Any:
+    """A value as SQLite stored it, as the reflected column takes it."""
+    kind = column.type
+    convert: Any = None
+    if isinstance(kind, Boolean):
+        convert = bool
+    elif isinstance(kind, DateTime):
+        convert = datetime.fromisoformat
+    elif isinstance(kind, Date):
+        convert = date.fromisoformat
+    elif isinstance(kind, JSON) or column.name in _JSON_COLUMNS:  # SQLite reflects JSON as text
+        convert = json.loads
+    if value is None or convert is None or (convert is json.loads and not isinstance(value, str)):
+        return value
+    return convert(value)
+
+
+def make_v01(url: str) -> Engine:
+    """The database 0.1 made: its own DDL (no version table) and the rows it stored."""
+    engine = make_engine(url)
+    dialect = engine.dialect.name
+    ddl = (V01 / f"schema-{dialect}.sql").read_text(encoding="utf-8")
+    rows = json.loads((V01 / "rows.json").read_text(encoding="utf-8"))
+    with engine.begin() as conn:
+        for statement in ddl.split(";"):
+            if statement.strip():
+                conn.exec_driver_sql(statement)
+        meta = MetaData()
+        for name in ("ogi_agency", "ogi_request", "ogi_event", "ogi_counter"):
+            table = Table(name, meta, autoload_with=conn)
+            values = [{k: _value(table.c[k], v) for k, v in row.items()} for row in rows[name]]
+            conn.execute(table.insert(), values)
+        if dialect == "postgresql":  # ids were given explicitly: move the sequences on
+            for name in ("ogi_request", "ogi_event"):
+                conn.exec_driver_sql(
+                    f"SELECT setval(pg_get_serial_sequence('{name}', 'id'), "
+                    f"(SELECT max(id) FROM {name}))"
+                )
+    return engine
+
+
+def _shape(engine: Engine) -> dict[str, Any]:
+    """Tables, columns, indexes and unique constraints, as the database reports them."""
+    found = inspect(engine)
+    shape: dict[str, Any] = {}
+    for table in sorted(found.get_table_names()):
+        if table == "alembic_version":
+            continue
+        shape[table] = {
+            "columns": [
+                (c["name"], str(c["type"]).split("(")[0], c["nullable"])
+                for c in found.get_columns(table)
+            ],
+            "indexes": sorted(
+                (i["name"], tuple(i["column_names"]), bool(i["unique"]))
+                for i in found.get_indexes(table)
+            ),
+            "unique": sorted(
+                (u["name"], tuple(u["column_names"])) for u in found.get_unique_constraints(table)
+            ),
+        }
+    return shape
+
+
+def test_migrations_build_the_schema_the_models_declare(db_url: str, tmp_path: Path) -> None:
+    """An empty database opened by Workflow (models + stamp) and one built by running the
+    migrations end up with the same tables, columns, indexes and constraints."""
+    Workflow.open(db_url, agency=AGENCY, clock=fixed_clock).close()
+    opened = make_engine(db_url)
+    if opened.dialect.name == "sqlite":
+        other_url = f"sqlite:///{tmp_path / 'migrated.db'}"
+    else:  # a second schema on the same server
+        other_url = db_url.replace("search_path%3Dt_", "search_path%3Dm_")
+        admin = make_engine(db_url.split("?", maxsplit=1)[0])
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"CREATE SCHEMA {other_url.rsplit('%3D', 1)[1]}")
+    migrated = make_engine(other_url)
+    assert upgrade(migrated) == (None, HEAD)
+    assert _shape(migrated) == _shape(opened)
+    with migrated.connect() as conn:
+        assert schema_state(conn) == (SchemaState.CURRENT, HEAD)
+    opened.dispose()
+    migrated.dispose()
+    if opened.dialect.name == "postgresql":
+        with admin.begin() as conn:
+            conn.exec_driver_sql(f"DROP SCHEMA {other_url.rsplit('%3D', 1)[1]} CASCADE")
+        admin.dispose()
+
+
+def test_a_database_made_by_0_1_is_refused_until_upgraded_then_keeps_its_data(
+    db_url: str,
+) -> None:
+    engine = make_v01(db_url)
+    with pytest.raises(SchemaVersionError, match=r"ogi-workflow 0\.1 .*`ogi-workflow db upgrade"):
+        Workflow.open(db_url)
+    with pytest.raises(SchemaVersionError):
+        Workflow.open(db_url, read_only=True)
+    assert upgrade(engine) == (None, HEAD)
+    engine.dispose()
+    with Workflow.open(db_url, clock=fixed_clock) as wf:
+        archived = wf.get("2026-0001")
+        assert (archived.state, archived.outcome.value if archived.outcome else None) == (
+            State.ARCHIVED,
+            "disclosed",
+        )
+        assert [e.event.value for e in wf.events(archived.id)][-2:] == ["issue_letter", "archive"]
+        assert wf.get(2).state is State.CONSULTING
+        assert wf.get(3).extension_workdays == 20
+        # the request 0.1 left unregistered, with no clock: reflow gives it its due date
+        moves = {m.request_id: m for m in wf.reflow_deadlines(actor="升级")}
+        assert moves[4].after == D(2026, 5, 20)  # 20 working days after 4-20 (劳动节 5-1..5-5)
+        assert moves[2].after is not None  # the consultation now ends at its 15 days
+        view = wf.register(4, actor="登记员", on=D(2026, 4, 20))
+        assert view.reg_no == "2026-0004"  # the counter carried on
+        assert wf.render(1, fmt="txt").number == "某府办信公开〔2026〕1号"  # reprint, same number
+
+
+def test_upgrade_recreates_what_was_dropped(db_url: str) -> None:
+    engine = make_v01(db_url)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("DROP INDEX ix_ogi_request_state_due")
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("ALTER TABLE ogi_request DROP CONSTRAINT uq_ogi_request_reg_no")
+    upgrade(engine)
+    found = inspect(engine)
+    assert "ix_ogi_request_state_due" in {i["name"] for i in found.get_indexes("ogi_request")}
+    if engine.dialect.name == "postgresql":
+        uniques = {u["name"] for u in found.get_unique_constraints("ogi_request")}
+        assert "uq_ogi_request_reg_no" in uniques
+    engine.dispose()
+    with Workflow.open(db_url, clock=fixed_clock):
+        pass
+
+
+def test_a_newer_schema_is_refused(db_url: str) -> None:
+    Workflow.open(db_url, agency=AGENCY, clock=fixed_clock).close()
+    engine = make_engine(db_url)
+    with engine.begin() as conn:
+        conn.execute(text("UPDATE alembic_version SET version_num = '9999_future'"))
+    with pytest.raises(SchemaVersionError, match="9999_future, newer than this ogi-workflow"):
+        Workflow.open(db_url)
+    with pytest.raises(SchemaVersionError, match="newer"):
+        upgrade(engine)
+    engine.dispose()
+
+
+def test_another_programs_sqlite_file_is_refused_and_left_as_it_was(tmp_path: Path) -> None:
+    path = tmp_path / "other.sqlite"
+    engine = make_engine(f"sqlite:///{path}", read_only=False)
+    with engine.begin() as conn:
+        conn.exec_driver_sql("PRAGMA journal_mode=DELETE")
+        conn.exec_driver_sql("CREATE TABLE invoices (id INTEGER PRIMARY KEY)")
+    engine.dispose()
+    before = path.read_bytes()
+    import sqlite3  # noqa: PLC0415 - look at the file without SQLAlchemy
+
+    for read_only in (True, False):
+        with pytest.raises(StorageError, match="not an ogi-workflow database"):
+            Workflow.open(str(path), agency=AGENCY, read_only=read_only)
+    plain = sqlite3.connect(path)
+    tables = [r[0] for r in plain.execute("SELECT name FROM sqlite_master WHERE type='table'")]
+    mode = plain.execute("PRAGMA journal_mode").fetchone()[0]
+    plain.close()
+    assert (tables, mode) == (["invoices"], "delete")
+    assert path.read_bytes() == before
+
+
+def test_reading_a_missing_file_creates_nothing(tmp_path: Path) -> None:
+    path = tmp_path / "typo.sqlite"
+    with pytest.raises(StorageError, match="no such SQLite file"):
+        Workflow.open(str(path), read_only=True)
+    assert not path.exists()

@@ -215,10 +215,11 @@ def test_demo_then_overdue_from_cron(tmp_path: Path) -> None:
     assert run("overdue", "--db", db, "--within", "-1")[0] == 2
 
 
-def test_overdue_needs_an_agency_somewhere(tmp_path: Path) -> None:
-    code, _, err = run("overdue", "--db", str(tmp_path / "empty.sqlite"))
-    assert code == 2
-    assert "holds no agency" in err
+def test_overdue_on_a_mistyped_path_creates_nothing_and_exits_3(tmp_path: Path) -> None:
+    code, _, err = run("overdue", "--db", str(tmp_path / "typo.sqlite"))
+    assert code == 3
+    assert "no such SQLite file" in err
+    assert not (tmp_path / "typo.sqlite").exists()
 
 
 def test_render_command_writes_the_letter(tmp_path: Path) -> None:

@@ -8,9 +8,13 @@ does not pay for the database, the letters or the reports.
 
 from __future__ import annotations
 
+import logging
 from importlib import import_module
 from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
+
+# A library logs, the application decides where to (the CLI: --log-format).
+logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 if TYPE_CHECKING:  # the names below, for type checkers (at run time: __getattr__)
     from ogi_workflow.calendar import DayInfo, DayKind, Notice, WorkdayCalendar, YearSchedule

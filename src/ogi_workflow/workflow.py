@@ -10,6 +10,7 @@ reads, letters, calendar changes). docs/architecture.md walks through one action
 
 from __future__ import annotations
 
+import logging
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
@@ -33,6 +34,7 @@ from ogi_workflow.lifecycle import (
     clock_fields,
     decide,
     jsonable_columns,
+    request_label,
 )
 from ogi_workflow.models import (
     SHANGHAI,
@@ -60,6 +62,7 @@ if TYPE_CHECKING:
 __all__ = ["DeadlineMove", "RequestRef", "Workflow"]
 
 _CHUNK: Final = 500  # requests recomputed per transaction by a reflow
+_log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -279,6 +282,14 @@ class Workflow(Actions):
                 reason=note,
                 payload=decision.payload,
             )
+        _log.info(
+            "%s %s by %s on %s",
+            event.value,
+            request_label(merged),
+            actor,
+            decision.on,
+            extra={"ogi": {"event": event.value, "request": merged["id"], "actor": actor}},
+        )
         return request_view(merged)
 
     def _nth_this_month(self, request: RequestRef) -> int:
@@ -398,6 +409,7 @@ class Workflow(Actions):
         fmt: str = "docx",
         *,
         actor: str = "system",
+        output: str | Path | None = None,
     ) -> Letter:
         """出具文书: the letter ``kind`` (default: the one the latest event calls for).
 
@@ -407,6 +419,9 @@ class Workflow(Actions):
         is the date of that event. A missing fact the letter needs is a ValidationError and
         nothing is recorded. ``fmt`` ("docx", "txt" or "pdf") says which form is wanted; every
         form stays available on the returned Letter (``text()``, ``docx()``, ``pdf()``).
+        With ``output``, the file is written (atomically) inside the transaction that
+        numbers the letter: if it cannot be written, the number is not used and nothing is
+        recorded.
         """
         # Letters pull in Jinja2 and the Word writer: loaded on the first letter only.
         from ogi_workflow.letters.issue import issue_letter  # noqa: PLC0415
@@ -416,7 +431,7 @@ class Workflow(Actions):
         if self._renderer is None:
             self._renderer = LetterRenderer(self._letter_templates)
         with self._store.writing() as session:
-            return issue_letter(
+            letter = issue_letter(
                 session,
                 request,
                 kind,
@@ -426,6 +441,9 @@ class Workflow(Actions):
                 policy=self.policy,
                 renderer=self._renderer,
             )
+            if output is not None:
+                letter.save(output, fmt)
+            return letter
 
     def render_many(
         self,
@@ -507,6 +525,13 @@ class Workflow(Actions):
                             estimated_after=fields["estimated"],
                         )
                     )
+        _log.info(
+            "reflow (%s): %d of %d open due dates moved",
+            reason,
+            len(moves),
+            len(ids),
+            extra={"ogi": {"moved": len(moves), "open": len(ids), "actor": actor}},
+        )
         return moves
 
 

@@ -8,6 +8,7 @@ event. A missing fact the letter needs is a ValidationError and nothing is recor
 
 from __future__ import annotations
 
+import os
 import re
 from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
@@ -24,7 +25,7 @@ from ogi_workflow.models import AgencyProfile, RequestRef
 from ogi_workflow.storage.queries import event_views
 from ogi_workflow.storage.session import Session, request_view
 
-__all__ = ["FORMATS", "Letter", "issue_letter", "letter_kind", "write_letters"]
+__all__ = ["FORMATS", "Letter", "issue_letter", "letter_kind", "write_atomically", "write_letters"]
 
 FORMATS = ("docx", "txt", "pdf")
 
@@ -63,18 +64,33 @@ class Letter:
         return docx_to_pdf(self.docx())
 
     def save(self, path: str | Path, fmt: str | None = None) -> Path:
-        """Write ``.docx``, ``.txt`` or ``.pdf`` (by ``fmt`` or the file's suffix)."""
+        """Write ``.docx``, ``.txt`` or ``.pdf`` (by ``fmt`` or the file's suffix), atomically:
+        the file appears whole or not at all, and an old file is replaced only then."""
         target = Path(path)
         kind = fmt or target.suffix.lstrip(".").lower()
         if kind == "docx":
-            target.write_bytes(self.docx())
+            data = self.docx()
         elif kind == "txt":
-            target.write_text(self.text(), encoding="utf-8")
+            data = self.text().encode("utf-8")
         elif kind == "pdf":
-            target.write_bytes(self.pdf())
+            data = self.pdf()
         else:
             raise ValidationError(f"letter format {kind!r} is not one of: docx, txt, pdf")
+        write_atomically(target, data)
         return target
+
+
+def write_atomically(target: Path, data: bytes) -> None:
+    """Write ``data`` to a temporary file beside ``target``, flush it to disk, rename it."""
+    partial = target.with_name(f".{target.name}.{os.getpid()}.partial")
+    try:
+        with open(partial, "wb") as out:
+            out.write(data)
+            out.flush()
+            os.fsync(out.fileno())
+        os.replace(partial, target)
+    finally:
+        partial.unlink(missing_ok=True)
 
 
 def letter_kind(value: LetterKind | str) -> LetterKind:
@@ -172,7 +188,7 @@ def write_letters(letters: Sequence[Letter], folder: Path, fmt: str) -> list[Pat
 
         pdfs = office_to_pdf([("letter.docx", letter.docx()) for letter in letters])
         for path, data in zip(paths, pdfs, strict=True):
-            path.write_bytes(data)
+            write_atomically(path, data)
     else:
         for path, letter in zip(paths, letters, strict=True):
             letter.save(path, fmt)

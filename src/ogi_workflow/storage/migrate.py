@@ -16,6 +16,7 @@ advisory lock, so workers opening an empty database at once create it once.
 
 from __future__ import annotations
 
+import logging
 from enum import StrEnum
 from importlib.resources import files
 from typing import Final
@@ -51,6 +52,7 @@ _VERSION: Final = Table(
     PrimaryKeyConstraint("version_num", name="alembic_version_pkc"),
 )
 _OURS: Final = frozenset(t.name for t in TABLES)
+_log = logging.getLogger(__name__)
 
 
 class SchemaState(StrEnum):
@@ -91,6 +93,7 @@ def check_schema(engine: Engine, url: str, *, read_only: bool) -> None:
                     METADATA.create_all(conn, tables=[*TABLES, _VERSION])
                     conn.execute(_VERSION.insert().values(version_num=HEAD))
                     state, revision = SchemaState.CURRENT, HEAD
+                    _log.info("created the ogi-workflow schema %s", HEAD)
     except SQLAlchemyError as exc:
         raise StorageError(f"database {url}: {_reason(exc)}") from None
     if state is SchemaState.CURRENT:
@@ -141,6 +144,7 @@ def upgrade(engine: Engine) -> tuple[str | None, str]:
         config.set_main_option("script_location", str(files("ogi_workflow.storage.migrations")))
         config.attributes["connection"] = conn
         command.upgrade(config, HEAD)
+    _log.info("schema upgraded from %s to %s", before or "0.1 (unversioned)", HEAD)
     return before, HEAD
 
 

@@ -30,6 +30,7 @@ __all__ = [
     "overdue_queries",
     "save_agency",
     "stored_agency",
+    "stored_agency_codes",
     "stored_notices",
 ]
 
@@ -207,6 +208,11 @@ def stored_agency(engine: Engine, code: str | None = None) -> AgencyProfile:
             + (" or pick one by code (agency_code=… / --agency-code CODE)" if rows else "")
         )
     return validate(AgencyProfile, next(iter(rows.values())))
+
+
+def stored_agency_codes(engine: Engine) -> list[str]:
+    with engine.connect().execution_options(ogi_read=True) as conn:
+        return list(conn.execute(select(AGENCY.c.code).order_by(AGENCY.c.code)).scalars())
 
 
 def stored_notices(engine: Engine) -> list[str]:

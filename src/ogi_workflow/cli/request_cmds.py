@@ -1,0 +1,241 @@
+"""Commands on a database of requests: ``demo``, ``render``, ``overdue``, ``report``, ``reflow``."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from pathlib import Path
+from typing import TYPE_CHECKING, Annotated
+
+import typer
+
+from ogi_workflow.cli._base import (
+    EXIT_OVERDUE,
+    AgencyCode,
+    CalendarFiles,
+    Db,
+    JsonFlag,
+    app,
+    emit_json,
+    fail,
+    guarded,
+    open_workflow,
+    parse_date,
+    shanghai_today,
+)
+
+if TYPE_CHECKING:
+    from ogi_workflow.models import OverdueItem
+
+
+@app.command()
+@guarded
+def demo(
+    db: Annotated[
+        str | None, typer.Option(help="Database URL; default: a SQLite file in --out.")
+    ] = None,
+    out: Annotated[Path, typer.Option(help="Folder for the demo's files.")] = Path("ogi-demo"),
+    today: Annotated[
+        str | None, typer.Option(help="Run the demo as of this date (default: today).")
+    ] = None,
+) -> None:
+    """The main job: a few hundred realistic requests on the embedded SQLite default."""
+    out.mkdir(parents=True, exist_ok=True)
+    if db is None:
+        path = (out / "demo.sqlite").resolve()
+        for stale in (path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")):
+            stale.unlink(missing_ok=True)
+        db = f"sqlite:///{path}"
+    from ogi_workflow.demo import (  # noqa: PLC0415 - the demo's data and letters load here only
+        demo_agency,
+        populate,
+        write_sample_letters,
+    )
+
+    as_of = parse_date(today, "--today") if today else shanghai_today()
+    from ogi_workflow._terminal import print_summary, stdout_console  # noqa: PLC0415
+    from ogi_workflow.workflow import Workflow  # noqa: PLC0415
+
+    with Workflow.open(db, agency=demo_agency()) as wf:
+        typer.echo(f"database: {db}")  # unwrapped, so it can be copied whatever the width
+        populate(wf, today=as_of)
+        print_summary(stdout_console(), wf, as_of)
+        folder = out / "letters"
+        written = write_sample_letters(wf, folder)
+    typer.echo(f"letters: {len(written)} sample letters (.docx and .txt) in {folder.resolve()}")
+
+
+@app.command()
+@guarded
+def render(
+    reg_no: Annotated[
+        list[str], typer.Argument(help="Registration numbers (or #id) of the requests.")
+    ],
+    db: Db,
+    fmt: Annotated[str, typer.Option("--format", help="docx | txt | pdf (pdf needs LibreOffice)")],
+    out: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File to write (one request).")
+    ] = None,
+    out_dir: Annotated[
+        Path | None,
+        typer.Option(help="Folder to write every letter into (PDFs in one LibreOffice run)."),
+    ] = None,
+    kind: Annotated[
+        str | None, typer.Option(help="Letter kind (default: what the latest event calls for).")
+    ] = None,
+    templates: Annotated[
+        Path | None, typer.Option(help="Folder of the agency's own letter templates.")
+    ] = None,
+    agency_code: AgencyCode = None,
+) -> None:
+    """Write the reply letter or notice of one request, or of many into a folder (numbered
+    and recorded once)."""
+    if fmt not in ("docx", "txt", "pdf"):
+        fail(f"--format {fmt!r} is not one of: docx, txt, pdf")
+    if (out is None) == (out_dir is None) or (out is not None and len(reg_no) > 1):
+        fail("give -o FILE for one request, or --out-dir FOLDER for one or more")
+    requests: list[str | int] = [
+        int(r[1:]) if r.startswith("#") and r[1:].isdigit() else r for r in reg_no
+    ]
+    actor = "ogi-workflow render"
+    with open_workflow(db, agency_code, read_only=False, letter_templates=templates) as wf:
+        if out_dir is not None:
+            for path in wf.render_many(requests, out_dir, kind, fmt, actor=actor):
+                typer.echo(str(path))
+            return
+        letter = wf.render(requests[0], kind, fmt=fmt, actor=actor, output=out)
+    typer.echo(f"{out} ({letter.kind.value}, {letter.number}, {letter.date.isoformat()})")
+
+
+@app.command()
+@guarded
+def overdue(
+    db: Db,
+    as_of: Annotated[str | None, typer.Option(help="Date to check (default: today).")] = None,
+    within: Annotated[
+        int, typer.Option(help="Also list deadlines within N working days (and 补正 windows).")
+    ] = 0,
+    fmt: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
+    agency_code: AgencyCode = None,
+) -> None:
+    """The morning list: overdue replies (exit 1 if any), replies due soon, closing 补正 windows.
+
+    Exit status: 0 none overdue, 1 some overdue, 2 bad input, 3 the database failed. CSV
+    and JSON stream, so a million requests need no more memory than a few. Read-only: it
+    never creates, alters or locks the database for writing.
+    """
+    if fmt not in ("table", "csv", "json"):
+        fail(f"--format {fmt!r} is not one of: table, csv, json")
+    if within < 0:
+        fail(f"--within {within} must be 0 or more working days")
+    day = parse_date(as_of, "--as-of") if as_of else shanghai_today()
+    from rich.console import Console  # noqa: PLC0415
+    from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn  # noqa: PLC0415
+
+    from ogi_workflow._terminal import write_overdue  # noqa: PLC0415
+
+    err = Console(stderr=True)
+    with (
+        open_workflow(db, agency_code, read_only=True) as wf,
+        Progress(
+            TextColumn("scanning"),
+            BarColumn(),
+            MofNCompleteColumn(),
+            console=err,
+            disable=not err.is_terminal,
+            transient=True,
+        ) as progress,
+    ):
+        task = progress.add_task(
+            "scan", total=wf.count_overdue(day, within) if err.is_terminal else None
+        )
+
+        def tracked() -> Iterator[OverdueItem]:
+            for item in wf.iter_overdue(day, within):
+                progress.advance(task)
+                yield item
+
+        items = tracked() if err.is_terminal else wf.iter_overdue(day, within)
+        late = write_overdue(items, fmt, day, within)
+    if late:
+        raise typer.Exit(EXIT_OVERDUE)
+
+
+report_app = typer.Typer(help="Reports: the annual 政府信息公开工作年度报告 tables.")
+app.add_typer(report_app, name="report")
+
+
+@report_app.command("annual")
+@guarded
+def report_annual(
+    db: Db,
+    year: Annotated[int, typer.Option(help="The report year, e.g. 2026.")],
+    fmt: Annotated[str, typer.Option("--format", help="table | json | xlsx")] = "table",
+    out: Annotated[
+        Path | None, typer.Option("-o", "--output", help="File (xlsx needs it).")
+    ] = None,
+    agency_code: AgencyCode = None,
+) -> None:
+    """Tables 三 and 四 (国办公开办函〔2021〕30号) and statistics for one year."""
+    if fmt not in ("table", "json", "xlsx"):
+        fail(f"--format {fmt!r} is not one of: table, json, xlsx")
+    if fmt == "xlsx" and out is None:
+        fail("--format xlsx needs -o FILE")
+
+    from ogi_workflow._terminal import print_report, stdout_console  # noqa: PLC0415
+    from ogi_workflow.reports.xlsx import write_xlsx  # noqa: PLC0415 - this command only
+
+    with open_workflow(db, agency_code, read_only=True) as wf:
+        report = wf.annual_report(year)
+    if fmt == "xlsx":
+        assert out is not None
+        write_xlsx(report, str(out))
+        typer.echo(f"{out}")
+        return
+    if fmt == "json":
+        text = json.dumps(report.as_dict(), ensure_ascii=False, indent=2)
+        if out:
+            out.write_text(text + "\n", encoding="utf-8")
+        else:
+            typer.echo(text)
+        return
+    print_report(stdout_console(), report)
+
+
+@app.command()
+@guarded
+def reflow(
+    db: Db,
+    calendar_files: CalendarFiles = None,
+    agency_code: AgencyCode = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """Load a new State Council notice into the database and recompute open due dates.
+
+    Every worker opening the database uses the loaded notice from then on; each due date
+    that moves is recorded as a recompute_deadline event.
+    """
+    with open_workflow(db, agency_code, read_only=False) as wf:
+        moves = []
+        for path in calendar_files or []:
+            moves += wf.load_calendar_notice(path, actor="ogi-workflow reflow")
+        if not calendar_files:
+            moves = wf.reflow_deadlines(actor="ogi-workflow reflow")
+    rows = [
+        {
+            "reg_no": m.reg_no,
+            "before": m.before.isoformat() if m.before else None,
+            "after": m.after.isoformat() if m.after else None,
+            "estimated": m.estimated_after,
+        }
+        for m in moves
+    ]
+    if as_json:
+        emit_json({"moved": len(rows), "requests": rows})
+        return
+    for row in rows:
+        typer.echo(
+            f"{row['reg_no']}: {row['before']} -> {row['after']}"
+            + (" (estimated)" if row["estimated"] else "")
+        )
+    typer.echo(f"{len(rows)} due date(s) moved")

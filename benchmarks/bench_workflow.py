@@ -50,6 +50,7 @@ APPLICATION = {
 KINDS = ("natural_person",) * 7 + ("business", "research", "legal_services")
 OUTCOMES = ("disclosed", "disclosed", "partial", "not_exist", "state_secret", "withdrawn")
 AS_OF = date(2026, 11, 20)
+DETAILS = {"provided": "《关于某项目的批复》复制件1份"}  # what the reply letter prints
 
 
 @dataclass(frozen=True)
@@ -89,7 +90,7 @@ def lifecycle(wf: Any, outcome: Any) -> None:
     rid = wf.receive(APPLICATION, actor="窗口").id
     wf.register(rid, actor="登记员", on=date(2026, 3, 2))
     wf.start_handling(rid, actor="李明", on=date(2026, 3, 3))
-    wf.reply(rid, actor="李明", outcome=outcome.DISCLOSED, on=date(2026, 3, 20))
+    wf.reply(rid, actor="李明", outcome=outcome.DISCLOSED, details=DETAILS, on=date(2026, 3, 20))
     wf.archive(rid, actor="档案室", on=date(2026, 3, 23))
 
 

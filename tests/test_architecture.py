@@ -38,7 +38,8 @@ ALLOWED: dict[str, set[str]] = {
         "reports",
         "storage",
     },
-    "_terminal": _BASE | {"lifecycle", "models", "outcomes", "reports", "workflow"},
+    "_console": _BASE,
+    "_terminal": _BASE | {"_console", "lifecycle", "models", "outcomes", "reports", "workflow"},
 }
 # The shells over the public API may use any layer.
 SHELLS = {"__init__", "__main__", "cli", "demo"}

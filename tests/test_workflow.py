@@ -507,6 +507,31 @@ def test_reflow_after_loading_next_years_notice(wf: Workflow, tmp_path: Path, db
     other.close()
 
 
+def test_a_long_lived_worker_uses_a_notice_another_worker_loaded(
+    wf: Workflow, tmp_path: Path, db_url: str
+) -> None:
+    """Worker 1 opened before the 2027 notice; worker 2 loads it; worker 1's next action
+    stores the official due date (2027-01-07), not its stale estimate (2027-01-08)."""
+    rid = registered(wf, "2026-12-10T09:00")
+    other_request = registered(wf, "2026-12-11T09:00")
+    notice = tmp_path / "2027.toml"
+    notice.write_text(
+        'year = 2027\n[[notices]]\ntitle = "国务院办公厅关于2027年部分节假日安排的通知（测试）"\n'
+        'date = 2026-11-10\n[[rest]]\nname = "元旦"\nfrom = 2027-01-01\nto = 2027-01-03\n'
+        '[[work]]\nname = "元旦"\ndates = [2026-12-27]\n',
+        encoding="utf-8",
+    )
+    with Workflow.open(db_url, clock=fixed_clock) as loader:
+        loader.load_calendar_notice(notice, actor="管理员")
+    view = wf.extend(rid, actor="李四", approver="王主任", reason="档案多", on=D(2026, 12, 14))
+    fresh = wf.recompute(rid)
+    assert (view.due_date, view.estimated) == (fresh.due_date, False)
+    with wf.batch():  # inside a batch: checked once, at its first action
+        batched = wf.start_handling(other_request, actor="李四", on=D(2026, 12, 14))
+    assert batched.estimated is False
+    assert 2027 in wf.calendar.official_years
+
+
 def test_stored_clock_equals_recomputed_from_events(wf: Workflow) -> None:
     rid = registered(wf, "2026-09-28T09:00")
     wf.start_handling(rid, actor="李四", on=D(2026, 9, 29))

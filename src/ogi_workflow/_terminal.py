@@ -16,6 +16,7 @@ from typing import TYPE_CHECKING
 from rich.console import Console
 from rich.table import Table
 
+from ogi_workflow._console import stdout_console
 from ogi_workflow._resources import label
 from ogi_workflow.lifecycle import DONE, State
 from ogi_workflow.models import OverdueItem
@@ -26,11 +27,6 @@ if TYPE_CHECKING:
     from ogi_workflow.workflow import Workflow
 
 __all__ = ["print_overdue", "print_report", "print_summary", "stdout_console", "write_overdue"]
-
-
-def stdout_console() -> Console:
-    """Standard output; not a terminal (cron mail, a pipe): wide enough not to wrap tables."""
-    return Console() if sys.stdout.isatty() else Console(width=160)
 
 
 def print_summary(console: Console, wf: Workflow, today: date) -> None:

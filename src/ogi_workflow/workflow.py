@@ -51,7 +51,7 @@ from ogi_workflow.outcomes import Outcome
 from ogi_workflow.storage import queries
 from ogi_workflow.storage.migrate import check_schema
 from ogi_workflow.storage.schema import description_key, make_engine
-from ogi_workflow.storage.session import Store, request_view
+from ogi_workflow.storage.session import Session, Store, request_view
 
 if TYPE_CHECKING:
     from ogi_workflow.letters.issue import Letter
@@ -102,6 +102,9 @@ class Workflow(Actions):
         self.agency = agency
         self.read_only = False  # set by open(read_only=True): nothing is written, not even on close
         self.calendar = calendar
+        self._base_calendar = calendar  # before the notices stored in the database
+        self._notices_seen = 0
+        self._fresh_in: object = None  # the batch whose calendar was last checked
         self.policy = policy
         self._clock = clock
 
@@ -147,15 +150,15 @@ class Workflow(Actions):
                 )
                 if not read_only:
                     queries.save_agency(engine, profile, clock())
-            cal = calendar or WorkdayCalendar.china(allow_estimated=True)
-            for content in queries.stored_notices(engine):
-                cal = cal.with_schedule(YearSchedule.from_text(content, origin="database"))
+            base = calendar or WorkdayCalendar.china(allow_estimated=True)
+            notices = queries.stored_notices(engine)
         except BaseException:
             engine.dispose()  # no connection left open behind an error
             raise
         workflow = cls(
-            engine, profile, cal, policy=policy, clock=clock, letter_templates=letter_templates
+            engine, profile, base, policy=policy, clock=clock, letter_templates=letter_templates
         )
+        workflow._use_notices(notices)
         workflow.read_only = read_only
         return workflow
 
@@ -186,6 +189,23 @@ class Workflow(Actions):
         """
         return self._store.batch()
 
+    def _use_notices(self, notices: Sequence[str]) -> None:
+        calendar = self._base_calendar
+        for content in notices:
+            calendar = calendar.with_schedule(YearSchedule.from_text(content, origin="database"))
+        self.calendar, self._notices_seen = calendar, len(notices)
+
+    def _fresh_calendar(self, session: Session | None = None) -> None:
+        """Pick up a notice another worker loaded since (one count query per action, on the
+        action's own transaction; once per batch), so no worker stores a due date computed
+        on a stale calendar."""
+        batch = self._store.current_batch
+        if batch is not None and batch is self._fresh_in:
+            return
+        self._fresh_in = batch
+        if self._store.notice_count(session) != self._notices_seen:
+            self._use_notices(queries.stored_notices(self.engine))
+
     def _today(self) -> date:
         return self._clock().astimezone(SHANGHAI).date()
 
@@ -199,44 +219,45 @@ class Workflow(Actions):
         now = self._clock()
         payload = {"channel": app.channel.value}
         first = HistoryItem(Event.RECEIVE, app.received_on, payload)
-        clock = clock_fields(
-            {"received_on": app.received_on, "channel": app.channel.value},
-            [first],
-            self.calendar,
-            self.policy,
-        )
-        row: dict[str, Any] = {
-            "agency": self.agency.code,
-            "state": State.RECEIVED.value,
-            "applicant_kind": app.applicant.kind.value,
-            "applicant_name": app.applicant.name,
-            "applicant_key": app.applicant.identity_key,
-            "description": app.description,
-            "description_key": description_key(app.description),
-            "channel": app.channel.value,
-            "received_at": app.received_at,
-            "received_on": app.received_on,
-            "application": app.model_dump(mode="json"),
-            "version": 1,
-            "created_at": now,
-            "updated_at": now,
-            **dict.fromkeys(_UNSET_AT_RECEIPT),
-            **clock,
-        }
-        event = {
-            "seq": 1,
-            "event": Event.RECEIVE.value,
-            "actor": actor,
-            "at": now,
-            "effective_on": app.received_on,
-            "state_before": None,
-            "state_after": State.RECEIVED.value,
-            "reason": None,
-            "payload": payload,
-            "before_values": {},
-            "after_values": jsonable_columns(clock),
-        }
         with self._store.writing() as session:
+            self._fresh_calendar(session)
+            clock = clock_fields(
+                {"received_on": app.received_on, "channel": app.channel.value},
+                [first],
+                self.calendar,
+                self.policy,
+            )
+            row: dict[str, Any] = {
+                "agency": self.agency.code,
+                "state": State.RECEIVED.value,
+                "applicant_kind": app.applicant.kind.value,
+                "applicant_name": app.applicant.name,
+                "applicant_key": app.applicant.identity_key,
+                "description": app.description,
+                "description_key": description_key(app.description),
+                "channel": app.channel.value,
+                "received_at": app.received_at,
+                "received_on": app.received_on,
+                "application": app.model_dump(mode="json"),
+                "version": 1,
+                "created_at": now,
+                "updated_at": now,
+                **dict.fromkeys(_UNSET_AT_RECEIPT),
+                **clock,
+            }
+            event = {
+                "seq": 1,
+                "event": Event.RECEIVE.value,
+                "actor": actor,
+                "at": now,
+                "effective_on": app.received_on,
+                "state_before": None,
+                "state_after": State.RECEIVED.value,
+                "reason": None,
+                "payload": payload,
+                "before_values": {},
+                "after_values": jsonable_columns(clock),
+            }
             request_id = session.insert_request(row, event)
         return request_view({**row, "id": request_id})
 
@@ -254,6 +275,7 @@ class Workflow(Actions):
         """Run one action: load, decide, number if it registers, save; ``note`` is the audit
         row's reason column, ``params`` the event's own parameters."""
         with self._store.writing() as session:
+            self._fresh_calendar(session)
             row, history = session.load(request)
             decision = decide(
                 row,
@@ -475,12 +497,13 @@ class Workflow(Actions):
         same calendar; open requests' due dates are recomputed and every move is recorded.
         """
         check_actor(actor)
+        self._fresh_calendar()
         content = read_notice_file(path)
         schedule = YearSchedule.from_text(content, origin=str(path))
-        calendar = self.calendar.with_schedule(schedule)
+        self.calendar.with_schedule(schedule)  # refused here if it does not fit
         with self._store.writing() as session:
             queries.insert_notice(session.conn, schedule.year, content, self._clock(), actor)
-        self.calendar = calendar
+        self._fresh_in = None
         return self.reflow_deadlines(actor=actor)
 
     def reflow_deadlines(
@@ -492,6 +515,7 @@ class Workflow(Actions):
         values before and after and ``reason``. Returns what moved.
         """
         check_actor(actor)
+        self._fresh_calendar()
         with self._store.reading() as conn:
             ids = queries.open_request_ids(conn, self.agency.code)
         moves: list[DeadlineMove] = []

@@ -109,7 +109,7 @@ def deadline(
         return
     from rich.table import Table  # noqa: PLC0415
 
-    from ogi_workflow._terminal import stdout_console  # noqa: PLC0415
+    from ogi_workflow._console import stdout_console  # noqa: PLC0415
     from ogi_workflow.clock import ExplainStatus  # noqa: PLC0415
 
     console = stdout_console()
@@ -199,7 +199,7 @@ def calendar_cmd(
         return
     from rich.table import Table  # noqa: PLC0415
 
-    from ogi_workflow._terminal import stdout_console  # noqa: PLC0415
+    from ogi_workflow._console import stdout_console  # noqa: PLC0415
 
     console = stdout_console()
     for notice in cal.notices(year):

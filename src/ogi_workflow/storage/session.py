@@ -23,7 +23,14 @@ from ogi_workflow.errors import ConflictError, NotFoundError, OgiError
 from ogi_workflow.lifecycle import Event, HistoryItem, State, jsonable_columns, request_label
 from ogi_workflow.models import ApplicantKind, EventView, RequestRef, RequestView
 from ogi_workflow.outcomes import Outcome
-from ogi_workflow.storage.schema import EVENT, REQUEST, SET_COUNTER, allocate_seq, insert_many
+from ogi_workflow.storage.schema import (
+    EVENT,
+    NOTICE,
+    REQUEST,
+    SET_COUNTER,
+    allocate_seq,
+    insert_many,
+)
 
 __all__ = ["BatchSession", "RequestRef", "Session", "Store", "event_view", "request_view"]
 
@@ -42,6 +49,7 @@ _SELECT_HISTORY: Final = (
 _INSERT_REQUEST: Final = insert(REQUEST).returning(REQUEST.c.id)
 _REQUEST_COLUMNS: Final = tuple(REQUEST.c.keys())
 _INSERT_EVENT: Final = insert(EVENT)
+_COUNT_NOTICES: Final = select(func.count()).select_from(NOTICE)
 
 
 @cache
@@ -319,6 +327,19 @@ class Store:
                     )
             finally:
                 self._batch = None
+
+    @property
+    def current_batch(self) -> BatchSession | None:
+        return self._batch
+
+    def notice_count(self, session: Session | None = None) -> int:
+        """The stored notice files' count: on the given unit of work's connection, the open
+        batch's, or a read of its own."""
+        unit = session or self._batch
+        if unit is not None:
+            return int(unit.conn.execute(_COUNT_NOTICES).scalar_one())
+        with self.engine.connect().execution_options(ogi_read=True) as conn:
+            return int(conn.execute(_COUNT_NOTICES).scalar_one())
 
     @contextmanager
     def writing(self) -> Iterator[Session]:

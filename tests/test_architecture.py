@@ -11,10 +11,12 @@ SRC = Path(__file__).resolve().parents[1] / "src" / "ogi_workflow"
 
 # Each layer and the layers it may import (besides itself). Lazy imports inside functions
 # and TYPE_CHECKING imports count too: a layer may not even name what it must not know.
-_BASE = {"errors", "_resources"}
+_BASE = {"errors", "_resources", "_pii", "_text"}
 ALLOWED: dict[str, set[str]] = {
     "errors": set(),
     "_resources": set(),
+    "_pii": set(),
+    "_text": set(),
     "calendar": _BASE,
     "clock": _BASE | {"calendar"},
     "outcomes": _BASE,
@@ -25,9 +27,11 @@ ALLOWED: dict[str, set[str]] = {
     "letters": _BASE | {"clock", "lifecycle", "models", "outcomes", "storage"},
     "reports": _BASE | {"calendar", "lifecycle", "models", "outcomes", "storage"},
     "actions": _BASE | {"fees", "lifecycle", "models", "outcomes"},
+    "reads": _BASE | {"calendar", "clock", "lifecycle", "models", "outcomes", "reports", "storage"},
     "workflow": _BASE
     | {
         "actions",
+        "reads",
         "calendar",
         "clock",
         "fees",

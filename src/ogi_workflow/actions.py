@@ -113,7 +113,7 @@ class Actions(ABC):
             on=on,
             note=late_reason,
             expected_version=expected_version,
-            items=list(items),
+            items=items,
             correct_by=correct_by,
             late_reason=late_reason,
         )

@@ -9,6 +9,7 @@ for an OA system.
 from __future__ import annotations
 
 import re
+import string
 import tomllib
 from datetime import UTC, date, datetime
 from pathlib import Path
@@ -16,9 +17,11 @@ from typing import Annotated, Any, Final, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 import pydantic
-from pydantic import BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
 
+from ogi_workflow._pii import mask_pii
 from ogi_workflow._resources import LabelledEnum, label
+from ogi_workflow._text import MAX_TEXT, text_problem
 from ogi_workflow.clock import Channel
 from ogi_workflow.errors import ValidationError
 from ogi_workflow.lifecycle.machine import Event, State
@@ -42,6 +45,7 @@ __all__ = [
 ]
 
 SHANGHAI: Final = ZoneInfo("Asia/Shanghai")
+_SPEC: Final = re.compile(r"(0?[1-9]|0[1-9]\d?)?d?|[<>^]?[1-9]?d?")  # {seq:04d}, {seq:>4}
 RequestRef = int | str  # a request's id, or its registration number
 M = TypeVar("M", bound=BaseModel)
 
@@ -142,8 +146,19 @@ def check_uscc(value: str) -> str:
 
 # --------------------------------------------------------------------------- inputs
 
-_Text = Annotated[str, Field(min_length=1, max_length=10_000)]
-_Short = Annotated[str, Field(min_length=1, max_length=200)]
+
+def _clean(multiline: bool) -> AfterValidator:
+    def check(value: str) -> str:
+        problem = text_problem(value, multiline=multiline)
+        if problem is not None:
+            raise _InputError(*problem)
+        return value
+
+    return AfterValidator(check)
+
+
+_Text = Annotated[str, Field(min_length=1, max_length=MAX_TEXT), _clean(multiline=True)]
+_Short = Annotated[str, Field(min_length=1, max_length=200), _clean(multiline=False)]
 
 
 class Applicant(BaseModel):
@@ -253,12 +268,24 @@ class AgencyProfile(BaseModel):
     @field_validator("letter_number_pattern", "registration_pattern")
     @classmethod
     def _pattern(cls, value: str) -> str:
+        # Both {year} and {seq}, or numbers repeat across years or within one; format specs
+        # small (a width of 10**11 would exhaust memory), and the result fits its column.
         try:
-            value.format(abbreviation="x", year=2026, seq=1)
-        except (KeyError, IndexError, ValueError):
+            fields = [(name, spec) for _, name, spec, _ in string.Formatter().parse(value) if name]
+        except ValueError:
+            fields = [("?", "")]
+        names = {name for name, _ in fields}
+        if (
+            not names <= {"abbreviation", "year", "seq"}
+            or not {"year", "seq"} <= names
+            or not all(_SPEC.fullmatch(spec or "") for _, spec in fields)
+            or len(value.format(abbreviation="某" * 20, year=2199, seq=99_999_999)) > 64
+        ):
             raise _InputError(
-                "pattern", "use only {abbreviation}, {year} and {seq} (with a format spec)"
-            ) from None
+                "pattern",
+                "use {year} and {seq} (and {abbreviation}), with a format spec such as "
+                "{seq:04d}; the number must fit in 64 characters",
+            )
         return value
 
     @classmethod
@@ -329,7 +356,7 @@ def _has_field(name: str) -> bool:
 
 
 def _preview(value: object) -> str:
-    text = repr(value)
+    text = mask_pii(repr(value))  # error messages end up in logs
     return text if len(text) <= 60 else text[:57] + "..."
 
 

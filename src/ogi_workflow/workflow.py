@@ -11,7 +11,7 @@ reads, letters, calendar changes). docs/architecture.md walks through one action
 from __future__ import annotations
 
 import logging
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from dataclasses import dataclass
 from datetime import date, datetime
@@ -22,15 +22,17 @@ from sqlalchemy import Engine
 
 from ogi_workflow.actions import Actions
 from ogi_workflow.calendar import WorkdayCalendar, YearSchedule, read_notice_file
-from ogi_workflow.clock import Channel, ClockPolicy, Deadline, compute_deadline
+from ogi_workflow.clock import ClockPolicy
 from ogi_workflow.errors import ValidationError
 from ogi_workflow.lifecycle import (
     DONE,
+    EARLIEST,
+    FUTURE_TOLERANCE,
     Event,
     HistoryItem,
     State,
     check_actor,
-    clock_events,
+    check_params,
     clock_fields,
     decide,
     jsonable_columns,
@@ -40,14 +42,12 @@ from ogi_workflow.models import (
     SHANGHAI,
     AgencyProfile,
     Application,
-    EventView,
-    OverdueItem,
     RequestRef,
     RequestView,
     utc_now,
     validate,
 )
-from ogi_workflow.outcomes import Outcome
+from ogi_workflow.reads import Reads, check_date, check_ref
 from ogi_workflow.storage import queries
 from ogi_workflow.storage.migrate import check_schema
 from ogi_workflow.storage.schema import description_key, make_engine
@@ -57,7 +57,6 @@ if TYPE_CHECKING:
     from ogi_workflow.letters.issue import Letter
     from ogi_workflow.letters.kinds import LetterKind
     from ogi_workflow.letters.render import LetterRenderer
-    from ogi_workflow.reports.annual import AnnualReport
 
 __all__ = ["DeadlineMove", "RequestRef", "Workflow"]
 
@@ -77,7 +76,7 @@ class DeadlineMove:
     estimated_after: bool
 
 
-class Workflow(Actions):
+class Workflow(Actions, Reads):
     """The lifecycle of 政府信息公开 requests for one agency, on one database.
 
     Open with :meth:`open`. A Workflow holds one connection pool; use one per process or
@@ -209,6 +208,14 @@ class Workflow(Actions):
     def _today(self) -> date:
         return self._clock().astimezone(SHANGHAI).date()
 
+    def _legal_day(self, name: str, day: object) -> date:
+        """The date an action takes effect: today by default, never more than a year ahead."""
+        checked = check_date(name, day) or self._today()
+        latest = self._today() + FUTURE_TOLERANCE
+        if not EARLIEST <= checked <= latest:
+            raise ValidationError(f"{name} {checked} is outside {EARLIEST} … {latest}")
+        return checked
+
     # ------------------------------------------------------------------ actions
 
     def receive(self, application: Application | Mapping[str, Any], *, actor: str) -> RequestView:
@@ -216,6 +223,7 @@ class Workflow(Actions):
         the reply period runs from it, before registration too (条例第三十三条)."""
         app = validate(Application, application)
         check_actor(actor)
+        self._legal_day("receive: received_at", app.received_on)
         now = self._clock()
         payload = {"channel": app.channel.value}
         first = HistoryItem(Event.RECEIVE, app.received_on, payload)
@@ -274,15 +282,22 @@ class Workflow(Actions):
     ) -> RequestView:
         """Run one action: load, decide, number if it registers, save; ``note`` is the audit
         row's reason column, ``params`` the event's own parameters."""
+        day = self._legal_day(f"{event.value}: on", on)
+        if note is not None:  # the audit row's reason: text like any other parameter
+            if not isinstance(note, str):
+                raise ValidationError(
+                    f"{event.value}: reason must be text, got {type(note).__name__}"
+                )
+            check_params(event.value, {"reason": note}, day)
         with self._store.writing() as session:
             self._fresh_calendar(session)
-            row, history = session.load(request)
+            row, history = session.load(check_ref(request))
             decision = decide(
                 row,
                 history,
                 event,
                 actor=actor,
-                on=on or self._today(),
+                on=day,
                 params=params,
                 calendar=self.calendar,
                 policy=self.policy,
@@ -318,109 +333,6 @@ class Workflow(Actions):
         """Which of the applicant's requests in its natural month this one is (按件)."""
         with self._store.reading() as conn:
             return queries.nth_this_month(conn, self.agency.code, self._store.row(request))
-
-    # ------------------------------------------------------------------ reads
-
-    def get(self, request: RequestRef) -> RequestView:
-        return request_view(self._store.row(request))
-
-    def events(self, request: RequestRef) -> list[EventView]:
-        """The request's audit log, oldest first."""
-        row = self._store.row(request)
-        with self._store.reading() as conn:
-            return queries.event_views(conn, row["id"])
-
-    def find(
-        self,
-        *,
-        state: State | str | None = None,
-        outcome: Outcome | str | None = None,
-        applicant_key: str | None = None,
-        handler: str | None = None,
-        received_from: date | None = None,
-        received_to: date | None = None,
-        limit: int = 100,
-        offset: int = 0,
-    ) -> list[RequestView]:
-        """Requests matching every given filter, by id."""
-        if not 1 <= limit <= 10_000 or offset < 0:
-            raise ValidationError(
-                f"find: limit must be 1..10000 and offset >= 0, got {limit}, {offset}"
-            )
-        filters = {
-            "state": State(state).value if state is not None else None,
-            "outcome": Outcome(outcome).value if outcome is not None else None,
-            "applicant_key": applicant_key,
-            "handler": handler,
-        }
-        with self._store.reading() as conn:
-            rows = queries.find_requests(
-                conn,
-                self.agency.code,
-                {k: v for k, v in filters.items() if v is not None},
-                received_from=received_from,
-                received_to=received_to,
-                limit=limit,
-                offset=offset,
-            )
-        return [request_view(r) for r in rows]
-
-    def count(self, *, state: State | str | None = None) -> int:
-        with self._store.reading() as conn:
-            return queries.count_requests(
-                conn, self.agency.code, State(state) if state is not None else None
-            )
-
-    def _overdue_queries(self, day: date, within: int) -> list[Any]:
-        if within < 0:
-            raise ValidationError(f"overdue: within must be >= 0 working days, got {within}")
-        soon = self.calendar.add_workdays(day, within) if within else day
-        return queries.overdue_queries(self.agency.code, day, soon, within)
-
-    def iter_overdue(self, as_of: date | None = None, within: int = 0) -> Iterator[OverdueItem]:
-        """The morning list, most urgent first, streamed in bounded memory.
-
-        Reply deadlines that have passed (``overdue``) or fall within ``within`` working days
-        (``due_soon``), and 补正 windows (7 working days from receipt, 条例第三十条) that end
-        within ``within`` working days for requests with no correction notice yet
-        (``correction_window``). Paused requests (补正, consultation, fee) are left out: their
-        clock stands still.
-        """
-        day = as_of or self._today()
-        listed = self._overdue_queries(day, within)
-        with self._store.reading() as conn:
-            yield from queries.iter_urgent(conn, listed, day, self.calendar)
-
-    def count_overdue(self, as_of: date | None = None, within: int = 0) -> int:
-        """How many items :meth:`iter_overdue` will list (for progress bars)."""
-        listed = self._overdue_queries(as_of or self._today(), within)
-        with self._store.reading() as conn:
-            return queries.count_all(conn, listed)
-
-    def overdue(self, as_of: date | None = None, within: int = 0) -> list[OverdueItem]:
-        """:meth:`iter_overdue` as a list."""
-        return list(self.iter_overdue(as_of, within))
-
-    def recompute(self, request: RequestRef) -> Deadline:
-        """The deadline derived from the request's events alone (what the row should hold)."""
-        row, history = self._store.load(request)
-        events = clock_events(row["received_on"], Channel(row["channel"]), history)
-        return compute_deadline(events, self.calendar, policy=self.policy)
-
-    def annual_report(self, year: int) -> AnnualReport:
-        """Tables 三 and 四 of the 年度报告 for ``year`` (国办公开办函〔2021〕30号)."""
-        from ogi_workflow.reports.annual import annual_report  # noqa: PLC0415 - loads numpy
-
-        if not 2000 <= year <= 2199:
-            raise ValidationError(f"report: year {year} is out of range (2000–2199)")
-        with self._store.reading() as conn:
-            return annual_report(
-                conn,
-                agency=self.agency.code,
-                agency_name=self.agency.name,
-                year=year,
-                calendar=self.calendar,
-            )
 
     # ------------------------------------------------------------------ letters
 

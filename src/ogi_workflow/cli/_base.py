@@ -202,9 +202,11 @@ def _environment_or_bug(exc: Exception) -> str:
 
 
 def _report(message: str, code: int) -> NoReturn:
+    from ogi_workflow._pii import mask_pii  # noqa: PLC0415
+
     if _settings["debug"]:
         traceback.print_exc()
-    fail(message, code)
+    fail(mask_pii(message), code)  # stderr ends up in cron mail and logs
 
 
 def parse_date(value: str, option: str) -> date:

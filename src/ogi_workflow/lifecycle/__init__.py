@@ -3,8 +3,11 @@ action (:mod:`.decide`)."""
 
 from ogi_workflow.lifecycle.decide import (
     CLOCK_FIELDS,
+    EARLIEST,
+    FUTURE_TOLERANCE,
     Decision,
     check_actor,
+    check_params,
     clock_events,
     clock_fields,
     decide,
@@ -30,6 +33,8 @@ __all__ = [
     "AWAITING_REPLY",
     "CLOCK_FIELDS",
     "DONE",
+    "EARLIEST",
+    "FUTURE_TOLERANCE",
     "OUTCOME_OF_EVENT",
     "Decision",
     "Event",
@@ -38,6 +43,7 @@ __all__ = [
     "State",
     "allowed_events",
     "check_actor",
+    "check_params",
     "clock_events",
     "clock_fields",
     "decide",

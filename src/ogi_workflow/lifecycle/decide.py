@@ -9,12 +9,16 @@ the event log (:func:`clock_events`, :func:`clock_fields`).
 
 from __future__ import annotations
 
-from collections.abc import Mapping, Sequence
+import math
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, replace
-from datetime import date
+from datetime import date, timedelta
 from enum import StrEnum
 from typing import Any, Final
 
+import orjson
+
+from ogi_workflow._text import MAX_TEXT, text_problem
 from ogi_workflow.calendar.workdays import WorkdayCalendar
 from ogi_workflow.clock import (
     Channel,
@@ -40,8 +44,11 @@ from ogi_workflow.outcomes import Outcome
 
 __all__ = [
     "CLOCK_FIELDS",
+    "EARLIEST",
+    "FUTURE_TOLERANCE",
     "Decision",
     "check_actor",
+    "check_params",
     "clock_events",
     "clock_fields",
     "decide",
@@ -119,6 +126,7 @@ def decide(
     error (:class:`ValidationError`, :class:`TransitionError`, :class:`ConflictError`)."""
     check_actor(actor)
     label = request_label(row)
+    check_params(f"{event.value}: request {label}", params, on)
     if expected_version is not None and row["version"] != expected_version:
         raise ConflictError(
             f"{event.value}: request {label} is at version {row['version']}, not "
@@ -348,8 +356,72 @@ def check_actor(actor: object) -> None:
     """Every action names who took it (the audit log's actor)."""
     if not isinstance(actor, str) or not actor.strip() or len(actor) > 200:
         raise ValidationError(
-            f"actor must be a non-empty name of at most 200 characters, got {actor!r}"
+            f"actor must be a non-empty name of at most 200 characters, got {_short(actor)}"
         )
+    if (problem := text_problem(actor, multiline=False)) is not None:
+        raise ValidationError(f"actor {problem[1]}")
+
+
+def check_params(where: str, params: Mapping[str, Any], on: date) -> None:
+    """What an action stores is text a letter can print and JSON a database can hold: no
+    control characters, bounded sizes, finite numbers, plain types, dates within a year."""
+    for name, value in params.items():
+        _check_value(where, name, value, on, depth=0)
+    details = params.get("details")
+    if details is not None and len(orjson.dumps(jsonable(details))) > MAX_DETAILS:
+        raise ValidationError(f"{where}: details take more than {MAX_DETAILS // 1024} KiB")
+
+
+def _check_value(where: str, path: str, value: object, on: date, depth: int) -> None:
+    if depth > 8:
+        raise ValidationError(f"{where}: {path} is nested more than 8 levels deep")
+    if isinstance(value, Mapping):
+        for key, item in value.items():
+            if not isinstance(key, str):
+                raise ValidationError(f"{where}: {path} has a key that is not text: {key!r}")
+            _check_value(where, f"{path}.{key}", item, on, depth + 1)
+    elif isinstance(value, list | tuple):
+        for index, item in enumerate(value):
+            _check_value(where, f"{path}[{index}]", item, on, depth + 1)
+    elif (problem := _scalar_problem(value, on)) is not None:
+        raise ValidationError(f"{where}: {path} {problem}")
+
+
+def _scalar_problem(value: object, on: date) -> str | None:
+    for kinds, check in _SCALAR_CHECKS:
+        if isinstance(value, kinds):
+            return check(value, on)
+    return (
+        f"is a {type(value).__name__}; allowed: text, whole or finite numbers, true/false, "
+        "dates, lists and tables of these"
+    )
+
+
+def _text_problem(value: str, _on: date) -> str | None:
+    if len(value) > MAX_TEXT:
+        return f"is longer than {MAX_TEXT} characters"
+    problem = text_problem(value)
+    return problem[1] if problem else None
+
+
+def _date_problem(value: date, on: date) -> str | None:
+    if EARLIEST <= value <= on + FUTURE_TOLERANCE:
+        return None
+    return f"{value} is outside {EARLIEST} … {on + FUTURE_TOLERANCE} (at most a year ahead)"
+
+
+_SCALAR_CHECKS: Final[tuple[tuple[Any, Callable[[Any, date], str | None]], ...]] = (
+    ((type(None), bool, StrEnum), lambda _value, _on: None),
+    (str, _text_problem),
+    (int, lambda v, _on: f"is out of range: {_short(v)}" if abs(v) > 2**53 else None),
+    (float, lambda v, _on: None if math.isfinite(v) else f"must be a finite number, got {v!r}"),
+    (date, _date_problem),
+)
+
+
+def _short(value: object) -> str:
+    text = repr(value)
+    return text if len(text) <= 60 else text[:57] + "..."
 
 
 def request_label(row: Mapping[str, Any]) -> str:
@@ -376,3 +448,6 @@ def jsonable_columns(values: Mapping[str, Any]) -> dict[str, Any]:
 
 
 _PLAIN: Final = frozenset({str, int, bool, float, type(None)})
+MAX_DETAILS: Final = 64 * 1024  # a reply's details, as JSON
+EARLIEST: Final = date(2000, 1, 1)
+FUTURE_TOLERANCE: Final = timedelta(days=366)  # planned dates (补正 period, 第三十五条) included

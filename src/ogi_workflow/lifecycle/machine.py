@@ -145,7 +145,11 @@ def _guard_request_correction(ctx: GuardContext, event: Event) -> None:
             "to record an acknowledged late notice"
         )
     items = ctx.params.get("items")
-    if not items or not all(isinstance(i, str) and i.strip() for i in items):
+    if (
+        not isinstance(items, list | tuple)
+        or not items
+        or not all(isinstance(i, str) and i.strip() for i in items)
+    ):
         raise ValidationError(
             f"request_correction: request {ctx.request} needs items, the list of what to "
             "correct (条例第三十条: 一次性告知)"

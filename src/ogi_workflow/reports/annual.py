@@ -16,6 +16,7 @@ from typing import Any, Final
 import numpy as np
 from sqlalchemy import Connection
 
+from ogi_workflow._pii import mask_pii
 from ogi_workflow._resources import load_toml
 from ogi_workflow.calendar.workdays import WorkdayCalendar
 from ogi_workflow.lifecycle import Event
@@ -151,7 +152,10 @@ def annual_report(
         average_workdays_to_reply=_average_workdays(
             reporting.reply_spans(conn, agency, first, last), calendar
         ),
-        most_requested=reporting.most_requested(conn, agency, first, last, top),
+        most_requested=[  # free text applicants typed: personal data masked
+            (mask_pii(description), count)
+            for description, count in reporting.most_requested(conn, agency, first, last, top)
+        ],
     )
 
 

@@ -1,0 +1,181 @@
+"""The read side of the facade: one request, its events, searches, the morning list, the
+annual report. Reads never write; every argument is checked (a ValidationError naming it)."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+from datetime import date
+from enum import Enum
+from typing import TYPE_CHECKING, Any, TypeVar
+
+from ogi_workflow.calendar import WorkdayCalendar
+from ogi_workflow.clock import Channel, ClockPolicy, Deadline, compute_deadline
+from ogi_workflow.errors import ValidationError
+from ogi_workflow.lifecycle import State, clock_events
+from ogi_workflow.models import AgencyProfile, EventView, OverdueItem, RequestRef, RequestView
+from ogi_workflow.outcomes import Outcome
+from ogi_workflow.storage import queries
+from ogi_workflow.storage.session import Store, request_view
+
+if TYPE_CHECKING:
+    from ogi_workflow.reports.annual import AnnualReport
+
+__all__ = ["Reads", "check_date", "check_int", "check_ref", "check_text", "choice"]
+
+E = TypeVar("E", bound=Enum)
+
+
+class Reads:
+    """What an OA system reads; the facade supplies the store, agency, calendar and policy."""
+
+    _store: Store
+    agency: AgencyProfile
+    calendar: WorkdayCalendar
+    policy: ClockPolicy
+
+    def _today(self) -> date:
+        raise NotImplementedError
+
+    def get(self, request: RequestRef) -> RequestView:
+        return request_view(self._store.row(check_ref(request)))
+
+    def events(self, request: RequestRef) -> list[EventView]:
+        """The request's audit log, oldest first."""
+        row = self._store.row(check_ref(request))
+        with self._store.reading() as conn:
+            return queries.event_views(conn, row["id"])
+
+    def find(
+        self,
+        *,
+        state: State | str | None = None,
+        outcome: Outcome | str | None = None,
+        applicant_key: str | None = None,
+        handler: str | None = None,
+        received_from: date | None = None,
+        received_to: date | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> list[RequestView]:
+        """Requests matching every given filter, by id."""
+        check_int("find: limit", limit, 1, 10_000)
+        check_int("find: offset", offset, 0, 2**31)
+        filters = {
+            "state": choice("find: state", State, state),
+            "outcome": choice("find: outcome", Outcome, outcome),
+            "applicant_key": check_text("find: applicant_key", applicant_key),
+            "handler": check_text("find: handler", handler),
+        }
+        received_from = check_date("find: received_from", received_from)
+        received_to = check_date("find: received_to", received_to)
+        with self._store.reading() as conn:
+            rows = queries.find_requests(
+                conn,
+                self.agency.code,
+                {k: v for k, v in filters.items() if v is not None},
+                received_from=received_from,
+                received_to=received_to,
+                limit=limit,
+                offset=offset,
+            )
+        return [request_view(r) for r in rows]
+
+    def count(self, *, state: State | str | None = None) -> int:
+        wanted = choice("count: state", State, state)
+        with self._store.reading() as conn:
+            return queries.count_requests(
+                conn, self.agency.code, State(wanted) if wanted is not None else None
+            )
+
+    def _overdue_queries(self, day: date, within: int) -> list[Any]:
+        check_int("overdue: within (working days)", within, 0, 250)
+        check_date("overdue: as_of", day)
+        soon = self.calendar.add_workdays(day, within) if within else day
+        return queries.overdue_queries(self.agency.code, day, soon, within)
+
+    def iter_overdue(self, as_of: date | None = None, within: int = 0) -> Iterator[OverdueItem]:
+        """The morning list, most urgent first, streamed in bounded memory.
+
+        Reply deadlines that have passed (``overdue``) or fall within ``within`` working days
+        (``due_soon``), and 补正 windows (7 working days from receipt, 条例第三十条) that end
+        within ``within`` working days for requests with no correction notice yet
+        (``correction_window``). Every request awaiting a reply is watched, received or
+        paused too (a pause ends at its limit); only one awaiting its applicant's 补正 is not.
+        """
+        day = as_of or self._today()
+        listed = self._overdue_queries(day, within)
+        with self._store.reading() as conn:
+            yield from queries.iter_urgent(conn, listed, day, self.calendar)
+
+    def count_overdue(self, as_of: date | None = None, within: int = 0) -> int:
+        """How many items :meth:`iter_overdue` will list (for progress bars)."""
+        listed = self._overdue_queries(as_of or self._today(), within)
+        with self._store.reading() as conn:
+            return queries.count_all(conn, listed)
+
+    def overdue(self, as_of: date | None = None, within: int = 0) -> list[OverdueItem]:
+        """:meth:`iter_overdue` as a list."""
+        return list(self.iter_overdue(as_of, within))
+
+    def recompute(self, request: RequestRef) -> Deadline:
+        """The deadline derived from the request's events alone (what the row should hold)."""
+        row, history = self._store.load(check_ref(request))
+        events = clock_events(row["received_on"], Channel(row["channel"]), history)
+        return compute_deadline(events, self.calendar, policy=self.policy)
+
+    def annual_report(self, year: int) -> AnnualReport:
+        """Tables 三 and 四 of the 年度报告 for ``year`` (国办公开办函〔2021〕30号)."""
+        from ogi_workflow.reports.annual import annual_report  # noqa: PLC0415 - loads numpy
+
+        check_int("report: year", year, 2000, 2199)
+        with self._store.reading() as conn:
+            return annual_report(
+                conn,
+                agency=self.agency.code,
+                agency_name=self.agency.name,
+                year=year,
+                calendar=self.calendar,
+            )
+
+
+def check_ref(request: object) -> RequestRef:
+    """A request's id (a positive whole number) or registration number (text)."""
+    if isinstance(request, bool) or not isinstance(request, int | str):
+        raise ValidationError(
+            "request must be an id (int) or a registration number (str), got "
+            + type(request).__name__
+        )
+    if isinstance(request, int) and not 1 <= request <= 2**63 - 1:
+        raise ValidationError(f"request id {request} is out of range")
+    if isinstance(request, str) and not 1 <= len(request) <= 64:
+        raise ValidationError("registration number must be 1 to 64 characters")
+    return request
+
+
+def check_int(name: str, value: object, low: int, high: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not low <= value <= high:
+        raise ValidationError(f"{name} must be a whole number from {low} to {high}, got {value!r}")
+    return value
+
+
+def check_date(name: str, value: Any) -> Any:
+    if value is not None and not isinstance(value, date):
+        raise ValidationError(f"{name} must be a date, got {type(value).__name__}")
+    return value
+
+
+def check_text(name: str, value: object) -> str | None:
+    if value is not None and (not isinstance(value, str) or len(value) > 300):
+        raise ValidationError(f"{name} must be text of at most 300 characters")
+    return value if value is None else str(value)
+
+
+def choice(name: str, kind: type[E], value: object) -> Any:
+    """The enum value's stored text, or a ValidationError listing what is allowed."""
+    if value is None:
+        return None
+    try:
+        return kind(value).value
+    except (ValueError, TypeError):
+        allowed = ", ".join(str(e.value) for e in kind)
+        raise ValidationError(f"{name} {value!r} is not one of: {allowed}") from None

@@ -35,6 +35,16 @@ DETAILS = {
 
 
 def fill(wf: Workflow, count: int) -> None:
+    wf.add_person("admin", "管理员", roles=["admin"], actor="admin")
+    staff = (
+        ("窗口", "registrar"),
+        ("登记员", "registrar"),
+        ("李明", "handler"),
+        ("审核", "reviewer"),
+        ("主任", "signer"),
+    )
+    for login, role in staff:
+        wf.add_person(login, login, roles=[role], actor="admin")
     with wf.batch():
         for _ in range(count):
             rid = wf.receive(
@@ -47,9 +57,13 @@ def fill(wf: Workflow, count: int) -> None:
             ).id
             wf.register(rid, actor="登记员", on=date(2026, 3, 2))
             wf.start_handling(rid, actor="李明", on=date(2026, 3, 3))
-            wf.reply(
-                rid, actor="李明", outcome=Outcome.NOT_EXIST, details=DETAILS, on=date(2026, 3, 20)
+            day = date(2026, 3, 20)
+            wf.submit_for_review(
+                rid, actor="李明", outcome=Outcome.NOT_EXIST, details=DETAILS, on=day
             )
+            wf.approve(rid, actor="审核", opinion="同意", on=day)
+            wf.approve(rid, actor="主任", opinion="同意签发", on=day)
+            wf.reply(rid, actor="李明", on=day)
 
 
 def bench_docx(folder: Path) -> list[str]:
@@ -59,11 +73,11 @@ def bench_docx(folder: Path) -> list[str]:
     out.mkdir()
     t0 = time.perf_counter()
     for rid in range(1, LETTERS + 1):
-        wf.render(rid, fmt="docx").save(out / f"{rid}.docx")
+        wf.render(rid, fmt="docx", actor="李明").save(out / f"{rid}.docx")
     issued = time.perf_counter() - t0
     t0 = time.perf_counter()
     for rid in range(1, LETTERS + 1):
-        wf.render(rid, fmt="docx")  # reprints: no numbering, no event
+        wf.render(rid, fmt="docx", actor="李明")  # reprints: no numbering, no event
     reprinted = time.perf_counter() - t0
     size = sum(p.stat().st_size for p in out.iterdir()) / LETTERS
     wf.close()
@@ -80,11 +94,11 @@ def bench_pdf(folder: Path) -> list[str]:
     fill(wf, PDF_BATCH + PDF_SINGLE)
     t0 = time.perf_counter()
     for rid in range(1, PDF_SINGLE + 1):
-        wf.render(rid, fmt="pdf").save(folder / f"single-{rid}.pdf")
+        wf.render(rid, fmt="pdf", actor="李明").save(folder / f"single-{rid}.pdf")
     single = (time.perf_counter() - t0) / PDF_SINGLE
     ids = list(range(PDF_SINGLE + 1, PDF_SINGLE + PDF_BATCH + 1))
     t0 = time.perf_counter()
-    paths = wf.render_many(ids, folder / "batch", fmt="pdf")
+    paths = wf.render_many(ids, folder / "batch", fmt="pdf", actor="李明")
     batch = (time.perf_counter() - t0) / PDF_BATCH
     assert len(paths) == PDF_BATCH
     assert all(p.read_bytes().startswith(b"%PDF") for p in paths)

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Iterator, Mapping
 from datetime import date, datetime
 from pathlib import Path
 from typing import Any
@@ -17,7 +17,7 @@ import pytest
 from sqlalchemy import create_engine
 
 from ogi_workflow import Outcome, Workflow
-from ogi_workflow.models import SHANGHAI
+from ogi_workflow.models import SHANGHAI, RequestView
 from ogi_workflow.storage.schema import normalise_url
 
 AGENCY: dict[str, Any] = {
@@ -76,6 +76,92 @@ DETAILS: dict[Outcome, dict[str, Any]] = {
 }
 
 
+# The people the tests act as (login: roles). The host OA authenticates; the library checks
+# that each actor is registered with a role that allows the action (data/roles.toml).
+CAST: dict[str, tuple[str, ...]] = {
+    "管理员": ("admin",),
+    "升级": ("admin",),
+    "窗口": ("registrar",),
+    "登记员": ("registrar",),
+    "网上受理": ("registrar",),
+    "财务": ("registrar",),
+    "档案室": ("registrar",),
+    "档案员": ("registrar",),
+    "李明": ("handler",),
+    "李四": ("handler",),
+    "承办人": ("handler",),
+    "张三": ("handler",),
+    "王五": ("handler",),
+    "王静": ("handler",),
+    "张强": ("handler",),
+    "刘芳": ("handler",),
+    "公开办": ("registrar", "handler"),
+    "法制科": ("legal_reviewer",),
+    "审核员": ("reviewer",),
+    "保密员": ("secrecy_reviewer",),
+    "测试员": ("registrar", "handler", "legal_reviewer"),
+    "王主任": ("signer",),
+    "张主任": ("signer",),
+    "办公室主任": ("signer",),
+}
+
+
+def staff(wf: Workflow) -> Workflow:
+    """Register CAST in the Workflow's agency (those not registered yet); returns ``wf``."""
+    known = {p.login for p in wf.people()}
+    if "管理员" not in known:
+        wf.add_person("管理员", "管理员", roles=CAST["管理员"], actor="管理员")
+    for login, roles in CAST.items():
+        if login not in known and login != "管理员":
+            wf.add_person(login, login, roles=roles, actor="管理员")
+    return wf
+
+
+def open_staffed(url: str, **options: Any) -> Workflow:
+    """``Workflow.open`` with CAST registered (use it as ``with open_staffed(...) as wf``)."""
+    return staff(Workflow.open(url, **options))
+
+
+# Who takes each step of a review chain in the tests (never a drafter of the tests).
+REVIEWERS: dict[str, str] = {
+    "reviewer": "审核员",
+    "legal_reviewer": "法制科",
+    "secrecy_reviewer": "保密员",
+    "signer": "王主任",
+}
+
+
+def sign_off(
+    wf: Workflow,
+    request: int | str,
+    *,
+    actor: str,
+    outcome: Outcome | str,
+    details: Mapping[str, Any] | None = None,
+    on: date | None = None,
+) -> RequestView:
+    """Submit ``actor``'s draft and have every step of its chain approve it (REVIEWERS)."""
+    view = wf.submit_for_review(request, actor=actor, outcome=outcome, details=details, on=on)
+    for role in wf.agency.review_chain(Outcome(outcome)):
+        view = wf.approve(request, actor=REVIEWERS[role], opinion="同意", on=on)
+    return view
+
+
+def signed_reply(
+    wf: Workflow,
+    request: int | str,
+    *,
+    actor: str,
+    outcome: Outcome | str,
+    details: Mapping[str, Any] | None = None,
+    on: date | None = None,
+    **options: Any,
+) -> RequestView:
+    """:func:`sign_off`, then the reply (``options``: reason, expected_version)."""
+    sign_off(wf, request, actor=actor, outcome=outcome, details=details, on=on)
+    return wf.reply(request, actor=actor, on=on, **options)
+
+
 def details(outcome: Outcome) -> dict[str, Any]:
     """Details a reply with ``outcome`` can be recorded with."""
     return DETAILS.get(outcome) or {"reason": "依法不予公开的具体理由"}
@@ -123,7 +209,7 @@ def db_url(request: pytest.FixtureRequest, tmp_path: Path) -> Iterator[str]:
 
 @pytest.fixture
 def wf(db_url: str) -> Iterator[Workflow]:
-    workflow = Workflow.open(db_url, agency=AGENCY, clock=fixed_clock)
+    workflow = open_staffed(db_url, agency=AGENCY, clock=fixed_clock)
     yield workflow
     workflow.close()
 

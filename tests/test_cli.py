@@ -7,13 +7,15 @@ import re
 import sqlite3
 import subprocess
 import sys
+from contextlib import closing
 from datetime import date
 from pathlib import Path
 
 import pytest
+from conftest import open_staffed
 from typer.testing import CliRunner
 
-from ogi_workflow import Workflow, mermaid_diagram
+from ogi_workflow import mermaid_diagram
 from ogi_workflow.cli import app
 
 runner = CliRunner()
@@ -208,7 +210,7 @@ def test_demo_then_overdue_from_cron(tmp_path: Path) -> None:
     code, text, _ = run("overdue", "--db", db, "--as-of", "2030-01-01", "--format", "csv")
     assert (code, text.splitlines()[0]) == (
         1,
-        "id,reg_no,state,kind,deadline,due_date,workdays_left,overdue,estimated,handler",
+        "id,reg_no,state,kind,deadline,due_date,workdays_left,overdue,estimated,handler,department,task,contact",
     )
     assert run("overdue", "--db", db, "--as-of", "2000-01-03", "--format", "json")[0] == 0
     assert run("overdue", "--db", db, "--format", "xml")[0] == 2
@@ -228,6 +230,8 @@ def test_render_command_writes_the_letter(tmp_path: Path) -> None:
     db = str(out / "demo.sqlite")
     code, text, _ = run(
         "render",
+        "--actor",
+        "公开办",
         "--db",
         db,
         "2026-0001",
@@ -243,6 +247,8 @@ def test_render_command_writes_the_letter(tmp_path: Path) -> None:
     assert "政府信息公开申请登记回执" in (tmp_path / "r.txt").read_text(encoding="utf-8")
     code, _, _ = run(
         "render",
+        "--actor",
+        "公开办",
         "--db",
         db,
         "2026-0001",
@@ -255,8 +261,13 @@ def test_render_command_writes_the_letter(tmp_path: Path) -> None:
     )
     assert code == 0
     assert (tmp_path / "r.docx").read_bytes()[:2] == b"PK"
-    assert run("render", "--db", db, "2026-0001", "--format", "odt", "-o", "x")[0] == 2
-    code, _, err = run("render", "--db", db, "2099-0001", "--format", "txt", "-o", "x")
+    assert (
+        run("render", "--actor", "公开办", "--db", db, "2026-0001", "--format", "odt", "-o", "x")[0]
+        == 2
+    )
+    code, _, err = run(
+        "render", "--actor", "公开办", "--db", db, "2099-0001", "--format", "txt", "-o", "x"
+    )
     assert code == 2
     assert "2099-0001" in err
 
@@ -269,9 +280,9 @@ def test_storage_docs_java_query_matches_the_overdue_list(tmp_path: Path) -> Non
     out = tmp_path / "demo"
     assert run("demo", "--out", str(out), "--today", "2026-11-22")[0] == 0
     db = out / "demo.sqlite"
-    with sqlite3.connect(db) as conn:
+    with closing(sqlite3.connect(db)) as conn:  # sqlite3's own context manager never closes
         rows = conn.execute(sql, ("demo-city", "2026-11-22")).fetchall()
-    with Workflow.open(str(db)) as wf:
+    with open_staffed(str(db)) as wf:
         expected = [
             (i.reg_no, i.state.value, i.due_date.isoformat() if i.due_date else None, i.handler)
             for i in wf.overdue(date(2026, 11, 22))
@@ -282,7 +293,7 @@ def test_storage_docs_java_query_matches_the_overdue_list(tmp_path: Path) -> Non
 
 def test_reflow_command_loads_the_next_notice(tmp_path: Path) -> None:
     db = str(tmp_path / "r.sqlite")
-    with Workflow.open(
+    with open_staffed(
         db,
         agency={
             "code": "c",
@@ -308,7 +319,9 @@ def test_reflow_command_loads_the_next_notice(tmp_path: Path) -> None:
         '[[rest]]\nname = "元旦"\nfrom = 2027-01-01\nto = 2027-01-03\n',
         encoding="utf-8",
     )
-    code, out, _ = run("reflow", "--db", db, "--calendar", str(notice), "--json")
+    code, out, _ = run(
+        "reflow", "--actor", "管理员", "--db", db, "--calendar", str(notice), "--json"
+    )
     assert code == 0
     assert json.loads(out) == {
         "moved": 1,
@@ -321,6 +334,11 @@ def test_reflow_command_loads_the_next_notice(tmp_path: Path) -> None:
             }
         ],
     }
-    code, out, _ = run("reflow", "--db", db)
+    code, out, _ = run("reflow", "--actor", "管理员", "--db", db)
     assert (code, out.strip()) == (0, "0 due date(s) moved")
-    assert run("reflow", "--db", db, "--calendar", str(tmp_path / "missing.toml"))[0] == 2
+    assert (
+        run(
+            "reflow", "--actor", "管理员", "--db", db, "--calendar", str(tmp_path / "missing.toml")
+        )[0]
+        == 2
+    )

@@ -10,13 +10,14 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import AGENCY, application, details, fixed_clock
+from conftest import AGENCY, application, details, fixed_clock, open_staffed, signed_reply
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from typer.testing import CliRunner, Result
 
 from ogi_workflow import Outcome, Workflow
 from ogi_workflow.cli import app
+from ogi_workflow.storage.migrate import HEAD
 
 D = date
 runner = CliRunner()
@@ -30,11 +31,11 @@ def run(*args: str, env: dict[str, str] | None = None) -> Result:
 def small_db(tmp_path_factory: pytest.TempPathFactory) -> str:
     """Three requests, one of them overdue on 2026-04-01."""
     path = tmp_path_factory.mktemp("cli") / "small.sqlite"
-    with Workflow.open(str(path), agency=AGENCY, clock=fixed_clock) as wf:
+    with open_staffed(str(path), agency=AGENCY, clock=fixed_clock) as wf:
         for day in ("2026-03-02", "2026-03-16", "2026-03-20"):
             rid = wf.receive(application(f"{day}T09:00"), actor="窗口").id
             wf.register(rid, actor="登记员", on=D.fromisoformat(day))
-        wf.reply(
+        signed_reply(wf,
             3, actor="李明", outcome=Outcome.DISCLOSED, details=details(Outcome.DISCLOSED),
             on=D(2026, 3, 25),
         )  # fmt: skip
@@ -53,9 +54,9 @@ def test_exit_status_contract(small_db: str, tmp_path: Path) -> None:
     assert unreachable.exit_code == 3
     assert "Traceback" not in unreachable.stderr
     assert unreachable.stderr.startswith("ogi-workflow: error: ")
-    assert run("render", "--db", small_db, "2026-9999", "-o", str(tmp_path / "x.docx"),
-               "--format", "docx").exit_code == 2  # fmt: skip
-    unwritable = run("render", "--db", small_db, "2026-0003", "--format", "txt",
+    assert run("render", "--actor", "李明", "--db", small_db, "2026-9999",
+               "-o", str(tmp_path / "x.docx"), "--format", "docx").exit_code == 2  # fmt: skip
+    unwritable = run("render", "--actor", "李明", "--db", small_db, "2026-0003", "--format", "txt",
                      "-o", str(tmp_path / "no" / "such" / "dir" / "x.txt"))  # fmt: skip
     assert unwritable.exit_code == 3
     with Workflow.open(small_db, read_only=True) as wf:  # the failed letter used no number
@@ -82,7 +83,7 @@ def test_version_and_database_from_the_environment(small_db: str) -> None:
 def test_log_lines_in_json(small_db: str, tmp_path: Path) -> None:
     copy = tmp_path / "copy.sqlite"
     assert run("db", "backup", "--db", small_db, str(copy)).exit_code == 0
-    logged = run("--log-format", "json", "reflow", "--db", str(copy))
+    logged = run("--log-format", "json", "reflow", "--actor", "管理员", "--db", str(copy))
     assert logged.exit_code == 0
     assert '"logger": "ogi_workflow' in logged.stderr
 
@@ -134,7 +135,7 @@ def test_backup_of_a_live_database_restores_every_request(tmp_path: Path) -> Non
     done = threading.Event()
 
     def writer() -> None:
-        with Workflow.open(db, clock=fixed_clock) as wf:
+        with open_staffed(db, clock=fixed_clock) as wf:
             for _ in range(20):
                 with wf.batch():
                     for _ in range(15):
@@ -169,9 +170,9 @@ def test_db_upgrade_command_upgrades_and_recomputes(tmp_path: Path) -> None:
     assert "ogi-workflow db upgrade" in refused.stderr
     upgraded = run("db", "upgrade", "--db", url)
     assert upgraded.exit_code == 0, upgraded.stderr
-    assert "0.1 (unversioned) -> 0001_baseline" in upgraded.stdout
+    assert f"0.1 (unversioned) -> {HEAD}" in upgraded.stdout
     assert run("overdue", "--db", url, "--as-of", "2026-06-01").exit_code == 1
-    assert "-> 0001_baseline" in run("db", "upgrade", "--db", url).stdout  # again: no change
+    assert f"{HEAD} -> {HEAD}" in run("db", "upgrade", "--db", url).stdout  # again: no change
 
 
 OPTIONS = {
@@ -180,9 +181,10 @@ OPTIONS = {
     "calendar": ["--allow-estimated", "--json", "--calendar"],
     "fee": ["--nth-request-this-month", "--pages", "--json"],
     "overdue": ["--db", "--as-of", "--within", "--format", "--agency-code"],
-    "render": ["--db", "--format", "-o", "--out-dir", "--kind", "--templates", "--agency-code"],
+    "render": ["--db", "--format", "-o", "--out-dir", "--kind", "--templates", "--agency-code",
+               "--actor"],
     "report annual": ["--db", "--year", "--format", "-o", "--agency-code"],
-    "reflow": ["--db", "--calendar", "--json"],
+    "reflow": ["--db", "--calendar", "--json", "--actor"],
     "db backup": ["--db"],
     "agency list": ["--db"],
     "schema": ["--dialect"],
@@ -191,7 +193,7 @@ VALUES = st.sampled_from(
     ["2026-03-02", "2026-13-40", "0", "-5", "99999999999999999999", "x", "", "\x00", "json",
      "csv", "table", "xlsx", "pdf", "txt", "docx", "in_person", "fax", "2026-03-02:2026-03-09",
      "2026-03-09:2026-03-02:fee", "2026-0001", "#1", "#0", "reply_disclosed", "test-city",
-     "sqlite", "postgresql", "1899", "2026", "%s", "../escape.bin", "中文"]
+     "sqlite", "postgresql", "1899", "2026", "%s", "../escape.bin", "中文", "李明", "管理员"]
 )  # fmt: skip
 
 

@@ -9,7 +9,7 @@ from datetime import date, timedelta
 from multiprocessing.connection import Connection
 from multiprocessing.synchronize import Barrier
 
-from conftest import AGENCY, application, details, fixed_clock
+from conftest import AGENCY, application, details, fixed_clock, open_staffed, signed_reply
 
 from ogi_workflow import Outcome, State, Workflow
 from ogi_workflow.errors import ConflictError
@@ -22,12 +22,10 @@ CTX = mp.get_context("fork")
 def _race(
     url: str, request_id: int, version: int, worker: int, barrier: Barrier, out: Connection
 ) -> None:
-    wf = Workflow.open(url, agency=AGENCY, clock=fixed_clock)
+    wf = open_staffed(url, agency=AGENCY, clock=fixed_clock)
     barrier.wait()
     try:
-        wf.start_handling(
-            request_id, actor=f"worker-{worker}", on=date(2026, 3, 3), expected_version=version
-        )
+        wf.start_handling(request_id, actor="李明", on=date(2026, 3, 3), expected_version=version)
         out.send("won")
     except ConflictError:
         out.send("conflict")
@@ -37,7 +35,7 @@ def _race(
 
 
 def _register_all(url: str, ids: list[int], barrier: Barrier, out: Connection) -> None:
-    wf = Workflow.open(url, agency=AGENCY, clock=fixed_clock)
+    wf = open_staffed(url, agency=AGENCY, clock=fixed_clock)
     barrier.wait()
     try:
         for request_id in ids:
@@ -57,7 +55,10 @@ def _run(target: object, args_per_worker: list[tuple[object, ...]]) -> list[str]
     ]
     for proc in procs:
         proc.start()
-    results = [recv.recv() for recv, _ in pipes]
+    results = []
+    for recv, _ in pipes:  # a worker that died sends nothing: fail, never hang the suite
+        assert recv.poll(120), f"a worker sent no result; exit codes {[p.exitcode for p in procs]}"
+        results.append(recv.recv())
     for proc in procs:
         proc.join(timeout=120)
         assert proc.exitcode == 0
@@ -65,7 +66,7 @@ def _run(target: object, args_per_worker: list[tuple[object, ...]]) -> list[str]
 
 
 def test_race_on_one_request_exactly_one_wins(db_url: str) -> None:
-    wf = Workflow.open(db_url, agency=AGENCY, clock=fixed_clock)
+    wf = open_staffed(db_url, agency=AGENCY, clock=fixed_clock)
     view = wf.receive(application(), actor="窗口")
     view = wf.register(view.id, actor="登记员", on=date(2026, 3, 2))
     wf.close()  # children open their own connections
@@ -73,7 +74,7 @@ def test_race_on_one_request_exactly_one_wins(db_url: str) -> None:
     results = _run(_race, [(db_url, view.id, view.version, i) for i in range(WORKERS)])
 
     assert sorted(results) == ["conflict"] * (WORKERS - 1) + ["won"]
-    wf = Workflow.open(db_url, agency=AGENCY, clock=fixed_clock)
+    wf = open_staffed(db_url, agency=AGENCY, clock=fixed_clock)
     after = wf.get(view.id)
     assert after.state is State.HANDLING
     assert after.version == view.version + 1
@@ -83,7 +84,7 @@ def test_race_on_one_request_exactly_one_wins(db_url: str) -> None:
 
 def test_registration_numbers_have_no_gaps_or_duplicates_under_concurrency(db_url: str) -> None:
     per_worker = 25
-    wf = Workflow.open(db_url, agency=AGENCY, clock=fixed_clock)
+    wf = open_staffed(db_url, agency=AGENCY, clock=fixed_clock)
     with wf.batch():
         ids = [wf.receive(application(), actor="窗口").id for _ in range(WORKERS * per_worker)]
     wf.close()
@@ -92,7 +93,7 @@ def test_registration_numbers_have_no_gaps_or_duplicates_under_concurrency(db_ur
     results = _run(_register_all, [(db_url, chunk) for chunk in chunks])
 
     assert results == ["ok"] * WORKERS
-    wf = Workflow.open(db_url, agency=AGENCY, clock=fixed_clock)
+    wf = open_staffed(db_url, agency=AGENCY, clock=fixed_clock)
     numbers = sorted(int(v.reg_no.split("-")[1]) for v in wf.find(limit=1000) if v.reg_no)
     assert numbers == list(range(1, WORKERS * per_worker + 1))
     assert all(len(wf.events(i)) == 2 for i in ids)
@@ -101,7 +102,7 @@ def test_registration_numbers_have_no_gaps_or_duplicates_under_concurrency(db_ur
 
 def _busy_worker(url: str, out: Connection) -> None:
     """Batches of full lifecycles, forever; says 'started' as each batch begins."""
-    wf = Workflow.open(url, agency=AGENCY, clock=fixed_clock)
+    wf = open_staffed(url, agency=AGENCY, clock=fixed_clock)
     day = date(2026, 3, 2)
     while True:
         with wf.batch():
@@ -111,7 +112,8 @@ def _busy_worker(url: str, out: Connection) -> None:
                 wf.register(rid, actor="登记员", on=day)
                 wf.start_handling(rid, actor="李四", on=day)
                 if rid % 3:
-                    wf.reply(
+                    signed_reply(
+                        wf,
                         rid,
                         actor="李四",
                         outcome=Outcome.DISCLOSED,
@@ -131,7 +133,7 @@ def test_sigkill_mid_batch_leaves_every_request_consistent(db_url: str) -> None:
     proc.join(timeout=60)
     assert proc.exitcode == -signal.SIGKILL
 
-    wf = Workflow.open(db_url, agency=AGENCY, clock=fixed_clock)
+    wf = open_staffed(db_url, agency=AGENCY, clock=fixed_clock)
     views = wf.find(limit=10_000)
     assert len(views) == 3 * 150  # the killed batch left nothing behind
     for view in views:
@@ -150,3 +152,54 @@ def test_sigkill_mid_batch_leaves_every_request_consistent(db_url: str) -> None:
         == f"2026-{len(views) + 1:04d}"
     )
     wf.close()
+
+
+def _open_empty(url: str, worker: int, barrier: Barrier, out: Connection) -> None:
+    barrier.wait()
+    try:
+        Workflow.open(url, agency=AGENCY, clock=fixed_clock).close()
+        out.send("ok")
+    except Exception as exc:
+        out.send(repr(exc))
+
+
+def test_workers_opening_an_empty_database_at_once_create_it_once(db_url: str) -> None:
+    """Eight workers open the same empty database at the same moment: all succeed (the
+    schema is created under a lock, once)."""
+    results = _run(_open_empty, [(db_url, n) for n in range(WORKERS)])
+    assert results == ["ok"] * WORKERS
+    with open_staffed(db_url, clock=fixed_clock) as wf:
+        assert wf.count() == 0
+
+
+def _batch_in_order(
+    url: str, ids: list[int], days: list[date], barrier: Barrier, out: Connection
+) -> None:
+    wf = Workflow.open(url, clock=fixed_clock)
+    try:
+        with wf.batch():
+            for request_id, day in zip(ids, days, strict=True):
+                wf.register(request_id, actor="登记员", on=day)
+                if request_id == ids[0]:
+                    barrier.wait()  # both batches hold their first counter now
+        out.send("ok")
+    except ConflictError:
+        out.send("conflict")
+    except Exception as exc:
+        out.send(repr(exc))
+    wf.close()
+
+
+def test_batches_taking_counters_in_opposite_orders_conflict_cleanly(db_url: str) -> None:
+    """Batch A numbers a 2025 request then a 2026 one, batch B the other way round: on
+    PostgreSQL one of them meets a deadlock, which is a ConflictError (retry), never a raw
+    driver error; on SQLite the write lock serialises them and both succeed."""
+    with open_staffed(db_url, agency=AGENCY, clock=fixed_clock) as wf:
+        old = [wf.receive(application("2025-12-29T09:00"), actor="窗口").id for _ in range(2)]
+        new = [wf.receive(application("2026-01-05T09:00"), actor="窗口").id for _ in range(2)]
+    a = ([old[0], new[0]], [date(2025, 12, 29), date(2026, 1, 5)])
+    b = ([new[1], old[1]], [date(2026, 1, 5), date(2025, 12, 29)])
+    if db_url.startswith("sqlite"):
+        return  # BEGIN IMMEDIATE: the second batch waits for the first, no deadlock possible
+    results = sorted(_run(_batch_in_order, [(db_url, *a), (db_url, *b)]))
+    assert results in (["conflict", "ok"], ["ok", "ok"]), results

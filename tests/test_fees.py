@@ -7,7 +7,7 @@ from collections.abc import Iterator
 from datetime import date
 
 import pytest
-from conftest import AGENCY, application, fixed_clock
+from conftest import AGENCY, application, fixed_clock, open_staffed
 from typer.testing import CliRunner
 
 from ogi_workflow import FeeBasis, Workflow, fee_per_request, fee_per_volume
@@ -59,7 +59,7 @@ def test_bad_quantities(bad: int) -> None:
 
 @pytest.fixture
 def wf(db_url: str) -> Iterator[Workflow]:
-    workflow = Workflow.open(db_url, agency=AGENCY, clock=fixed_clock)
+    workflow = open_staffed(db_url, agency=AGENCY, clock=fixed_clock)
     yield workflow
     workflow.close()
 

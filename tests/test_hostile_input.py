@@ -10,7 +10,7 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from conftest import AGENCY, application, details, fixed_clock
+from conftest import AGENCY, application, details, fixed_clock, open_staffed, signed_reply
 
 from ogi_workflow import Outcome, Workflow
 from ogi_workflow.errors import OgiError, ValidationError
@@ -74,7 +74,9 @@ def test_action_parameters_are_json_safe_text_and_bounded(wf: Workflow) -> None:
     ]
     for bad, message in hostile:
         with pytest.raises(ValidationError, match=message):
-            wf.reply(rid, actor="李明", outcome=Outcome.DISCLOSED, details=bad, on=D(2026, 3, 9))
+            signed_reply(
+                wf, rid, actor="李明", outcome=Outcome.DISCLOSED, details=bad, on=D(2026, 3, 9)
+            )
     with pytest.raises(ValidationError, match=r"register: on|outside"):
         wf.register(registered(wf), actor="登记员", on=D(9999, 1, 1))
     with pytest.raises(ValidationError, match=r"actor .*control"):
@@ -86,7 +88,7 @@ def test_a_refused_action_inside_a_batch_does_not_roll_the_batch_back(wf: Workfl
     with wf.batch():
         ids = [registered(wf) for _ in range(100)]
         with pytest.raises(ValidationError):
-            wf.reply(
+            signed_reply(wf,
                 ids[50], actor="李明", outcome=Outcome.DISCLOSED, details={"provided": {1}},
                 on=D(2026, 3, 9),
             )  # fmt: skip
@@ -132,19 +134,31 @@ ACTIONS: dict[str, Callable[[Workflow, int, Any], object]] = {
     "issue_fee_notice": lambda wf, r, v: wf.issue_fee_notice(
         r, actor="李明", basis="per_volume", pages=v, on=D(2026, 3, 5)
     ),
-    "reply": lambda wf, r, v: wf.reply(r, actor="李明", outcome=v, on=D(2026, 3, 5)),
-    "reply_details": lambda wf, r, v: wf.reply(
-        r, actor="李明", outcome=Outcome.OTHER, details={"reason": v}, on=D(2026, 3, 5)
+    "reply": lambda wf, r, v: signed_reply(wf, r, actor="李明", outcome=v, on=D(2026, 3, 5)),
+    "reply_details": lambda wf, r, v: signed_reply(
+        wf, r, actor="李明", outcome=Outcome.OTHER, details={"reason": v}, on=D(2026, 3, 5)
     ),
     "withdraw": lambda wf, r, v: wf.withdraw(r, actor="窗口", reason=v, on=D(2026, 3, 5)),
     "record_review": lambda wf, r, v: wf.record_review(r, actor="法制科", result=v),
-    "render": lambda wf, r, v: wf.render(r, v),
+    "render": lambda wf, r, v: wf.render(r, v, actor="李明"),
+    "actor": lambda wf, r, v: wf.start_handling(r, actor=v, on=D(2026, 3, 3)),
+    "approver": lambda wf, r, v: wf.extend(
+        r, actor="李明", approver=v, reason="x", on=D(2026, 3, 5)
+    ),
+    "add_person_login": lambda wf, r, v: wf.add_person(
+        v, "某人", roles=["handler"], actor="管理员"
+    ),
+    "add_person_name": lambda wf, r, v: wf.add_person("x", v, roles=["handler"], actor="管理员"),
+    "add_person_roles": lambda wf, r, v: wf.add_person("y", "某人", roles=v, actor="管理员"),
+    "add_department": lambda wf, r, v: wf.add_department(v, v, actor="管理员"),
+    "grant_role": lambda wf, r, v: wf.grant_role("李明", v, actor="管理员"),
+    "people": lambda wf, r, v: wf.people(department=v, role=v),
 }
 
 
 @pytest.mark.parametrize("action", sorted(ACTIONS))
 def test_the_api_walked_with_bad_values_raises_only_ogi_errors(tmp_path: Any, action: str) -> None:
-    with Workflow.open(str(tmp_path / "walk.sqlite"), agency=AGENCY, clock=fixed_clock) as wf:
+    with open_staffed(str(tmp_path / "walk.sqlite"), agency=AGENCY, clock=fixed_clock) as wf:
         for value in BAD_VALUES:
             rid = wf.receive(application(), actor="窗口").id
             if action != "register":
@@ -171,7 +185,7 @@ def test_personal_data_is_masked_in_reports_and_error_messages(wf: Workflow) -> 
     for _ in range(3):
         rid = wf.receive(application() | {"description": leaky}, actor="窗口").id
         wf.register(rid, actor="登记员", on=D(2026, 3, 2))
-        wf.reply(
+        signed_reply(wf,
             rid, actor="李明", outcome=Outcome.DISCLOSED, details=details(Outcome.DISCLOSED),
             on=D(2026, 3, 9),
         )  # fmt: skip

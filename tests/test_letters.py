@@ -18,7 +18,7 @@ from typing import Any
 
 import docx
 import pytest
-from conftest import AGENCY, DETAILS, application, fixed_clock
+from conftest import AGENCY, DETAILS, application, fixed_clock, open_staffed, signed_reply
 from docx.shared import Mm, Pt
 
 from ogi_workflow import LetterKind, Outcome, Workflow
@@ -37,7 +37,7 @@ LETTER_AGENCY = AGENCY | {
 
 
 def open_wf(tmp_path: Path, **kwargs: Any) -> Workflow:
-    return Workflow.open(
+    return open_staffed(
         f"sqlite:///{tmp_path / 'letters.db'}", agency=LETTER_AGENCY, clock=fixed_clock, **kwargs
     )
 
@@ -78,7 +78,9 @@ def replied(outcome: Outcome) -> Callable[[Workflow], int]:
             )
         else:
             rid = handled(wf)
-        wf.reply(rid, actor="李明", outcome=outcome, details=DETAILS[outcome], on=D(2026, 3, 20))
+        signed_reply(
+            wf, rid, actor="李明", outcome=outcome, details=DETAILS[outcome], on=D(2026, 3, 20)
+        )
         return rid
 
     return scenario
@@ -147,7 +149,8 @@ def withdrawn(wf: Workflow) -> int:
 def disclosed_over_objection(wf: Workflow) -> int:
     rid = consulted(wf)
     wf.end_consultation(rid, actor="李明", on=D(2026, 3, 16), opinion="不同意公开")
-    wf.reply(
+    signed_reply(
+        wf,
         rid,
         actor="李明",
         outcome=Outcome.DISCLOSED,
@@ -196,7 +199,7 @@ def test_golden_text(name: str, tmp_path: Path, request: pytest.FixtureRequest) 
     kind, scenario = SCENARIOS[name]
     wf = open_wf(tmp_path)
     rid = scenario(wf)
-    text = wf.render(rid, kind, fmt="txt").text()
+    text = wf.render(rid, kind, fmt="txt", actor="李明").text()
     golden = GOLDEN / f"{name}.txt"
     if request.config.getoption("--update-golden"):
         golden.parent.mkdir(parents=True, exist_ok=True)
@@ -213,15 +216,15 @@ def test_golden_text(name: str, tmp_path: Path, request: pytest.FixtureRequest) 
 def test_default_kind_follows_the_latest_event(tmp_path: Path) -> None:
     wf = open_wf(tmp_path)
     rid = corrected(wf)
-    assert wf.render(rid, fmt="txt").kind is LetterKind.NOTICE_CORRECTION
+    assert wf.render(rid, fmt="txt", actor="李明").kind is LetterKind.NOTICE_CORRECTION
     rid = replied(Outcome.NOT_EXIST)(wf)
-    assert wf.render(rid, fmt="txt").kind is LetterKind.REPLY_NOT_EXIST
+    assert wf.render(rid, fmt="txt", actor="李明").kind is LetterKind.REPLY_NOT_EXIST
 
 
 def test_remedy_sentence_review_first_for_refusals_only(tmp_path: Path) -> None:
     wf = open_wf(tmp_path)
     texts = {
-        o: wf.render(replied(o)(wf), fmt="txt").text()
+        o: wf.render(replied(o)(wf), fmt="txt", actor="李明").text()
         for o in (Outcome.STATE_SECRET, Outcome.PARTIAL, Outcome.NOT_EXIST, Outcome.DISCLOSED)
     }
     review_first = "应当自收到本答复之日起60日内向某市人民政府申请行政复议"
@@ -240,8 +243,10 @@ def test_remedy_sentence_review_first_for_refusals_only(tmp_path: Path) -> None:
 def test_each_refusal_ground_names_its_article(ground: Outcome, tmp_path: Path) -> None:
     wf = open_wf(tmp_path)
     rid = handled(wf)
-    wf.reply(rid, actor="李明", outcome=ground, details={"reason": "具体理由"}, on=D(2026, 3, 20))
-    text = wf.render(rid, fmt="txt").text()
+    signed_reply(
+        wf, rid, actor="李明", outcome=ground, details={"reason": "具体理由"}, on=D(2026, 3, 20)
+    )
+    text = wf.render(rid, fmt="txt", actor="李明").text()
     assert ground.info.phrase is not None
     assert ground.info.phrase in text
     assert ground.info.basis.replace("条例", "《中华人民共和国政府信息公开条例》") in text
@@ -255,10 +260,12 @@ def test_missing_fact_is_an_error_and_records_nothing(tmp_path: Path) -> None:
     )
     events = wf.events(rid)
     with pytest.raises(ValidationError, match=r"needs consultation\.reason"):
-        wf.render(rid, LetterKind.CONSULTATION_THIRD_PARTY)
+        wf.render(rid, LetterKind.CONSULTATION_THIRD_PARTY, actor="李明")
     assert wf.events(rid) == events
     other = replied(Outcome.DISCLOSED)(wf)
-    assert wf.render(other).number == "某府办信公开〔2026〕1号"  # the failed one used no number
+    assert (
+        wf.render(other, actor="李明").number == "某府办信公开〔2026〕1号"
+    )  # the failed one used no number
 
 
 def test_reply_details_are_checked_when_the_reply_is_recorded(tmp_path: Path) -> None:
@@ -267,11 +274,12 @@ def test_reply_details_are_checked_when_the_reply_is_recorded(tmp_path: Path) ->
     rid = handled(wf)
     version = wf.get(rid).version
     with pytest.raises(ValidationError, match=r"outcome already_public needs details where"):
-        wf.reply(rid, actor="李明", outcome=Outcome.ALREADY_PUBLIC, on=D(2026, 3, 20))
+        signed_reply(wf, rid, actor="李明", outcome=Outcome.ALREADY_PUBLIC, on=D(2026, 3, 20))
     with pytest.raises(ValidationError, match=r"outcome partial needs details provided, withheld"):
-        wf.reply(rid, actor="李明", outcome=Outcome.PARTIAL, on=D(2026, 3, 20))
+        signed_reply(wf, rid, actor="李明", outcome=Outcome.PARTIAL, on=D(2026, 3, 20))
     with pytest.raises(ValidationError, match=r"details 'provded' not known; allowed: provided"):
-        wf.reply(
+        signed_reply(
+            wf,
             rid,
             actor="李明",
             outcome=Outcome.DISCLOSED,
@@ -279,7 +287,8 @@ def test_reply_details_are_checked_when_the_reply_is_recorded(tmp_path: Path) ->
             on=D(2026, 3, 20),
         )
     with pytest.raises(ValidationError, match=r"withheld_ground must be one of: state_secret"):
-        wf.reply(
+        signed_reply(
+            wf,
             rid,
             actor="李明",
             outcome=Outcome.PARTIAL,
@@ -293,7 +302,8 @@ def test_convenience_needs_real_help(tmp_path: Path) -> None:
     wf = open_wf(tmp_path)
     rid = handled(wf)
     with pytest.raises(ValidationError, match=r"details\.convenience must be a table of any of"):
-        wf.reply(
+        signed_reply(
+            wf,
             rid,
             actor="李明",
             outcome=Outcome.NOT_EXIST,
@@ -305,8 +315,8 @@ def test_convenience_needs_real_help(tmp_path: Path) -> None:
 def test_reprint_keeps_the_number_and_records_once(tmp_path: Path) -> None:
     wf = open_wf(tmp_path)
     rid = replied(Outcome.DISCLOSED)(wf)
-    first = wf.render(rid)
-    again = wf.render(rid, fmt="txt")
+    first = wf.render(rid, actor="李明")
+    again = wf.render(rid, fmt="txt", actor="李明")
     assert (first.number, again.number, first.date) == (
         "某府办信公开〔2026〕1号",
         "某府办信公开〔2026〕1号",
@@ -314,24 +324,24 @@ def test_reprint_keeps_the_number_and_records_once(tmp_path: Path) -> None:
     )
     issued = [e for e in wf.events(rid) if e.event == "issue_letter"]
     assert [e.payload["kind"] for e in issued] == ["reply_disclosed"]
-    registration = wf.render(rid, LetterKind.NOTICE_REGISTRATION)
+    registration = wf.render(rid, LetterKind.NOTICE_REGISTRATION, actor="李明")
     assert registration.number == "某府办信公开〔2026〕2号"
     assert registration.date == D(2026, 3, 2)  # the registration event's date, not today
     wf.archive(rid, actor="档案室", on=D(2026, 3, 23))
-    assert wf.render(rid).number == first.number  # reprinting after archive is fine
+    assert wf.render(rid, actor="李明").number == first.number  # reprinting after archive is fine
     never_issued = replied(Outcome.NOT_EXIST)(wf)
     wf.archive(never_issued, actor="档案室", on=D(2026, 3, 23))
     with pytest.raises(TransitionError, match="archived; a letter not issued before"):
-        wf.render(never_issued)
+        wf.render(never_issued, actor="李明")
 
 
 def test_letter_needs_its_event(tmp_path: Path) -> None:
     wf = open_wf(tmp_path)
     rid = new_request(wf)
     with pytest.raises(ValidationError, match="answers a extend event"):
-        wf.render(rid, LetterKind.NOTICE_EXTENSION)
+        wf.render(rid, LetterKind.NOTICE_EXTENSION, actor="李明")
     with pytest.raises(ValidationError, match="letter kind 'memo' is not one of"):
-        wf.render(rid, "memo")
+        wf.render(rid, "memo", actor="李明")
 
 
 HOSTILE = "{{ 7*7 }}{% raw %}<w:t>&amp;</w:t>\"'\nT|伪造标题\nP|伪造段落"
@@ -342,14 +352,15 @@ def test_hostile_values_render_literally(tmp_path: Path) -> None:
     long_name = "张" * 10_000
     rid = new_request(wf, name=long_name)
     wf.start_handling(rid, actor="李明", on=D(2026, 3, 3))
-    wf.reply(
+    signed_reply(
+        wf,
         rid,
         actor="李明",
         outcome=Outcome.DISCLOSED,
         on=D(2026, 3, 20),
         details={"provided": HOSTILE},
     )
-    letter = wf.render(rid)
+    letter = wf.render(rid, actor="李明")
     folded = HOSTILE.replace("\n", " ")
     assert folded in letter.text()
     assert long_name + "：" in letter.text()
@@ -365,7 +376,7 @@ def test_hostile_values_render_literally(tmp_path: Path) -> None:
 
 def test_docx_layout_follows_gbt_9704(tmp_path: Path) -> None:
     wf = open_wf(tmp_path)
-    letter = wf.render(replied(Outcome.PARTIAL)(wf))
+    letter = wf.render(replied(Outcome.PARTIAL)(wf), actor="李明")
     raw = letter.docx()
     document = docx.Document(BytesIO(raw))
     section = document.sections[0]
@@ -415,25 +426,27 @@ def test_agency_templates_override_the_bundled_ones(tmp_path: Path) -> None:
         encoding="utf-8",
     )
     wf = open_wf(tmp_path, letter_templates=folder)
-    text = wf.render(replied(Outcome.NOT_EXIST)(wf), fmt="txt").text()
+    text = wf.render(replied(Outcome.NOT_EXIST)(wf), fmt="txt", actor="李明").text()
     assert "信息公开答复（本机关格式）" in text
     assert "经检索，信息不存在。" in text
     broken = tmp_path / "broken"
     broken.mkdir()
     (broken / "reply_disclosed.j2").write_text("没有标记的一行\n", encoding="utf-8")
-    wf2 = Workflow.open(
-        f"sqlite:///{tmp_path / 'b.db'}",
-        agency=LETTER_AGENCY,
-        clock=fixed_clock,
-        letter_templates=broken,
-    )
-    with pytest.raises(ValidationError, match="does not start with a marker"):
-        wf2.render(replied(Outcome.DISCLOSED)(wf2))
+    with (
+        open_staffed(
+            f"sqlite:///{tmp_path / 'b.db'}",
+            agency=LETTER_AGENCY,
+            clock=fixed_clock,
+            letter_templates=broken,
+        ) as wf2,
+        pytest.raises(ValidationError, match="does not start with a marker"),
+    ):
+        wf2.render(replied(Outcome.DISCLOSED)(wf2), actor="李明")
 
 
 def test_fee_notice_states_basis_tiers_and_amount(tmp_path: Path) -> None:
     wf = open_wf(tmp_path)
-    text = wf.render(fee(wf), fmt="txt").text()
+    text = wf.render(fee(wf), fmt="txt", actor="李明").text()
     assert "按量计收，所需信息共121页" in text
     assert "1至30页免费、31至100页每页10元、101至121页每页20元" in text
     assert "人民币1120元" in text
@@ -447,7 +460,7 @@ def test_fee_notice_states_basis_tiers_and_amount(tmp_path: Path) -> None:
         on=D(2026, 3, 9),
         notice_received_on=D(2026, 3, 11),
     )
-    text = wf.render(rid, fmt="txt").text()
+    text = wf.render(rid, fmt="txt", actor="李明").text()
     assert "20个工作日内（2026年4月9日前）缴纳" in text  # 20 working days after 3-11
 
 
@@ -458,19 +471,21 @@ def test_agency_base_docx_sets_the_word_layout(tmp_path: Path) -> None:
     base.styles["OgiBody"].font.size = Pt(15)  # the agency's own body size
     base.save(str(folder / "base.docx"))
     wf = open_wf(tmp_path, letter_templates=folder)
-    letter = wf.render(replied(Outcome.DISCLOSED)(wf))
+    letter = wf.render(replied(Outcome.DISCLOSED)(wf), actor="李明")
     document = docx.Document(BytesIO(letter.docx()))
     assert document.styles["OgiBody"].font.size == Pt(15)
     assert any(p.text == "某府办信公开〔2026〕1号" for p in document.paragraphs)
     docx.Document().save(str(folder / "base.docx"))  # no Ogi* styles
-    wf2 = Workflow.open(
-        f"sqlite:///{tmp_path / 'c.db'}",
-        agency=LETTER_AGENCY,
-        clock=fixed_clock,
-        letter_templates=folder,
-    )
-    with pytest.raises(ValidationError, match="lacks the paragraph styles OgiTitle"):
-        wf2.render(replied(Outcome.DISCLOSED)(wf2))
+    with (
+        open_staffed(
+            f"sqlite:///{tmp_path / 'c.db'}",
+            agency=LETTER_AGENCY,
+            clock=fixed_clock,
+            letter_templates=folder,
+        ) as wf2,
+        pytest.raises(ValidationError, match="lacks the paragraph styles OgiTitle"),
+    ):
+        wf2.render(replied(Outcome.DISCLOSED)(wf2), actor="李明")
 
 
 @pytest.mark.skipif(
@@ -479,7 +494,9 @@ def test_agency_base_docx_sets_the_word_layout(tmp_path: Path) -> None:
 )
 def test_pdf_through_libreoffice(tmp_path: Path) -> None:
     wf = open_wf(tmp_path)
-    path = wf.render(replied(Outcome.DISCLOSED)(wf), fmt="pdf").save(tmp_path / "letter.pdf")
+    path = wf.render(replied(Outcome.DISCLOSED)(wf), fmt="pdf", actor="李明").save(
+        tmp_path / "letter.pdf"
+    )
     data = path.read_bytes()
     assert data.startswith(b"%PDF")
     if shutil.which("pdftotext"):
@@ -509,29 +526,31 @@ def test_signature_block_never_splits_across_pages_in_a_batch_of_pdfs(tmp_path: 
     the letter, and a long agency name breaks its seal line before 政府信息公开专用章. The
     letters go through one LibreOffice run (render_many)."""
     long_name = "某某省某某市某某区人民政府办公室综合服务中心"
-    wf = Workflow.open(
+    with open_staffed(
         f"sqlite:///{tmp_path / 'p.db'}",
         agency=LETTER_AGENCY | {"name": long_name},
         clock=fixed_clock,
-    )
-    ids = []
-    for n in range(16):  # the body grows by one line a letter: the page break walks through
-        rid = handled(wf)
-        details = {"provided": "文件" + "复制件" * (9 * n + 1)}
-        wf.reply(rid, actor="李明", outcome=Outcome.DISCLOSED, details=details, on=D(2026, 3, 20))
-        ids.append(rid)
-    paths = wf.render_many(ids, tmp_path / "out", fmt="pdf")
-    assert len(paths) == 16
-    pages_seen = set()
-    for path in paths:
-        pages = _pages(path)
-        pages_seen.add(len([p for p in pages if p.strip()]))
-        last = next(p for p in reversed(pages) if p.strip())
-        for piece in ("特此告知。", long_name, "政府信息公开专用章）", "2026年3月20日"):
-            assert piece in last, (path.name, piece)
-        seal = [line for line in last.splitlines() if "专用章" in line]
-        assert seal == ["政府信息公开专用章）"], seal  # broken before it, not inside it
-    assert pages_seen == {1, 2}  # the batch really crossed a page break
+    ) as wf:
+        ids = []
+        for n in range(16):  # the body grows by one line a letter: the page break walks through
+            rid = handled(wf)
+            details = {"provided": "文件" + "复制件" * (9 * n + 1)}
+            signed_reply(
+                wf, rid, actor="李明", outcome=Outcome.DISCLOSED, details=details, on=D(2026, 3, 20)
+            )
+            ids.append(rid)
+        paths = wf.render_many(ids, tmp_path / "out", fmt="pdf", actor="李明")
+        assert len(paths) == 16
+        pages_seen = set()
+        for path in paths:
+            pages = _pages(path)
+            pages_seen.add(len([p for p in pages if p.strip()]))
+            last = next(p for p in reversed(pages) if p.strip())
+            for piece in ("特此告知。", long_name, "政府信息公开专用章）", "2026年3月20日"):
+                assert piece in last, (path.name, piece)
+            seal = [line for line in last.splitlines() if "专用章" in line]
+            assert seal == ["政府信息公开专用章）"], seal  # broken before it, not inside it
+        assert pages_seen == {1, 2}  # the batch really crossed a page break
 
 
 def test_pdf_without_libreoffice_says_what_to_install(
@@ -539,7 +558,7 @@ def test_pdf_without_libreoffice_says_what_to_install(
 ) -> None:
     monkeypatch.setattr(pdf, "soffice", lambda: None)
     wf = open_wf(tmp_path)
-    letter = wf.render(replied(Outcome.DISCLOSED)(wf))
+    letter = wf.render(replied(Outcome.DISCLOSED)(wf), actor="李明")
     with pytest.raises(pdf.PdfUnavailableError, match="libreoffice-writer-nogui"):
         letter.pdf()
 
@@ -569,7 +588,8 @@ def test_art32_third_party_decision_notice_only_after_a_third_party_and_a_disclo
     wf = open_wf(tmp_path)
     rid = consulted(wf, "co_agency")
     wf.end_consultation(rid, actor="李明", on=D(2026, 3, 16), opinion="不同意公开")
-    wf.reply(
+    signed_reply(
+        wf,
         rid,
         actor="李明",
         outcome=Outcome.STATE_SECRET,
@@ -577,13 +597,14 @@ def test_art32_third_party_decision_notice_only_after_a_third_party_and_a_disclo
         on=D(2026, 3, 25),
     )
     with pytest.raises(ValidationError, match=r"only for the outcomes disclosed, partial"):
-        wf.render(rid, LetterKind.NOTICE_THIRD_PARTY_DECISION)
+        wf.render(rid, LetterKind.NOTICE_THIRD_PARTY_DECISION, actor="李明")
     other = handled(wf)
     wf.start_consultation(
         other, actor="李明", party="co_agency", consulted="某市生态环境局", on=D(2026, 3, 5)
     )
     wf.end_consultation(other, actor="李明", on=D(2026, 3, 16), opinion="同意")
-    wf.reply(
+    signed_reply(
+        wf,
         other,
         actor="李明",
         outcome=Outcome.DISCLOSED,
@@ -591,12 +612,13 @@ def test_art32_third_party_decision_notice_only_after_a_third_party_and_a_disclo
         on=D(2026, 3, 25),
     )
     with pytest.raises(ValidationError, match=r"only after a third_party consultation"):
-        wf.render(other, LetterKind.NOTICE_THIRD_PARTY_DECISION)
+        wf.render(other, LetterKind.NOTICE_THIRD_PARTY_DECISION, actor="李明")
     # a third party consulted and the information disclosed: the disclosed content is needed
     third = consulted(wf)
     wf.end_consultation(third, actor="李明", on=D(2026, 3, 16), opinion="同意公开")
     with pytest.raises(ValidationError, match=r"needs details disclosed_content"):
-        wf.reply(
+        signed_reply(
+            wf,
             third,
             actor="李明",
             outcome=Outcome.DISCLOSED,
@@ -613,14 +635,15 @@ def test_refusal_before_2024_carries_the_remedy_of_the_law_then(tmp_path: Path) 
     for year in (2023, 2024):
         rid = wf.receive(application(f"{year}-03-02T09:30"), actor="窗口").id
         wf.register(rid, actor="登记员", on=D(year, 3, 2))
-        wf.reply(
+        signed_reply(
+            wf,
             rid,
             actor="李明",
             outcome=Outcome.STATE_SECRET,
             details=DETAILS[Outcome.STATE_SECRET],
             on=D(year, 3, 20),
         )
-        texts.append(wf.render(rid, fmt="txt").text())
+        texts.append(wf.render(rid, fmt="txt", actor="李明").text())
     before, after = texts
     assert "或者在6个月内依法向某市中级人民法院提起行政诉讼" in before
     assert "应当自收到本答复之日起60日内向某市人民政府申请行政复议" not in before
@@ -636,10 +659,10 @@ def test_receipt_letter_does_not_promise_an_estimated_due_date(tmp_path: Path) -
     rid = wf.receive(application("2026-12-10T09:30"), actor="窗口").id
     view = wf.register(rid, actor="登记员", on=D(2026, 12, 10))
     assert view.estimated
-    text = wf.render(rid, fmt="txt").text()
+    text = wf.render(rid, fmt="txt", actor="李明").text()
     assert "该日期按尚未公布的节假日安排估算，以国务院办公厅公布的安排为准" in text
     sure = new_request(wf)
-    assert "估算" not in wf.render(sure, fmt="txt").text()
+    assert "估算" not in wf.render(sure, fmt="txt", actor="李明").text()
 
 
 def test_art32_consultation_letter_counts_from_the_recipients_receipt(tmp_path: Path) -> None:
@@ -655,5 +678,5 @@ def test_art32_consultation_letter_counts_from_the_recipients_receipt(tmp_path: 
         on=D(2026, 3, 5),
         notice_received_on=D(2026, 3, 9),
     )
-    text = wf.render(rid, LetterKind.CONSULTATION_THIRD_PARTY, fmt="txt").text()
+    text = wf.render(rid, LetterKind.CONSULTATION_THIRD_PARTY, fmt="txt", actor="李明").text()
     assert "请于2026年3月30日前（收到本意见书之日起15个工作日内）" in text

@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
-from conftest import AGENCY, application, details, fixed_clock
+from conftest import AGENCY, application, details, fixed_clock, open_staffed, signed_reply
 from hypothesis import HealthCheck, settings
 from hypothesis import event as note
 from hypothesis import strategies as st
@@ -73,8 +73,8 @@ CALLS: dict[Event, Call] = {
     Event.RECEIVE_PAYMENT: lambda wf, r, on, d: wf.receive_payment(r, actor=ACTOR, on=on),
     Event.FEE_LAPSED: lambda wf, r, on, d: wf.fee_lapsed(r, actor=ACTOR, on=on),
     Event.WITHDRAW: lambda wf, r, on, d: wf.withdraw(r, actor=ACTOR, reason="不再需要", on=on),
-    Event.REPLY: lambda wf, r, on, d: wf.reply(
-        r, actor=ACTOR, on=on, outcome=(o := _outcome(d)), details=details(o)
+    Event.REPLY: lambda wf, r, on, d: signed_reply(
+        wf, r, actor=ACTOR, on=on, outcome=(o := _outcome(d)), details=details(o)
     ),
     Event.ARCHIVE: lambda wf, r, on, d: wf.archive(r, actor=ACTOR, on=on),
     Event.RECORD_REVIEW: lambda wf, r, on, d: wf.record_review(
@@ -111,7 +111,7 @@ class Lifecycle(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.folder = tempfile.TemporaryDirectory()
-        self.wf = Workflow.open(
+        self.wf = open_staffed(
             str(Path(self.folder.name) / "ogi.db"), agency=AGENCY, clock=fixed_clock
         )
         self.ids: list[int] = []
@@ -156,7 +156,10 @@ class Lifecycle(RuleBasedStateMachine):
             return
         note(f"applied: {event.value}")
         after = self.wf.get(request)
-        assert after.version == before.version + 1
+        # a reply comes after its draft's submission and one approval per step of its chain
+        replied = event is Event.REPLY and after.outcome is not None
+        chain = self.wf.agency.review_chain(after.outcome) if after.outcome and replied else ()
+        assert after.version == before.version + 1 + (1 + len(chain) if chain else 0)
         assert self.wf.events(request)[-1].event == event.value
         self.last_on[request] = on
 

@@ -9,12 +9,12 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import AGENCY, fixed_clock
+from conftest import AGENCY, fixed_clock, staff
 from sqlalchemy import Boolean, Date, DateTime, Engine, MetaData, Table, inspect, text
 from sqlalchemy.types import JSON
 
 from ogi_workflow import State, Workflow
-from ogi_workflow.errors import SchemaVersionError, StorageError
+from ogi_workflow.errors import PermissionDenied, SchemaVersionError, StorageError
 from ogi_workflow.storage.migrate import HEAD, SchemaState, schema_state, upgrade
 from ogi_workflow.storage.schema import make_engine
 
@@ -123,6 +123,10 @@ def test_a_database_made_by_0_1_is_refused_until_upgraded_then_keeps_its_data(
     assert upgrade(engine) == (None, HEAD)
     engine.dispose()
     with Workflow.open(db_url, clock=fixed_clock) as wf:
+        assert wf.people() == []  # 0002_people: nobody yet, so nobody may act
+        with pytest.raises(PermissionDenied, match="not a registered person"):
+            wf.register(4, actor="登记员", on=D(2026, 4, 20))
+        staff(wf)  # the first administrator registers themself, then the others
         archived = wf.get("2026-0001")
         assert (archived.state, archived.outcome.value if archived.outcome else None) == (
             State.ARCHIVED,
@@ -137,7 +141,9 @@ def test_a_database_made_by_0_1_is_refused_until_upgraded_then_keeps_its_data(
         assert moves[2].after is not None  # the consultation now ends at its 15 days
         view = wf.register(4, actor="登记员", on=D(2026, 4, 20))
         assert view.reg_no == "2026-0004"  # the counter carried on
-        assert wf.render(1, fmt="txt").number == "某府办信公开〔2026〕1号"  # reprint, same number
+        assert (
+            wf.render(1, fmt="txt", actor="李明").number == "某府办信公开〔2026〕1号"
+        )  # reprint, same number
 
 
 def test_upgrade_recreates_what_was_dropped(db_url: str) -> None:
@@ -195,3 +201,43 @@ def test_reading_a_missing_file_creates_nothing(tmp_path: Path) -> None:
     with pytest.raises(StorageError, match="no such SQLite file"):
         Workflow.open(str(path), read_only=True)
     assert not path.exists()
+
+
+def test_0003_routing_copies_the_search_tasks_a_database_holds(db_url: str) -> None:
+    """A database at 0002 with 协查 tasks (one open, one answered) upgrades to 0003 with their
+    work items, so the open one is on the morning list."""
+    from importlib.resources import files  # noqa: PLC0415
+
+    from alembic import command  # noqa: PLC0415
+    from alembic.config import Config  # noqa: PLC0415
+
+    with staff(Workflow.open(db_url, agency=AGENCY, clock=fixed_clock)) as wf:
+        rid = wf.receive(
+            {
+                "applicant": {"kind": "natural_person", "name": "张三"},
+                "description": "某文件",
+                "received_at": "2026-03-02T09:00",
+            },
+            actor="窗口",
+        ).id
+        wf.register(rid, actor="登记员", on=D(2026, 3, 2))
+        for what in ("收文记录", "发文记录"):
+            wf.open_search_task(rid, actor="李明", department="office", what=what, on=D(2026, 3, 2))
+        wf.answer_search_task(
+            rid, actor="李明", task=1, result="not_found", where="档案系统", searched_by="李明",
+            on=D(2026, 3, 3),
+        )  # fmt: skip
+        before = wf.overdue(D(2026, 3, 20))
+    engine = make_engine(db_url)
+    config = Config()
+    config.set_main_option("script_location", str(files("ogi_workflow.storage.migrations")))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0002_people")
+        assert "ogi_work_item" not in inspect(conn).get_table_names()
+    assert upgrade(engine) == ("0002_people", HEAD)
+    engine.dispose()
+    with Workflow.open(db_url, clock=fixed_clock) as wf:
+        after = wf.overdue(D(2026, 3, 20))
+        assert after == before
+        assert [(i.kind.value, i.task) for i in after if i.task] == [("search_task", "2")]

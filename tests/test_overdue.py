@@ -10,7 +10,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import AGENCY, application, fixed_clock
+from conftest import AGENCY, application, fixed_clock, open_staffed
 from typer.testing import CliRunner
 
 from ogi_workflow import Urgency, Workflow
@@ -23,7 +23,7 @@ AS_OF = D(2026, 11, 20)  # a Friday
 @pytest.fixture
 def morning(db_url: str) -> Iterator[tuple[Workflow, dict[str, int]]]:
     """Requests in every situation the morning list cares about (dates hand-checked)."""
-    wf = Workflow.open(db_url, agency=AGENCY, clock=fixed_clock)
+    wf = open_staffed(db_url, agency=AGENCY, clock=fixed_clock)
     ids: dict[str, int] = {}
 
     def new(name: str, received: str, handler: str | None = None) -> int:
@@ -115,7 +115,7 @@ def test_cli_formats_and_exit_codes(morning: tuple[Workflow, dict[str, int]], db
 
 
 def test_cli_exit_zero_when_nothing_is_overdue(db_url: str) -> None:
-    wf = Workflow.open(db_url, agency=AGENCY, clock=fixed_clock)
+    wf = open_staffed(db_url, agency=AGENCY, clock=fixed_clock)
     rid = wf.receive(application("2026-11-02T09:00"), actor="窗口").id
     wf.register(rid, actor="登记员", on=D(2026, 11, 2))
     wf.close()

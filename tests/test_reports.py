@@ -13,7 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import AGENCY, details, fixed_clock
+from conftest import AGENCY, details, fixed_clock, open_staffed, signed_reply
 from typer.testing import CliRunner
 
 from ogi_workflow import Outcome, Workflow
@@ -35,59 +35,65 @@ def counts(**by_column: int) -> dict[str, int]:
 @pytest.fixture
 def year(db_url: str) -> Iterator[Workflow]:
     """Eleven requests around 2026, each noted with where it belongs in the 2026 report."""
-    wf = Workflow.open(db_url, agency=AGENCY, clock=fixed_clock)
+    with open_staffed(db_url, agency=AGENCY, clock=fixed_clock) as wf:
 
-    def new(kind: str, received: str, name: str = "申请人") -> int:
-        rid = wf.receive(
-            {
-                "applicant": {"kind": kind, "name": name},
-                "description": f"{name}申请的信息",
-                "received_at": f"{received}T09:00",
-            },
-            actor="窗口",
-        ).id
-        wf.register(rid, actor="登记员", on=D.fromisoformat(received))
-        wf.start_handling(rid, actor="李明", on=D.fromisoformat(received))
-        return rid
+        def new(kind: str, received: str, name: str = "申请人") -> int:
+            rid = wf.receive(
+                {
+                    "applicant": {"kind": kind, "name": name},
+                    "description": f"{name}申请的信息",
+                    "received_at": f"{received}T09:00",
+                },
+                actor="窗口",
+            ).id
+            wf.register(rid, actor="登记员", on=D.fromisoformat(received))
+            wf.start_handling(rid, actor="李明", on=D.fromisoformat(received))
+            return rid
 
-    def reply(rid: int, outcome: Outcome, on: str) -> None:
-        wf.reply(
-            rid, actor="李明", outcome=outcome, details=details(outcome), on=D.fromisoformat(on)
+        def reply(rid: int, outcome: Outcome, on: str) -> None:
+            signed_reply(
+                wf,
+                rid,
+                actor="李明",
+                outcome=outcome,
+                details=details(outcome),
+                on=D.fromisoformat(on),
+            )
+
+        a = new("natural_person", "2025-12-20", "A")  # 上年结转 (person), then 予以公开
+        reply(a, Outcome.DISCLOSED, "2026-01-10")
+        b = new("business", "2025-11-03", "B")  # all in 2025: not in the 2026 report
+        reply(b, Outcome.DISCLOSED, "2025-11-20")
+        c = new("natural_person", "2026-03-02", "C")  # 新收 person, 不掌握
+        reply(c, Outcome.NOT_EXIST, "2026-03-20")
+        d = new("research", "2026-03-02", "D")  # 新收 research, 部分公开
+        reply(d, Outcome.PARTIAL, "2026-03-20")
+        e = new("legal_services", "2026-05-06", "E")  # 新收 legal, 国家秘密
+        reply(e, Outcome.STATE_SECRET, "2026-05-20")
+        f = new("natural_person", "2026-06-01", "F")  # 新收 person, 撤回 = 其他处理 3.其他
+        wf.withdraw(f, actor="窗口", reason="不再需要", on=D(2026, 6, 3))
+        new("social_welfare", "2026-12-01", "G")  # 新收 social welfare, 结转下年度
+        h = new("other_organization", "2026-10-12", "H")  # 新收 other org, 逾期不补正
+        wf.request_correction(
+            h, actor="李明", items=["请明确年份"], correct_by=D(2026, 10, 30), on=D(2026, 10, 14)
         )
-
-    a = new("natural_person", "2025-12-20", "A")  # 上年结转 (person), then 予以公开
-    reply(a, Outcome.DISCLOSED, "2026-01-10")
-    b = new("business", "2025-11-03", "B")  # all in 2025: not in the 2026 report
-    reply(b, Outcome.DISCLOSED, "2025-11-20")
-    c = new("natural_person", "2026-03-02", "C")  # 新收 person, 不掌握
-    reply(c, Outcome.NOT_EXIST, "2026-03-20")
-    d = new("research", "2026-03-02", "D")  # 新收 research, 部分公开
-    reply(d, Outcome.PARTIAL, "2026-03-20")
-    e = new("legal_services", "2026-05-06", "E")  # 新收 legal, 国家秘密
-    reply(e, Outcome.STATE_SECRET, "2026-05-20")
-    f = new("natural_person", "2026-06-01", "F")  # 新收 person, 撤回 = 其他处理 3.其他
-    wf.withdraw(f, actor="窗口", reason="不再需要", on=D(2026, 6, 3))
-    new("social_welfare", "2026-12-01", "G")  # 新收 social welfare, 结转下年度
-    h = new("other_organization", "2026-10-12", "H")  # 新收 other org, 逾期不补正
-    wf.request_correction(
-        h, actor="李明", items=["请明确年份"], correct_by=D(2026, 10, 30), on=D(2026, 10, 14)
-    )
-    wf.correction_lapsed(h, actor="李明", on=D(2026, 11, 2))
-    i = new("natural_person", "2026-04-01", "I")  # 新收 person, 逾期未缴费
-    wf.issue_fee_notice(i, actor="李明", basis="per_volume", pages=40, on=D(2026, 4, 3))
-    wf.fee_lapsed(i, actor="李明", on=D(2026, 5, 20))
-    new("natural_person", "2026-09-01", "J")  # 新收 person, still open: 结转下年度
-    k = new("business", "2026-02-02", "K")  # 新收 business, 非本机关负责 = 不掌握
-    reply(k, Outcome.NOT_RESPONSIBLE, "2026-02-27")
-    # Table 四: E 复议 upheld; D sued directly, pending then corrected; C 复议 still pending.
-    wf.record_review(e, actor="法制科", result="upheld", on=D(2026, 6, 20))
-    wf.record_litigation(d, actor="法制科", result="pending", after_review=False, on=D(2026, 5, 15))
-    wf.record_litigation(
-        d, actor="法制科", result="corrected", after_review=False, on=D(2026, 8, 3)
-    )
-    wf.record_review(c, actor="法制科", result="pending", on=D(2026, 12, 1))
-    yield wf
-    wf.close()
+        wf.correction_lapsed(h, actor="李明", on=D(2026, 11, 2))
+        i = new("natural_person", "2026-04-01", "I")  # 新收 person, 逾期未缴费
+        wf.issue_fee_notice(i, actor="李明", basis="per_volume", pages=40, on=D(2026, 4, 3))
+        wf.fee_lapsed(i, actor="李明", on=D(2026, 5, 20))
+        new("natural_person", "2026-09-01", "J")  # 新收 person, still open: 结转下年度
+        k = new("business", "2026-02-02", "K")  # 新收 business, 非本机关负责 = 不掌握
+        reply(k, Outcome.NOT_RESPONSIBLE, "2026-02-27")
+        # Table 四: E 复议 upheld; D sued directly, pending then corrected; C 复议 still pending.
+        wf.record_review(e, actor="法制科", result="upheld", on=D(2026, 6, 20))
+        wf.record_litigation(
+            d, actor="法制科", result="pending", after_review=False, on=D(2026, 5, 15)
+        )
+        wf.record_litigation(
+            d, actor="法制科", result="corrected", after_review=False, on=D(2026, 8, 3)
+        )
+        wf.record_review(c, actor="法制科", result="pending", on=D(2026, 12, 1))
+        yield wf
 
 
 def test_table_three_counted_by_hand(year: Workflow) -> None:
@@ -169,28 +175,28 @@ def test_statistics(year: Workflow) -> None:
 
 
 def test_average_working_days_to_reply(db_url: str) -> None:
-    wf = Workflow.open(db_url, agency=AGENCY, clock=fixed_clock)
-    for replied in ("2026-03-20", "2026-03-30"):  # 14 and 20 working days after 3-2
-        rid = wf.receive(
-            {
-                "applicant": {"kind": "natural_person", "name": "张三"},
-                "description": "同一份文件",
-                "received_at": "2026-03-02T09:00",
-            },
-            actor="窗口",
-        ).id
-        wf.register(rid, actor="登记员", on=D(2026, 3, 2))
-        wf.reply(
-            rid,
-            actor="李明",
-            outcome=Outcome.DISCLOSED,
-            details=details(Outcome.DISCLOSED),
-            on=D.fromisoformat(replied),
-        )
-    report = wf.annual_report(2026)
-    assert report.average_workdays_to_reply == 17.0
-    assert report.most_requested == [("同一份文件", 2)]
-    wf.close()
+    with open_staffed(db_url, agency=AGENCY, clock=fixed_clock) as wf:
+        for replied in ("2026-03-20", "2026-03-30"):  # 14 and 20 working days after 3-2
+            rid = wf.receive(
+                {
+                    "applicant": {"kind": "natural_person", "name": "张三"},
+                    "description": "同一份文件",
+                    "received_at": "2026-03-02T09:00",
+                },
+                actor="窗口",
+            ).id
+            wf.register(rid, actor="登记员", on=D(2026, 3, 2))
+            signed_reply(
+                wf,
+                rid,
+                actor="李明",
+                outcome=Outcome.DISCLOSED,
+                details=details(Outcome.DISCLOSED),
+                on=D.fromisoformat(replied),
+            )
+        report = wf.annual_report(2026)
+        assert report.average_workdays_to_reply == 17.0
+        assert report.most_requested == [("同一份文件", 2)]
 
 
 def test_report_cli_formats(year: Workflow, db_url: str, tmp_path: Path) -> None:

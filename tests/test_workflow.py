@@ -7,7 +7,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import AGENCY, application, details, fixed_clock
+from conftest import AGENCY, application, details, fixed_clock, open_staffed, signed_reply
 
 from ogi_workflow import Outcome, State, Workflow
 from ogi_workflow.errors import ConflictError, NotFoundError, TransitionError, ValidationError
@@ -113,8 +113,10 @@ def test_art33_extension_only_once(wf: Workflow) -> None:
 
 def test_art33_extension_needs_approver_and_reason(wf: Workflow) -> None:
     rid = registered(wf)
-    with pytest.raises(ValidationError, match="needs a non-empty approver"):
+    with pytest.raises(ValidationError, match="approver must be a login"):
         wf.extend(rid, actor="李四", approver=" ", reason="x", on=D(2026, 3, 20))
+    with pytest.raises(ValidationError, match="needs a non-empty reason"):
+        wf.extend(rid, actor="李四", approver="王主任", reason=" ", on=D(2026, 3, 20))
     with pytest.raises(ValidationError, match="21 working days is not allowed"):
         wf.extend(rid, actor="李四", approver="王主任", reason="x", workdays=21, on=D(2026, 3, 20))
 
@@ -238,7 +240,7 @@ def test_fee_period_counts_when_the_policy_keeps_the_clock_running(db_url: str) 
     from ogi_workflow import ClockPolicy  # noqa: PLC0415
 
     policy = ClockPolicy(fee_pauses_clock=False)
-    with Workflow.open(db_url, agency=AGENCY, policy=policy, clock=fixed_clock) as wf:
+    with open_staffed(db_url, agency=AGENCY, policy=policy, clock=fixed_clock) as wf:
         rid = registered(wf)
         wf.start_handling(rid, actor="李四", on=D(2026, 3, 3))
         view = wf.issue_fee_notice(
@@ -260,10 +262,11 @@ def test_fee_pause_ends_with_the_payment_period(wf: Workflow) -> None:
 def test_reply_needs_an_outcome_of_its_own(wf: Workflow) -> None:
     rid = registered(wf)
     with pytest.raises(ValidationError, match="outcome 'maybe' is not one of"):
-        wf.reply(rid, actor="李四", outcome="maybe", on=D(2026, 3, 20))  # type: ignore[arg-type]
+        signed_reply(wf, rid, actor="李四", outcome="maybe", on=D(2026, 3, 20))
     with pytest.raises(ValidationError, match="recorded by the withdraw event"):
-        wf.reply(rid, actor="李四", outcome=Outcome.WITHDRAWN, on=D(2026, 3, 20))
-    view = wf.reply(
+        signed_reply(wf, rid, actor="李四", outcome=Outcome.WITHDRAWN, on=D(2026, 3, 20))
+    view = signed_reply(
+        wf,
         rid,
         actor="李四",
         outcome=Outcome.NOT_EXIST,
@@ -293,7 +296,7 @@ def test_art33_reply_on_the_spot_is_given_on_the_day_of_receipt(wf: Workflow) ->
         request.id, actor="窗口", outcome=Outcome.ALREADY_PUBLIC, details=where, on=D(2026, 3, 2)
     )
     assert (view.state, view.reg_no) == (State.REPLIED, "2026-0001")
-    assert "登记编号：2026-0001" in wf.render(view.id, fmt="txt").text()
+    assert "登记编号：2026-0001" in wf.render(view.id, fmt="txt", actor="李明").text()
 
 
 def test_art30_one_correction_notice_per_application(wf: Workflow) -> None:
@@ -308,7 +311,8 @@ def test_art30_one_correction_notice_per_application(wf: Workflow) -> None:
             rid, actor="李四", items=["文号"], correct_by=D(2026, 3, 25), on=D(2026, 3, 12)
         )
     # still unclear after correction: answered within the period restarted on 3-10 (4-8)
-    view = wf.reply(
+    view = signed_reply(
+        wf,
         rid,
         actor="李四",
         outcome=Outcome.STILL_UNCLEAR,
@@ -326,8 +330,8 @@ def test_art30_still_unclear_needs_a_correction_first(wf: Workflow) -> None:
     rid = registered(wf)
     details = {"unclear": "未写明文件名称", "convenience": {"narrowing": "写明文号"}}
     with pytest.raises(TransitionError, match=r"still_unclear .* needs a corrected application"):
-        wf.reply(
-            rid, actor="李四", outcome=Outcome.STILL_UNCLEAR, details=details, on=D(2026, 3, 9)
+        signed_reply(
+            wf, rid, actor="李四", outcome=Outcome.STILL_UNCLEAR, details=details, on=D(2026, 3, 9)
         )
 
 
@@ -342,7 +346,7 @@ def test_art35_delay_is_decided_within_the_period_and_has_its_letter(wf: Workflo
     wf.delay_reasonably(
         rid, actor="李四", delayed_to=D(2026, 5, 29), reason="数量大", on=D(2026, 3, 30)
     )
-    letter = wf.render(rid, fmt="txt")
+    letter = wf.render(rid, fmt="txt", actor="李明")
     assert letter.kind.value == "notice_delay"
     assert "第三十五条" in letter.text()
     assert "2026年5月29日前" in letter.text()
@@ -361,7 +365,8 @@ def test_art33_review_of_a_non_reply_is_recorded_and_counted(wf: Workflow) -> No
 
 def test_nothing_after_archive_but_review_and_litigation(wf: Workflow) -> None:
     rid = registered(wf)
-    wf.reply(
+    signed_reply(
+        wf,
         rid,
         actor="李四",
         outcome=Outcome.STATE_SECRET,
@@ -395,7 +400,8 @@ def test_events_are_recorded_in_date_order(wf: Workflow) -> None:
     rid = registered(wf)
     wf.start_handling(rid, actor="李四", on=D(2026, 3, 5))
     with pytest.raises(ValidationError, match="before the previous event on 2026-03-05"):
-        wf.reply(
+        signed_reply(
+            wf,
             rid,
             actor="李四",
             outcome=Outcome.DISCLOSED,
@@ -495,15 +501,15 @@ def test_reflow_after_loading_next_years_notice(wf: Workflow, tmp_path: Path, db
         '[[work]]\nname = "元旦"\ndates = [2026-12-27]\n',
         encoding="utf-8",
     )
-    moves = wf.load_calendar_notice(notice, actor="公开办")
+    moves = wf.load_calendar_notice(notice, actor="管理员")
     assert [(m.request_id, m.before, m.after, m.estimated_after) for m in moves] == [
         (rid, D(2027, 1, 8), D(2027, 1, 7), False)
     ]
     assert wf.events(rid)[-1].event == "recompute_deadline"
     # Another worker opening the same database uses the loaded notice too.
-    other = Workflow.open(db_url, agency=AGENCY, clock=fixed_clock)
+    other = open_staffed(db_url, agency=AGENCY, clock=fixed_clock)
     assert 2027 in other.calendar.official_years
-    assert other.reflow_deadlines() == []
+    assert other.reflow_deadlines(actor="管理员") == []
     other.close()
 
 
@@ -521,7 +527,7 @@ def test_a_long_lived_worker_uses_a_notice_another_worker_loaded(
         '[[work]]\nname = "元旦"\ndates = [2026-12-27]\n',
         encoding="utf-8",
     )
-    with Workflow.open(db_url, clock=fixed_clock) as loader:
+    with open_staffed(db_url, clock=fixed_clock) as loader:
         loader.load_calendar_notice(notice, actor="管理员")
     view = wf.extend(rid, actor="李四", approver="王主任", reason="档案多", on=D(2026, 12, 14))
     fresh = wf.recompute(rid)
@@ -555,15 +561,15 @@ def test_json_notice_in_the_database_survives_reopening(db_url: str, tmp_path: P
         ' "rest": [{"name": "元旦", "from": "2027-01-01", "to": "2027-01-03"}]}',
         encoding="utf-8",
     )
-    with Workflow.open(db_url, agency=AGENCY, clock=fixed_clock) as wf:
-        wf.load_calendar_notice(notice, actor="公开办")
-    with Workflow.open(db_url, clock=fixed_clock) as again:
+    with open_staffed(db_url, agency=AGENCY, clock=fixed_clock) as wf:
+        wf.load_calendar_notice(notice, actor="管理员")
+    with open_staffed(db_url, clock=fixed_clock) as again:
         assert 2027 in again.calendar.official_years
     with (
         pytest.raises(ValidationError, match="cannot be read"),
-        Workflow.open(db_url, clock=fixed_clock) as wf,
+        open_staffed(db_url, clock=fixed_clock) as wf,
     ):
-        wf.load_calendar_notice(tmp_path / "missing.toml", actor="公开办")
+        wf.load_calendar_notice(tmp_path / "missing.toml", actor="管理员")
 
 
 def test_views_returned_by_actions_equal_validated_views(wf: Workflow) -> None:
@@ -583,18 +589,19 @@ def test_extension_limit_has_one_home_in_the_policy(tmp_path: Path) -> None:
     from ogi_workflow import ClockEvents, ClockPolicy, Extension, compute_deadline  # noqa: PLC0415
 
     policy = ClockPolicy(max_extension_workdays=10)
-    wf = Workflow.open(str(tmp_path / "p.sqlite"), agency=AGENCY, policy=policy, clock=fixed_clock)
-    rid = registered(wf)
-    with pytest.raises(ValidationError, match=r"15 working days is not allowed .*1 to 10\)"):
-        wf.extend(
-            rid, actor="李明", approver="王主任", reason="档案", workdays=15, on=D(2026, 3, 5)
-        )
-    events = ClockEvents(D(2026, 3, 2), extension=Extension(D(2026, 3, 5), workdays=15))
-    with pytest.raises(ValidationError, match=r"15 working days is not allowed .*1 to 10\)"):
-        compute_deadline(events, wf.calendar, policy=policy)
-    view = wf.extend(rid, actor="李明", approver="王主任", reason="档案", on=D(2026, 3, 5))
-    assert view.extension_workdays == 10  # the default is the policy's maximum
-    wf.close()
+    with open_staffed(
+        str(tmp_path / "p.sqlite"), agency=AGENCY, policy=policy, clock=fixed_clock
+    ) as wf:
+        rid = registered(wf)
+        with pytest.raises(ValidationError, match=r"15 working days is not allowed .*1 to 10\)"):
+            wf.extend(
+                rid, actor="李明", approver="王主任", reason="档案", workdays=15, on=D(2026, 3, 5)
+            )
+        events = ClockEvents(D(2026, 3, 2), extension=Extension(D(2026, 3, 5), workdays=15))
+        with pytest.raises(ValidationError, match=r"15 working days is not allowed .*1 to 10\)"):
+            compute_deadline(events, wf.calendar, policy=policy)
+        view = wf.extend(rid, actor="李明", approver="王主任", reason="档案", on=D(2026, 3, 5))
+        assert view.extension_workdays == 10  # the default is the policy's maximum
 
 
 def test_bulk_insert_stores_what_sqlalchemy_stores(wf: Workflow) -> None:

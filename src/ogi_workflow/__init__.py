@@ -37,6 +37,9 @@ if TYPE_CHECKING:  # the names below, for type checkers (at run time: __getattr_
         ConflictError,
         NotFoundError,
         OgiError,
+        PermissionDenied,
+        SchemaVersionError,
+        StorageError,
         TransitionError,
         ValidationError,
     )
@@ -66,11 +69,14 @@ if TYPE_CHECKING:  # the names below, for type checkers (at run time: __getattr_
         OverdueItem,
         RequestRef,
         RequestView,
+        SearchTaskView,
         Urgency,
     )
     from ogi_workflow.outcomes import Outcome, OutcomeInfo, ReportRow
+    from ogi_workflow.people import DepartmentView, PersonView, Role
+    from ogi_workflow.reflow import DeadlineMove
     from ogi_workflow.reports.annual import AnnualReport
-    from ogi_workflow.workflow import DeadlineMove, Workflow
+    from ogi_workflow.workflow import Workflow
 
 try:
     __version__ = version("ogi-workflow")
@@ -82,6 +88,9 @@ _HOME: dict[str, str] = {
     "ConflictError": "ogi_workflow.errors",
     "NotFoundError": "ogi_workflow.errors",
     "OgiError": "ogi_workflow.errors",
+    "PermissionDenied": "ogi_workflow.errors",
+    "SchemaVersionError": "ogi_workflow.errors",
+    "StorageError": "ogi_workflow.errors",
     "TransitionError": "ogi_workflow.errors",
     "ValidationError": "ogi_workflow.errors",
     "DayInfo": "ogi_workflow.calendar",
@@ -126,12 +135,16 @@ _HOME: dict[str, str] = {
     "InfoForm": "ogi_workflow.models",
     "OverdueItem": "ogi_workflow.models",
     "RequestView": "ogi_workflow.models",
+    "SearchTaskView": "ogi_workflow.models",
     "Urgency": "ogi_workflow.models",
+    "DepartmentView": "ogi_workflow.people",
+    "PersonView": "ogi_workflow.people",
+    "Role": "ogi_workflow.people",
     "Letter": "ogi_workflow.letters.issue",
     "LetterKind": "ogi_workflow.letters.kinds",
     "PdfUnavailableError": "ogi_workflow.letters.pdf",
     "AnnualReport": "ogi_workflow.reports.annual",
-    "DeadlineMove": "ogi_workflow.workflow",
+    "DeadlineMove": "ogi_workflow.reflow",
     "RequestRef": "ogi_workflow.models",
     "Workflow": "ogi_workflow.workflow",
 }
@@ -154,6 +167,7 @@ __all__ = [
     "DeadlineMove",
     "Decision",
     "Delivery",
+    "DepartmentView",
     "Event",
     "EventView",
     "ExplainLine",
@@ -175,10 +189,16 @@ __all__ = [
     "Pause",
     "PauseReason",
     "PdfUnavailableError",
+    "PermissionDenied",
+    "PersonView",
     "ReportRow",
     "RequestRef",
     "RequestView",
+    "Role",
+    "SchemaVersionError",
+    "SearchTaskView",
     "State",
+    "StorageError",
     "TransitionError",
     "Urgency",
     "ValidationError",

@@ -58,7 +58,8 @@ def print_summary(console: Console, wf: Workflow, today: date) -> None:
 
 def print_overdue(console: Console, items: Iterable[OverdueItem], as_of: date) -> int:
     table = Table(title=label("terminal", "morning_list").format(day=as_of))
-    for column in ("reg_no", "state", "kind", "deadline", "workdays_left", "handler"):
+    columns = ("reg_no", "state", "kind", "deadline", "workdays_left", "handler", "department")
+    for column in columns:
         table.add_column(column)
     late = 0
     for item in items:
@@ -66,10 +67,11 @@ def print_overdue(console: Console, items: Iterable[OverdueItem], as_of: date) -
         table.add_row(
             item.reg_no or f"#{item.id}",
             item.state.label,
-            item.kind.label,
+            item.kind.label + (f" {item.task}" if item.task else ""),
             item.deadline.isoformat() + ("*" if item.estimated else ""),
             str(item.workdays_left),
             item.handler or "",
+            (item.department or "") + (f"（联络人 {item.contact}）" if item.contact else ""),
         )
     console.print(table)
     return late

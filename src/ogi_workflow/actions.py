@@ -17,11 +17,11 @@ from ogi_workflow.lifecycle import Event
 from ogi_workflow.models import RequestRef, RequestView
 from ogi_workflow.outcomes import Outcome
 
-__all__ = ["Actions"]
+__all__ = ["Acting", "Actions"]
 
 
-class Actions(ABC):
-    """接收 aside, every lifecycle action of a request (the event names are the method names)."""
+class Acting(ABC):
+    """What every typed-action mixin calls: the facade's load → decide → save of one event."""
 
     @abstractmethod
     def _act(
@@ -35,6 +35,10 @@ class Actions(ABC):
         note: str | None = None,
         **params: Any,
     ) -> RequestView: ...
+
+
+class Actions(Acting):
+    """接收 aside, every lifecycle action of a request (the event names are the method names)."""
 
     @abstractmethod
     def _nth_this_month(self, request: RequestRef) -> int: ...
@@ -337,13 +341,15 @@ class Actions(ABC):
         request: RequestRef,
         *,
         actor: str,
-        outcome: Outcome,
+        outcome: Outcome | None = None,
         details: Mapping[str, Any] | None = None,
         on: date | None = None,
         reason: str | None = None,
         expected_version: int | None = None,
     ) -> RequestView:
-        """答复 with one outcome (docs/lifecycle.md); ``details`` feed the letter."""
+        """答复: send the draft its review chain signed off (docs/agency.md), with its
+        outcome (docs/lifecycle.md) and the ``details`` its letter prints. Left out, they
+        are the signed-off draft's; given, they must be the same."""
         return self._act(
             request,
             Event.REPLY,

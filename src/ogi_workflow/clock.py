@@ -20,9 +20,11 @@ Rules, with their sources (《政府信息公开条例》unless another act is n
 * 期间开始之日不计算在内: the clock-start day itself is never counted.
 
 "Within the period" is checked in date order: an act on day t is within the period when t is
-on or before the due date as it stands on t (pauses and an extension decided before t
-included), or when t falls inside a pause (the clock is stopped). An open pause counts up
-to its limit: the due date shown is the one the request reaches if nothing else happens.
+on or before the due date as it stands on t (pauses, an extension and an 条例第三十五条 date
+decided before t included), or when t falls inside a pause (the clock is stopped). An open
+pause counts up to its limit: the due date shown is the one the request reaches if nothing
+else happens. A pause begun on the due date itself stops the clock with no working day left:
+the reply is then due on the pause's last working day.
 """
 
 from __future__ import annotations
@@ -170,8 +172,11 @@ class ClockEvents:
     corrected_on: date | None = None
     pauses: tuple[Pause, ...] = ()
     extension: Extension | None = None
-    delayed_to: date | None = None  # 条例第三十五条
-    delayed_on: date | None = None  # the day the 条例第三十五条 delay was decided
+    delayed_to: date | None = None  # 条例第三十五条: the date in force
+    delayed_on: date | None = None  # the day that date was decided
+    # Earlier 条例第三十五条 decisions (decided_on, delayed_to), replaced by the one in force:
+    # each later act is checked against the period as it stood on its day.
+    earlier_delays: tuple[tuple[date, date], ...] = ()
 
     def __post_init__(self) -> None:
         object.__setattr__(self, "channel", Channel(self.channel))
@@ -304,41 +309,34 @@ def _walk(
     order against the period as it stands on its day (条例第三十三条)."""
     paused = extension_days = 0
     counted = [p for p in events.pauses if _counts(p, policy)]
-    acts: list[tuple[date, int, Pause | Extension | None]] = [(p.start, 0, p) for p in counted]
+    acts: list[tuple[date, int, Pause | Extension | date]] = [(p.start, 0, p) for p in counted]
     if events.extension is not None:
         check_extension_workdays(events.extension.workdays, policy, "extension")
         acts.append((events.extension.approved_on, 1, events.extension))
-    if events.delayed_on is not None:
-        acts.append((events.delayed_on, 2, None))
+    delays = list(events.earlier_delays)
+    if events.delayed_on is not None and events.delayed_to is not None:
+        delays.append((events.delayed_on, events.delayed_to))
+    acts.extend((decided_on, 2, to) for decided_on, to in delays)
     previous: Pause | None = None
+    delayed_to: date | None = None  # the 条例第三十五条 date in force on the act's day
     for day, _order, act in sorted(acts, key=lambda a: (a[0], a[1])):
-        due = cal.add_workdays(clock_start, policy.reply_workdays + paused + extension_days)
+        statutory = cal.add_workdays(clock_start, policy.reply_workdays + paused + extension_days)
+        # 条例第三十五条: once set, the reasonable date is the period as it stands.
+        due = statutory if delayed_to is None else max(statutory, delayed_to)
         stopped = previous is not None and _in_pause(day, previous, cal, policy)
         if isinstance(act, Pause):
-            end = act.counted_end(cal, policy)
-            if act.end is not None and act.end < act.start:
-                raise ValidationError(f"pause {act.start}:{act.end} ends before it starts")
-            if end < act.start:
-                raise ValidationError(
-                    f"pause from {act.start}: its limit {end} (the answer or payment date) is "
-                    "before it starts"
-                )
-            if act.start < clock_start:
-                raise ValidationError(
-                    f"pause {act.start}:{end} starts before the clock started on {clock_start}"
-                )
-            if previous is not None and act.start < previous.counted_end(cal, policy):
-                raise ValidationError(
-                    f"pause {act.start}:{end} overlaps the pause ending "
-                    f"{previous.counted_end(cal, policy)}"
-                )
-            if act.start > due:
-                raise ValidationError(
-                    f"pause {act.start}:{end} starts after the reply period ended on {due} "
-                    "(条例第三十三条第二款 stops a running clock only)"
-                )
+            end = _check_pause(
+                act,
+                previous,
+                clock_start=clock_start,
+                due=due,
+                stopped=stopped,
+                cal=cal,
+                policy=policy,
+            )
             previous = act
-            paused += cal.workdays_between(act.start, end)  # 条例第三十三条第二款
+            if act.start <= statutory:
+                paused += cal.workdays_between(act.start, end)
         elif isinstance(act, Extension):
             if day > due and not stopped:
                 raise ValidationError(
@@ -346,13 +344,65 @@ def _walk(
                     "(条例第三十三条: an extension is decided within the period)"
                 )
             extension_days = act.workdays
-        elif day > due and not stopped:
-            raise ValidationError(
-                f"delay: decided on {day}, after the reply period ended on {due} "
-                "(条例第三十五条: the reasonable period is set within the period)"
-            )
+        else:
+            if day > due and not stopped:
+                raise ValidationError(
+                    f"delay: decided on {day}, after the reply period ended on {due} "
+                    "(条例第三十五条: the reasonable period is set within the period)"
+                )
+            if delayed_to is not None and act <= delayed_to:
+                raise ValidationError(
+                    f"delay: a new 条例第三十五条 date {act} must be after the one in force "
+                    f"{delayed_to} (the agency may always reply earlier)"
+                )
+            delayed_to = act
+    # 条例第三十三条第二款: a pause leaves its working days out when it begins before the 20
+    # (+ extension) working days are complete, whatever order the acts were decided in. One
+    # begun later, within an 条例第三十五条 period, stops no statutory clock: the date set stands.
+    paused = 0
+    for pause in counted:
+        statutory = cal.add_workdays(clock_start, policy.reply_workdays + paused + extension_days)
+        if pause.start <= statutory:
+            paused += cal.workdays_between(pause.start, pause.counted_end(cal, policy))
     due = cal.add_workdays(clock_start, policy.reply_workdays + paused + extension_days)
     return paused, extension_days, due
+
+
+def _check_pause(
+    pause: Pause,
+    previous: Pause | None,
+    *,
+    clock_start: date,
+    due: date,
+    stopped: bool,
+    cal: WorkdayCalendar,
+    policy: ClockPolicy,
+) -> date:
+    """The pause's last counted day, once it is known to fit the period as it stands (on or
+    before ``due``, or begun while the previous pause had the clock ``stopped``)."""
+    end = pause.counted_end(cal, policy)
+    if pause.end is not None and pause.end < pause.start:
+        raise ValidationError(f"pause {pause.start}:{pause.end} ends before it starts")
+    if end < pause.start:
+        raise ValidationError(
+            f"pause from {pause.start}: its limit {end} (the answer or payment date) is "
+            "before it starts"
+        )
+    if pause.start < clock_start:
+        raise ValidationError(
+            f"pause {pause.start}:{end} starts before the clock started on {clock_start}"
+        )
+    if previous is not None and pause.start < previous.counted_end(cal, policy):
+        raise ValidationError(
+            f"pause {pause.start}:{end} overlaps the pause ending "
+            f"{previous.counted_end(cal, policy)}"
+        )
+    if pause.start > due and not stopped:
+        raise ValidationError(
+            f"pause {pause.start}:{end} starts after the reply period ended on {due} "
+            "(条例第三十三条第二款 stops a running clock only)"
+        )
+    return end
 
 
 class ExplainStatus(LabelledEnum):

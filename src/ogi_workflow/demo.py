@@ -177,6 +177,10 @@ def _drive(s: _Step) -> None:
         return
     if not s.do(rng.choice([0, 0, 1]), lambda d: wf.register(rid, actor="登记员", on=d), None):
         return
+    # 分办 to the office, which signs for it (签收) the same or the next working day.
+    if not s.do(0, lambda d: wf.assign(rid, actor="登记员", department="office", on=d)):
+        return
+    s.do(rng.choice([0, 1]), lambda d: wf.accept_assignment(rid, actor="承办人", on=d))
     if path == "withdraw":
         s.do(
             rng.randrange(2, 8),
@@ -317,11 +321,9 @@ def _reply_and_archive(s: _Step, path: str, outcome: Outcome) -> Outcome | None:
     if path == "third_party" and outcome is Outcome.DISCLOSED:
         details = _data()["details"]["third_party_decision"]
         letters.append(LetterKind.NOTICE_THIRD_PARTY_DECISION)
-    if not s.do(
-        gap,
-        lambda d: wf.reply(rid, actor="承办人", outcome=outcome, details=details, on=d),
-        *letters,
-    ):
+    if outcome is Outcome.NOT_EXIST and not _search(s, gap):
+        return None
+    if not s.do(gap, lambda d: _sign_off_and_reply(wf, rid, outcome, details, d), *letters):
         return None
     if outcome.refusal and rng.random() < 0.3:
         result = rng.choice(["upheld", "upheld", "corrected", "pending"])
@@ -333,8 +335,67 @@ def _reply_and_archive(s: _Step, path: str, outcome: Outcome) -> Outcome | None:
     return outcome
 
 
+def _search(s: _Step, gap: int) -> bool:
+    """协查: the archives search their records before a 不存在 reply (检索 documented)."""
+    wf, rid = s.wf, s.rid
+    what = "申请所涉文件的收文、发文及归档记录"
+    if not s.do(
+        max(0, gap - 3),
+        lambda d: wf.open_search_task(rid, actor="承办人", department="archives", what=what, on=d),
+    ):
+        return False
+    return s.do(
+        1,
+        lambda d: wf.answer_search_task(
+            rid,
+            actor="档案室",
+            task=1,
+            result="not_found",
+            where="档案管理系统、收发文登记簿",
+            searched_by="档案管理员",
+            on=d,
+        ),
+    )
+
+
+def _sign_off_and_reply(
+    wf: Workflow, rid: int, outcome: Outcome, details: dict[str, Any], day: date
+) -> None:
+    """The draft passes its review chain (审核 → 法制审核 for refusals → 签发), then goes out."""
+    wf.submit_for_review(rid, actor="承办人", outcome=outcome, details=details, on=day)
+    reviewers = _data()["reviewers"]
+    for role in wf.agency.review_chain(outcome):
+        wf.approve(rid, actor=reviewers[role]["login"], opinion=reviewers[role]["opinion"], on=day)
+    wf.reply(rid, actor="承办人", on=day)
+
+
+def register_staff(wf: Workflow) -> None:
+    """The demo agency's departments and people (data/demo.toml), once per database."""
+    staff = _data()["staff"]
+    if wf.people():
+        return
+    first, *others = staff["people"]
+    wf.add_person(first["login"], first["name"], roles=first["roles"], actor=first["login"])
+    for department in staff["departments"]:
+        wf.add_department(department["code"], department["name"], actor=first["login"])
+    for person in others:
+        wf.add_person(
+            person["login"],
+            person["name"],
+            roles=person["roles"],
+            department=person["department"],
+            actor=first["login"],
+        )
+    for department in staff["departments"]:
+        if "contact" in department:
+            wf.set_department_contact(
+                department["code"], department["contact"], actor=first["login"]
+            )
+
+
 def populate(wf: Workflow, *, today: date, count: int = DEMO_REQUESTS, seed: int = 2026) -> None:
     """Receive ``count`` applications over the ~150 days before ``today`` and drive them."""
+    register_staff(wf)
     rng = random.Random(seed)
     first = today - timedelta(days=150)
     days = sorted(first + timedelta(days=rng.randrange(150)) for _ in range(count))
@@ -355,7 +416,8 @@ def write_sample_letters(wf: Workflow, folder: Path) -> list[Path]:
             if kind is None or kind in seen:
                 continue
             seen.add(kind)
-            letter = wf.render(view.id, kind, fmt="docx")  # a reprint: same number, no event
+            # A reprint: the same number, no event.
+            letter = wf.render(view.id, kind, fmt="docx", actor="公开办")
             stem = f"{kind}-{view.reg_no}"
             written.append(letter.save(folder / f"{stem}.docx"))
             written.append(letter.save(folder / f"{stem}.txt"))

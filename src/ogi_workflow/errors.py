@@ -11,6 +11,7 @@ __all__ = [
     "ConflictError",
     "NotFoundError",
     "OgiError",
+    "PermissionDenied",
     "SchemaVersionError",
     "StorageError",
     "TransitionError",
@@ -32,6 +33,11 @@ class CalendarError(OgiError):
 
 class TransitionError(OgiError):
     """The event is not allowed in the request's state, or a legal guard refused it."""
+
+
+class PermissionDenied(OgiError):  # noqa: N818 - the name the HTTP and Java side expect
+    """The actor is not a registered, active person holding a role allowed for the action
+    (or the action needs two different people); the message names actor, role and action."""
 
 
 class ConflictError(OgiError):

@@ -11,9 +11,10 @@ from __future__ import annotations
 import re
 import string
 import tomllib
+from collections.abc import Mapping
 from datetime import UTC, date, datetime
 from pathlib import Path
-from typing import Annotated, Any, Final, NamedTuple, TypeVar
+from typing import Annotated, Any, Final, Literal, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 import pydantic
@@ -40,6 +41,7 @@ __all__ = [
     "OverdueItem",
     "RequestRef",
     "RequestView",
+    "SearchTaskView",
     "Urgency",
     "validate",
 ]
@@ -243,6 +245,10 @@ class Application(BaseModel):
         return self.received_at.astimezone(SHANGHAI).date()
 
 
+# The roles a step of a review chain may name (people.Role values).
+ReviewRole = Literal["reviewer", "legal_reviewer", "secrecy_reviewer", "signer"]
+
+
 class AgencyProfile(BaseModel):
     """The agency that handles requests: names, numbering, seal and remedy bodies."""
 
@@ -264,6 +270,39 @@ class AgencyProfile(BaseModel):
     # 海关、金融、外汇、税务、国家安全: 复议 goes to the next-higher authority, not the
     # same-level people's government; the review_body above already names it.
     vertical: bool = False
+    # 协查: working days a department has to search, by default (never past the reply's due)
+    search_task_workdays: Annotated[int, Field(ge=1, le=20)] = 5
+    # 分办: working days a department has to sign for (签收) an assignment, or the registrar
+    # to assign a returned request again; review: working days per step of the chain.
+    accept_workdays: Annotated[int, Field(ge=1, le=20)] = 2
+    review_step_workdays: Annotated[int, Field(ge=1, le=20)] = 2
+    # The review chain of a draft reply, by outcome value or "default": the roles that approve
+    # it in order, the last one signer (签发). Unset: 审核 → 签发, with 法制审核 before 签发 for
+    # refusals and partial disclosures.
+    review_chains: dict[str, tuple[ReviewRole, ...]] = Field(default_factory=dict)
+
+    @field_validator("review_chains")
+    @classmethod
+    def _chains(cls, value: dict[str, tuple[str, ...]]) -> dict[str, tuple[str, ...]]:
+        known = {"default", *(o.value for o in Outcome)}
+        for key, chain in value.items():
+            if key not in known:
+                raise ValueError(f"review_chains: {key!r} is not an outcome or 'default'")
+            if not chain or chain[-1] != "signer" or len(set(chain)) != len(chain):
+                raise ValueError(
+                    f"review_chains.{key}: {list(chain)} must list each role once and end "
+                    "with signer (签发)"
+                )
+        return value
+
+    def review_chain(self, outcome: Outcome) -> tuple[str, ...]:
+        """The roles that approve a draft reply with ``outcome``, in order."""
+        chain = self.review_chains.get(outcome.value) or self.review_chains.get("default")
+        if chain:
+            return chain
+        # 不予公开 and 部分公开 are the replies applicants contest: 法制审核 reads them first.
+        refuses = outcome.info.row == "partial" or outcome.info.row.startswith("refused_")
+        return ("reviewer", "legal_reviewer", "signer") if refuses else ("reviewer", "signer")
 
     @field_validator("letter_number_pattern", "registration_pattern")
     @classmethod
@@ -363,6 +402,39 @@ def _preview(value: object) -> str:
 # --------------------------------------------------------------------------- read models
 
 
+class SearchTaskView(BaseModel):
+    """A 协查 task: which department searches for what, by when, and its answer."""
+
+    model_config = ConfigDict(frozen=True)
+
+    task: int
+    department: str
+    what: str
+    due_date: date
+    opened_on: date
+    answered_on: date | None = None
+    result: str | None = None  # found | not_found | partly
+    found: str | None = None
+    where: str | None = None
+    searched_by: str | None = None
+
+    @classmethod
+    def from_task(cls, task: Mapping[str, Any]) -> SearchTaskView:
+        answer = task["answer"] or {}
+        return cls(
+            task=task["task"],
+            department=task["department"],
+            what=task["what"],
+            due_date=task["due_date"],
+            opened_on=task["opened_on"],
+            answered_on=answer.get("on"),
+            result=answer.get("result"),
+            found=answer.get("found"),
+            where=answer.get("where"),
+            searched_by=answer.get("searched_by"),
+        )
+
+
 class RequestView(BaseModel):
     """One request as stored: what an OA system lists and shows."""
 
@@ -385,6 +457,8 @@ class RequestView(BaseModel):
     extension_workdays: int
     estimated: bool
     handler: str | None
+    department: str | None = None  # 分办: the department it is assigned to (a code)
+    assignee: str | None = None  # the person it is addressed to, or who signed for it
     replied_on: date | None
     version: int
     application: dict[
@@ -420,10 +494,16 @@ class Urgency(LabelledEnum):
     OVERDUE = "overdue"  # the reply period has ended (条例第三十三条)
     DUE_SOON = "due_soon"  # the reply is due within the given working days
     CORRECTION_WINDOW = "correction_window"  # the 7 working days for 补正 end soon (第三十条)
+    # The agency's inner work, late or due soon (it never moves the legal clock):
+    ASSIGNMENT = "assignment"  # 分办 not signed for (签收)
+    RETURNED = "returned"  # 退回 and not assigned again
+    SEARCH_TASK = "search_task"  # 协查 not answered
+    REVIEW_STEP = "review_step"  # a step of the review chain not taken
 
 
 class OverdueItem(NamedTuple):
-    """A request on the morning list: reply overdue or due soon, or its 补正 window closing.
+    """A request on the morning list: reply overdue or due soon, its 补正 window closing, or
+    a step of the agency's inner work on it late or due soon (``kind`` says which).
 
     A named tuple, not a pydantic model: the morning scan builds one per listed row.
     """
@@ -438,6 +518,9 @@ class OverdueItem(NamedTuple):
     overdue: bool
     estimated: bool
     handler: str | None
+    department: str | None = None  # where the request (or the inner work item) is
+    task: str | None = None  # an inner item: its number, and the role a review step needs
+    contact: str | None = None  # a 协查 task's department contact (协查联络人)
 
     def as_row(self) -> tuple[Any, ...]:
         """The fields in order, dates as ISO strings and enums as values (CSV rows)."""
@@ -452,6 +535,9 @@ class OverdueItem(NamedTuple):
             self.overdue,
             self.estimated,
             self.handler,
+            self.department,
+            self.task,
+            self.contact,
         )
 
     def as_dict(self) -> dict[str, Any]:

@@ -4,7 +4,7 @@ annual report. Reads never write; every argument is checked (a ValidationError n
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date
+from datetime import date, timedelta
 from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -14,6 +14,7 @@ from ogi_workflow.errors import ValidationError
 from ogi_workflow.lifecycle import State, clock_events
 from ogi_workflow.models import AgencyProfile, EventView, OverdueItem, RequestRef, RequestView
 from ogi_workflow.outcomes import Outcome
+from ogi_workflow.people import check_code, check_login
 from ogi_workflow.storage import queries
 from ogi_workflow.storage.session import Store, request_view
 
@@ -87,13 +88,30 @@ class Reads:
                 conn, self.agency.code, State(wanted) if wanted is not None else None
             )
 
-    def _overdue_queries(self, day: date, within: int) -> list[Any]:
+    def _overdue_queries(
+        self, day: date, within: int, department: str | None, person: str | None
+    ) -> list[Any]:
         check_int("overdue: within (working days)", within, 0, 250)
         check_date("overdue: as_of", day)
-        soon = self.calendar.add_workdays(day, within) if within else day
-        return queries.overdue_queries(self.agency.code, day, soon, within)
+        if department is not None:
+            check_code("overdue: department", department)
+        if person is not None:
+            check_login("overdue: person", person)
+        # Due soon: at most ``within`` working days left, i.e. before the (within+1)-th
+        # working day (a due date on a rest day counts by the working days before it).
+        soon = self.calendar.add_workdays(day, within + 1) - timedelta(days=1) if within else day
+        return queries.overdue_queries(
+            self.agency.code, day, soon, within, department=department, person=person
+        )
 
-    def iter_overdue(self, as_of: date | None = None, within: int = 0) -> Iterator[OverdueItem]:
+    def iter_overdue(
+        self,
+        as_of: date | None = None,
+        within: int = 0,
+        *,
+        department: str | None = None,
+        person: str | None = None,
+    ) -> Iterator[OverdueItem]:
         """The morning list, most urgent first, streamed in bounded memory.
 
         Reply deadlines that have passed (``overdue``) or fall within ``within`` working days
@@ -101,21 +119,39 @@ class Reads:
         within ``within`` working days for requests with no correction notice yet
         (``correction_window``). Every request awaiting a reply is watched, received or
         paused too (a pause ends at its limit); only one awaiting its applicant's 补正 is not.
+        The agency's inner work is listed too when late or due as soon: assignments not
+        signed for, returned requests, 协查 tasks (with the department's contact) and review
+        steps (docs/agency.md). ``department`` and ``person`` narrow the list to the requests
+        (and items) of one department or one person.
         """
         day = as_of or self._today()
-        listed = self._overdue_queries(day, within)
+        listed = self._overdue_queries(day, within, department, person)
         with self._store.reading() as conn:
             yield from queries.iter_urgent(conn, listed, day, self.calendar)
 
-    def count_overdue(self, as_of: date | None = None, within: int = 0) -> int:
+    def count_overdue(
+        self,
+        as_of: date | None = None,
+        within: int = 0,
+        *,
+        department: str | None = None,
+        person: str | None = None,
+    ) -> int:
         """How many items :meth:`iter_overdue` will list (for progress bars)."""
-        listed = self._overdue_queries(as_of or self._today(), within)
+        listed = self._overdue_queries(as_of or self._today(), within, department, person)
         with self._store.reading() as conn:
             return queries.count_all(conn, listed)
 
-    def overdue(self, as_of: date | None = None, within: int = 0) -> list[OverdueItem]:
+    def overdue(
+        self,
+        as_of: date | None = None,
+        within: int = 0,
+        *,
+        department: str | None = None,
+        person: str | None = None,
+    ) -> list[OverdueItem]:
         """:meth:`iter_overdue` as a list."""
-        return list(self.iter_overdue(as_of, within))
+        return list(self.iter_overdue(as_of, within, department=department, person=person))
 
     def recompute(self, request: RequestRef) -> Deadline:
         """The deadline derived from the request's events alone (what the row should hold)."""

@@ -11,9 +11,9 @@ reads, letters, calendar changes). docs/architecture.md walks through one action
 from __future__ import annotations
 
 import logging
+import weakref
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from dataclasses import dataclass
 from datetime import date, datetime
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Self
@@ -21,11 +21,12 @@ from typing import TYPE_CHECKING, Any, Final, Self
 from sqlalchemy import Engine
 
 from ogi_workflow.actions import Actions
-from ogi_workflow.calendar import WorkdayCalendar, YearSchedule, read_notice_file
+from ogi_workflow.calendar import WorkdayCalendar, YearSchedule
+from ogi_workflow.casefile import CaseFiles
+from ogi_workflow.casework import Casework
 from ogi_workflow.clock import ClockPolicy
 from ogi_workflow.errors import ValidationError
 from ogi_workflow.lifecycle import (
-    DONE,
     EARLIEST,
     FUTURE_TOLERANCE,
     Event,
@@ -48,6 +49,9 @@ from ogi_workflow.models import (
     validate,
 )
 from ogi_workflow.reads import Reads, check_date, check_ref
+from ogi_workflow.reflow import CalendarChanges, DeadlineMove
+from ogi_workflow.routing import Routing
+from ogi_workflow.staffing import Staffing
 from ogi_workflow.storage import queries
 from ogi_workflow.storage.migrate import check_schema
 from ogi_workflow.storage.schema import description_key, make_engine
@@ -60,23 +64,25 @@ if TYPE_CHECKING:
 
 __all__ = ["DeadlineMove", "RequestRef", "Workflow"]
 
-_CHUNK: Final = 500  # requests recomputed per transaction by a reflow
 _log = logging.getLogger(__name__)
 
 
-@dataclass(frozen=True, slots=True)
-class DeadlineMove:
-    """A due date that a calendar change moved (see :meth:`Workflow.reflow_deadlines`)."""
+# Columns a new request has no value for yet.
+_UNSET_AT_RECEIPT: Final = (
+    "reg_no",
+    "reg_year",
+    "reg_seq",
+    "outcome",
+    "handler",
+    "department",
+    "assignee",
+    "replied_on",
+    "archived_on",
+    "correction_requested_on",
+)
 
-    request_id: int
-    reg_no: str | None
-    before: date | None
-    after: date | None
-    estimated_before: bool
-    estimated_after: bool
 
-
-class Workflow(Actions, Reads):
+class Workflow(Staffing, Actions, Routing, Reads, Casework, CaseFiles, CalendarChanges):
     """The lifecycle of 政府信息公开 requests for one agency, on one database.
 
     Open with :meth:`open`. A Workflow holds one connection pool; use one per process or
@@ -106,6 +112,9 @@ class Workflow(Actions, Reads):
         self._fresh_in: object = None  # the batch whose calendar was last checked
         self.policy = policy
         self._clock = clock
+        # A Workflow dropped without close() still closes its pooled connections when it
+        # is collected (Python 3.13 warns about a database connection never closed).
+        self._release = weakref.finalize(self, engine.dispose)
 
     @classmethod
     def open(
@@ -151,13 +160,13 @@ class Workflow(Actions, Reads):
                     queries.save_agency(engine, profile, clock())
             base = calendar or WorkdayCalendar.china(allow_estimated=True)
             notices = queries.stored_notices(engine)
+            workflow = cls(
+                engine, profile, base, policy=policy, clock=clock, letter_templates=letter_templates
+            )
+            workflow._use_notices(notices)
         except BaseException:
             engine.dispose()  # no connection left open behind an error
             raise
-        workflow = cls(
-            engine, profile, base, policy=policy, clock=clock, letter_templates=letter_templates
-        )
-        workflow._use_notices(notices)
         workflow.read_only = read_only
         return workflow
 
@@ -168,7 +177,7 @@ class Workflow(Actions, Reads):
             with self.engine.connect() as conn:
                 conn.exec_driver_sql("PRAGMA analysis_limit=400")  # sampled, so it stays quick
                 conn.exec_driver_sql("PRAGMA optimize")
-        self.engine.dispose()
+        self._release()  # engine.dispose(), once
 
     def __enter__(self) -> Self:
         return self
@@ -228,6 +237,7 @@ class Workflow(Actions, Reads):
         payload = {"channel": app.channel.value}
         first = HistoryItem(Event.RECEIVE, app.received_on, payload)
         with self._store.writing() as session:
+            self._authorise(session.conn, Event.RECEIVE.value, actor)
             self._fresh_calendar(session)
             clock = clock_fields(
                 {"received_on": app.received_on, "channel": app.channel.value},
@@ -290,6 +300,10 @@ class Workflow(Actions, Reads):
                 )
             check_params(event.value, {"reason": note}, day)
         with self._store.writing() as session:
+            approver = params.get("approver") if event is Event.EXTEND else None
+            who = self._authorise(session.conn, event.value, actor, approver=approver)
+            if event in (Event.ASSIGN, Event.REASSIGN):
+                self._check_routing_target(session.conn, event.value, params)
             self._fresh_calendar(session)
             row, history = session.load(check_ref(request))
             decision = decide(
@@ -302,6 +316,8 @@ class Workflow(Actions, Reads):
                 calendar=self.calendar,
                 policy=self.policy,
                 expected_version=expected_version,
+                actor_roles=frozenset(role.value for role in who.roles),
+                actor_department=who.department,
             )
             if decision.registers:
                 year = decision.on.year
@@ -318,6 +334,7 @@ class Workflow(Actions, Reads):
                 actor=actor,
                 reason=note,
                 payload=decision.payload,
+                work=decision.work,
             )
         _log.info(
             "%s %s by %s on %s",
@@ -342,7 +359,7 @@ class Workflow(Actions, Reads):
         kind: LetterKind | str | None = None,
         fmt: str = "docx",
         *,
-        actor: str = "system",
+        actor: str,
         output: str | Path | None = None,
     ) -> Letter:
         """出具文书: the letter ``kind`` (default: the one the latest event calls for).
@@ -365,6 +382,7 @@ class Workflow(Actions, Reads):
         if self._renderer is None:
             self._renderer = LetterRenderer(self._letter_templates)
         with self._store.writing() as session:
+            self._authorise(session.conn, Event.ISSUE_LETTER.value, actor)
             letter = issue_letter(
                 session,
                 request,
@@ -386,7 +404,7 @@ class Workflow(Actions, Reads):
         kind: LetterKind | str | None = None,
         fmt: str = "docx",
         *,
-        actor: str = "system",
+        actor: str,
     ) -> list[Path]:
         """The letters of many requests, written into ``folder``; PDFs in one LibreOffice run.
 
@@ -399,86 +417,3 @@ class Workflow(Actions, Reads):
         with self.batch():  # written inside it: a failed write records nothing either
             letters = [self.render(r, kind, built, actor=actor) for r in requests]
             return write_letters(letters, Path(folder), fmt)
-
-    # ------------------------------------------------------------------ calendar changes
-
-    def load_calendar_notice(self, path: str | Path, *, actor: str) -> list[DeadlineMove]:
-        """Load a notice file (e.g. the 2027 schedule) for every worker, then reflow.
-
-        The file is stored in the database so that every Workflow opened on it uses the
-        same calendar; open requests' due dates are recomputed and every move is recorded.
-        """
-        check_actor(actor)
-        self._fresh_calendar()
-        content = read_notice_file(path)
-        schedule = YearSchedule.from_text(content, origin=str(path))
-        self.calendar.with_schedule(schedule)  # refused here if it does not fit
-        with self._store.writing() as session:
-            queries.insert_notice(session.conn, schedule.year, content, self._clock(), actor)
-        self._fresh_in = None
-        return self.reflow_deadlines(actor=actor)
-
-    def reflow_deadlines(
-        self, *, actor: str = "system", reason: str = "calendar changed"
-    ) -> list[DeadlineMove]:
-        """Recompute every open request's clock with the current calendar and rules.
-
-        Each request whose clock fields change gets a ``recompute_deadline`` event with the
-        values before and after and ``reason``. Returns what moved.
-        """
-        check_actor(actor)
-        self._fresh_calendar()
-        with self._store.reading() as conn:
-            ids = queries.open_request_ids(conn, self.agency.code)
-        moves: list[DeadlineMove] = []
-        today = self._today()
-        for start in range(0, len(ids), _CHUNK):
-            with self._store.writing() as session:
-                for request_id in ids[start : start + _CHUNK]:
-                    row, history = session.load(request_id)
-                    if State(row["state"]) in DONE:
-                        continue  # replied since the id list was read
-                    fields = clock_fields(row, history, self.calendar, self.policy)
-                    if all(row[k] == v for k, v in fields.items()):
-                        continue
-                    session.write(
-                        row,
-                        history,
-                        fields,
-                        event=Event.RECOMPUTE_DEADLINE,
-                        on=today,
-                        actor=actor,
-                        reason=reason,
-                        payload={},
-                    )
-                    moves.append(
-                        DeadlineMove(
-                            request_id=request_id,
-                            reg_no=row["reg_no"],
-                            before=row["due_date"],
-                            after=fields["due_date"],
-                            estimated_before=row["estimated"],
-                            estimated_after=fields["estimated"],
-                        )
-                    )
-        _log.info(
-            "reflow (%s): %d of %d open due dates moved",
-            reason,
-            len(moves),
-            len(ids),
-            extra={"ogi": {"moved": len(moves), "open": len(ids), "actor": actor}},
-        )
-        return moves
-
-
-# Columns a new request has no value for yet.
-_UNSET_AT_RECEIPT: Final = (
-    "reg_no",
-    "reg_year",
-    "reg_seq",
-    "outcome",
-    "handler",
-    "replied_on",
-    "archived_on",
-    "correction_requested_on",
-)

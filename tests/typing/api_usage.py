@@ -64,8 +64,14 @@ def lifecycle(url: str) -> list[str]:
         except ConflictError:
             view = wf.get(view.id)
         with wf.batch():
-            wf.reply(view.id, actor="李明", outcome=Outcome.DISCLOSED, details={"provided": "x"})
-        letter: Letter = wf.render(view.id, fmt="txt")
+            wf.submit_for_review(
+                view.id, actor="李明", outcome=Outcome.DISCLOSED, details={"provided": "x"}
+            )
+            for who in ("孙审核", "陈主任"):
+                wf.approve(view.id, actor=who, opinion="同意")
+            wf.reply(view.id, actor="李明")
+        mine: list[OverdueItem] = wf.overdue(department="office", person="李明")
+        letter: Letter = wf.render(view.id, fmt="txt", actor="李明")
         log: list[EventView] = wf.events(view.id)
         late: list[OverdueItem] = wf.overdue(as_of=date(2026, 3, 1), within=3)
         report: AnnualReport = wf.annual_report(2026)
@@ -77,7 +83,7 @@ def lifecycle(url: str) -> list[str]:
         return [
             letter.number,
             str(len(log)),
-            str(len(late)),
+            str(len(late) + len(mine)),
             str(report.balanced()),
             str(states),
             str(SHANGHAI),

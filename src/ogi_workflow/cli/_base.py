@@ -31,6 +31,7 @@ __all__ = [
     "EXIT_ENVIRONMENT",
     "EXIT_INPUT",
     "EXIT_OVERDUE",
+    "Actor",
     "AgencyCode",
     "AllowEstimated",
     "CalendarFiles",
@@ -72,6 +73,15 @@ AgencyCode = Annotated[
         "--agency-code",
         envvar="OGI_AGENCY_CODE",
         help="Which stored agency (env OGI_AGENCY_CODE); needed only if the database has several.",
+    ),
+]
+Actor = Annotated[
+    str,
+    typer.Option(
+        "--actor",
+        envvar="OGI_ACTOR",
+        help="Login of the person acting, registered in the agency with a role that allows "
+        "it (env OGI_ACTOR).",
     ),
 ]
 CalendarFiles = Annotated[

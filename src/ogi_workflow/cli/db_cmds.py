@@ -36,9 +36,9 @@ def db_upgrade(db: Db) -> None:
         return
     for code in codes:
         with open_workflow(db, code, read_only=False) as wf:
-            moves = wf.reflow_deadlines(
-                actor="ogi-workflow db upgrade", reason=f"schema upgrade to {after}"
-            )
+            # The operator's act with the database's own credentials (an upgraded 0.1
+            # database has no people yet), recorded under this command's name.
+            moves = wf._reflow(actor="ogi-workflow db upgrade", reason=f"schema upgrade to {after}")
         typer.echo(f"{code}: {len(moves)} due date(s) recomputed")
 
 

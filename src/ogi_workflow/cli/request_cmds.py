@@ -11,6 +11,7 @@ import typer
 
 from ogi_workflow.cli._base import (
     EXIT_OVERDUE,
+    Actor,
     AgencyCode,
     CalendarFiles,
     Db,
@@ -73,6 +74,7 @@ def render(
     ],
     db: Db,
     fmt: Annotated[str, typer.Option("--format", help="docx | txt | pdf (pdf needs LibreOffice)")],
+    actor: Actor,
     out: Annotated[
         Path | None, typer.Option("-o", "--output", help="File to write (one request).")
     ] = None,
@@ -97,7 +99,6 @@ def render(
     requests: list[str | int] = [
         int(r[1:]) if r.startswith("#") and r[1:].isdigit() else r for r in reg_no
     ]
-    actor = "ogi-workflow render"
     with open_workflow(db, agency_code, read_only=False, letter_templates=templates) as wf:
         if out_dir is not None:
             for path in wf.render_many(requests, out_dir, kind, fmt, actor=actor):
@@ -105,6 +106,27 @@ def render(
             return
         letter = wf.render(requests[0], kind, fmt=fmt, actor=actor, output=out)
     typer.echo(f"{out} ({letter.kind.value}, {letter.number}, {letter.date.isoformat()})")
+
+
+@app.command("case-file")
+@guarded
+def case_file(
+    reg_no: Annotated[str, typer.Argument(help="Registration number (or #id) of the request.")],
+    db: Db,
+    actor: Actor,
+    out: Annotated[
+        Path, typer.Option("-o", "--output", help="A .zip file, or a folder to write into.")
+    ],
+    agency_code: AgencyCode = None,
+) -> None:
+    """归档: write the request's case file (一案一档): application, every letter issued, the
+    审批 and 协查 records, the event log and the deadline explanation, with an index."""
+    request: str | int = (
+        int(reg_no[1:]) if reg_no.startswith("#") and reg_no[1:].isdigit() else reg_no
+    )
+    with open_workflow(db, agency_code, read_only=False) as wf:
+        written = wf.case_file(request, out, actor=actor)
+    typer.echo(str(written))
 
 
 @app.command()
@@ -117,8 +139,15 @@ def overdue(
     ] = 0,
     fmt: Annotated[str, typer.Option("--format", help="table | csv | json")] = "table",
     agency_code: AgencyCode = None,
+    department: Annotated[
+        str | None, typer.Option(help="Only this department's requests and work items.")
+    ] = None,
+    person: Annotated[
+        str | None, typer.Option(help="Only this person's requests and work items (login).")
+    ] = None,
 ) -> None:
-    """The morning list: overdue replies (exit 1 if any), replies due soon, closing 补正 windows.
+    """The morning list: overdue replies (exit 1 if any), replies due soon, closing 补正 windows,
+    and the agency's late inner work (分办 not signed for, 协查 tasks, review steps).
 
     Exit status: 0 none overdue, 1 some overdue, 2 bad input, 3 the database failed. CSV
     and JSON stream, so a million requests need no more memory than a few. Read-only: it
@@ -147,15 +176,19 @@ def overdue(
         ) as progress,
     ):
         task = progress.add_task(
-            "scan", total=wf.count_overdue(day, within) if err.is_terminal else None
+            "scan",
+            total=wf.count_overdue(day, within, department=department, person=person)
+            if err.is_terminal
+            else None,
         )
+        listed = wf.iter_overdue(day, within, department=department, person=person)
 
         def tracked() -> Iterator[OverdueItem]:
-            for item in wf.iter_overdue(day, within):
+            for item in listed:
                 progress.advance(task)
                 yield item
 
-        items = tracked() if err.is_terminal else wf.iter_overdue(day, within)
+        items = tracked() if err.is_terminal else listed
         late = write_overdue(items, fmt, day, within)
     if late:
         raise typer.Exit(EXIT_OVERDUE)
@@ -206,6 +239,7 @@ def report_annual(
 @guarded
 def reflow(
     db: Db,
+    actor: Actor,
     calendar_files: CalendarFiles = None,
     agency_code: AgencyCode = None,
     as_json: JsonFlag = False,
@@ -218,9 +252,9 @@ def reflow(
     with open_workflow(db, agency_code, read_only=False) as wf:
         moves = []
         for path in calendar_files or []:
-            moves += wf.load_calendar_notice(path, actor="ogi-workflow reflow")
+            moves += wf.load_calendar_notice(path, actor=actor)
         if not calendar_files:
-            moves = wf.reflow_deadlines(actor="ogi-workflow reflow")
+            moves = wf.reflow_deadlines(actor=actor)
     rows = [
         {
             "reg_no": m.reg_no,

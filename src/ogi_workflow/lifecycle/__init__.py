@@ -15,6 +15,7 @@ from ogi_workflow.lifecycle.decide import (
     jsonable_columns,
     parse_outcome,
     request_label,
+    search_tasks,
 )
 from ogi_workflow.lifecycle.machine import (
     AWAITING_REPLY,
@@ -53,4 +54,5 @@ __all__ = [
     "mermaid_diagram",
     "parse_outcome",
     "request_label",
+    "search_tasks",
 ]

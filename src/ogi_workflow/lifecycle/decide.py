@@ -31,6 +31,14 @@ from ogi_workflow.clock import (
 )
 from ogi_workflow.errors import ConflictError, ValidationError
 from ogi_workflow.fees import FeeBasis, fee_per_request, fee_per_volume
+from ogi_workflow.lifecycle.inner import (
+    WorkChange,
+    assignment,
+    derive_inner_params,
+    review_case,
+    search_tasks,
+    work_changes,
+)
 from ogi_workflow.lifecycle.machine import (
     DONE,
     OUTCOME_OF_EVENT,
@@ -56,6 +64,7 @@ __all__ = [
     "jsonable_columns",
     "parse_outcome",
     "request_label",
+    "search_tasks",
 ]
 
 _CLOSES_PAUSE: Final = frozenset(
@@ -82,6 +91,17 @@ _CLOCK_EVENTS: Final = frozenset(
     }
 )
 _PAUSED: Final = frozenset({State.CONSULTING, State.FEE_PENDING})
+_INNER: Final = frozenset(
+    {
+        Event.ASSIGN,
+        Event.ACCEPT_ASSIGNMENT,
+        Event.RETURN_ASSIGNMENT,
+        Event.REASSIGN,
+        Event.SUBMIT_FOR_REVIEW,
+        Event.APPROVE,
+        Event.SEND_BACK,
+    }
+)
 _ASSIGNS_HANDLER: Final = frozenset({Event.REQUEST_CORRECTION, Event.RECEIVE_CORRECTION})
 CLOCK_FIELDS: Final = (
     "clock_start",
@@ -103,6 +123,7 @@ class Decision:
     payload: Mapping[str, Any]  # JSON-ready: the audit row's payload
     item: HistoryItem  # the event as the clock and the guards see it from now on
     registers: bool = False  # the facade numbers the request (登记编号): see with_registration
+    work: tuple[WorkChange, ...] = ()  # the agency's work items it opens and closes
 
     def with_registration(self, reg_no: str, seq: int) -> Decision:
         """The decision with the registration number the facade allocated."""
@@ -121,9 +142,15 @@ def decide(
     calendar: WorkdayCalendar,
     policy: ClockPolicy,
     expected_version: int | None = None,
+    actor_roles: frozenset[str] = frozenset(),
+    actor_department: str | None = None,
 ) -> Decision:
     """Apply ``event`` to the stored request ``row`` with its ``history``: every change, or an
-    error (:class:`ValidationError`, :class:`TransitionError`, :class:`ConflictError`)."""
+    error (:class:`ValidationError`, :class:`TransitionError`, :class:`ConflictError`,
+    :class:`PermissionDenied` when the inner-work rules need another person).
+
+    ``actor_roles`` and ``actor_department`` are what the agency's records say of the actor
+    now: an assignment is signed for in its department, a review step by its role."""
     check_actor(actor)
     label = request_label(row)
     check_params(f"{event.value}: request {label}", params, on)
@@ -138,7 +165,13 @@ def decide(
             f"{event.value}: request {label}: {on} is before the previous event on {last}; "
             "events are recorded in date order"
         )
-    params = _derived_params(event, dict(params), on, calendar, policy)
+    params = _derived_params(
+        event, dict(params), on, calendar, policy, history=history, due=row["due_date"]
+    )
+    if event in _INNER:
+        params = derive_inner_params(
+            event, params, actor=actor, on=on, history=history, calendar=calendar
+        )
     ctx = GuardContext(
         request=label,
         on=on,
@@ -155,11 +188,21 @@ def decide(
         correction_due=_last_date(history, Event.REQUEST_CORRECTION, "correct_by"),
         extended_on=next((h.on for h in history if h.event is Event.EXTEND), None),
         fee_payment_due=_last_date(history, Event.ISSUE_FEE_NOTICE, "payment_due"),
+        open_search_tasks={
+            t["task"]: t["department"] for t in search_tasks(history) if t["answer"] is None
+        },
         params=params,
         policy=policy,
+        actor=actor,
+        actor_roles=actor_roles,
+        actor_department=actor_department,
+        assignment=assignment(history),
+        review=review_case(history),
     )
     before = State(row["state"])
     after = fire(before, event, ctx)
+    if event is Event.REPLY:
+        _check_as_signed_off(label, params, ctx)
     if event in (Event.RECORD_REVIEW, Event.RECORD_LITIGATION):
         # 复议/诉讼 over the reply, or over the lack of one (逾期未作出处理).
         params["against"] = "reply" if before in DONE else "non_reply"
@@ -181,21 +224,58 @@ def decide(
     registers = event is Event.REGISTER or (
         event is Event.REPLY_ON_THE_SPOT and row["reg_no"] is None
     )
-    return Decision(event, on, updates, payload, item, registers=registers)
+    done = after in DONE and before not in DONE
+    work = tuple(work_changes(event, payload, history, done=done))
+    return Decision(event, on, updates, payload, item, registers=registers, work=work)
+
+
+def _check_as_signed_off(label: str, params: Mapping[str, Any], ctx: GuardContext) -> None:
+    """A reply says what its signed-off draft said: the same outcome and details."""
+    case = ctx.review
+    assert case is not None  # the reply guard required a complete case
+    outcome, details = params["outcome"], jsonable(params["details"])
+    if outcome.value != case.outcome or details != dict(case.details):
+        raise ValidationError(
+            f"reply: request {label}: the reply differs from draft #{case.number} as signed "
+            f"off (outcome {case.outcome}); leave outcome and details out to send the draft "
+            "as approved, or submit the changed draft for review"
+        )
 
 
 def _derived_params(
-    event: Event, params: dict[str, Any], on: date, calendar: WorkdayCalendar, policy: ClockPolicy
+    event: Event,
+    params: dict[str, Any],
+    on: date,
+    calendar: WorkdayCalendar,
+    policy: ClockPolicy,
+    *,
+    history: Sequence[HistoryItem],
+    due: date | None,
 ) -> dict[str, Any]:
     """The parameters an event stores beyond what the caller gave: dates, the fee quote."""
-    if event in (Event.REPLY, Event.REPLY_ON_THE_SPOT):
-        params["outcome"] = parse_outcome(params.get("outcome"))
+    if event is Event.REPLY and params.get("outcome") is None:
+        # The reply sends the signed-off draft as it was approved.
+        case = review_case(history)
+        if case is not None and case.complete:
+            params["outcome"], params["details"] = case.outcome, case.details
+    if event in (Event.REPLY, Event.REPLY_ON_THE_SPOT, Event.SUBMIT_FOR_REVIEW):
+        if params.get("outcome") is not None or event is not Event.REPLY:
+            params["outcome"] = parse_outcome(params.get("outcome"))  # else: the guard says
         params["details"] = dict(params.get("details") or {})
     elif event is Event.START_CONSULTATION:
         # 条例第三十二条、第三十四条: the consulted party has 15 working days from receiving
         # the letter to answer.
         received = _notice_received(params, on, "start_consultation")
         params["answer_by"] = calendar.add_workdays(received, policy.consultation_workdays)
+    elif event is Event.OPEN_SEARCH_TASK:
+        # The task's number, and its due date: the agency's default number of working days,
+        # never past the reply's own due date (the guard checks a date given).
+        params["task"] = 1 + sum(h.event is Event.OPEN_SEARCH_TASK for h in history)
+        if params.get("due_date") is None:
+            workdays = params.pop("due_workdays", 5)
+            default = calendar.add_workdays(on, workdays)
+            params["due_date"] = min(default, due) if due is not None else default
+        params.pop("due_workdays", None)
     elif event is Event.EXTEND and params.get("workdays") is None:
         params["workdays"] = policy.max_extension_workdays
     elif event is Event.ISSUE_FEE_NOTICE:
@@ -260,10 +340,11 @@ def clock_events(
 ) -> ClockEvents:
     """The clock's view of a request's event log.
 
-    条例第三十条: receipt of the correction restarts the clock from zero (earlier pauses no
-    longer matter). 条例第三十三条第二款 and 国办函〔2020〕109号: consultation and the fee
-    period are pauses from their start event to their end event, never longer than the
-    consulted party's answer period (``answer_by``) or the payment period (``payment_due``).
+    条例第三十条: receipt of the correction restarts the clock from zero (earlier pauses and
+    条例第三十五条 dates no longer matter). 条例第三十三条第二款 and 国办函〔2020〕109号:
+    consultation and the fee period are pauses from their start event to their end event,
+    never longer than the consulted party's answer period (``answer_by``) or the payment
+    period (``payment_due``).
     A pause still open counts up to that limit: the stored due date is the one the request
     reaches if no answer or payment comes.
     """
@@ -271,11 +352,13 @@ def clock_events(
     pauses: list[Pause] = []
     open_pause: tuple[date, PauseReason, date] | None = None
     extension: Extension | None = None
-    delayed: tuple[date, date] | None = None
+    delays: list[tuple[date, date]] = []
     for item in history:
         event = item.event
         if event is Event.RECEIVE_CORRECTION:
-            corrected_on, pauses, open_pause = item.on, [], None
+            # 条例第三十条: the corrected application starts a new period; pauses and
+            # 条例第三十五条 dates decided for the first one no longer apply.
+            corrected_on, pauses, open_pause, delays = item.on, [], None, []
         elif event is Event.START_CONSULTATION:
             until = date.fromisoformat(item.payload["answer_by"])
             open_pause = (item.on, PauseReason(item.payload["party"]), until)
@@ -294,7 +377,7 @@ def clock_events(
                 reason=str(item.payload["reason"]),
             )
         elif event is Event.DELAY_REASONABLY:
-            delayed = (item.on, date.fromisoformat(item.payload["delayed_to"]))
+            delays.append((item.on, date.fromisoformat(item.payload["delayed_to"])))
     if open_pause is not None:
         start, reason, until = open_pause
         pauses.append(Pause(start, None, reason, until))
@@ -304,8 +387,9 @@ def clock_events(
         corrected_on=corrected_on,
         pauses=tuple(pauses),
         extension=extension,
-        delayed_to=delayed[1] if delayed else None,
-        delayed_on=delayed[0] if delayed else None,
+        delayed_to=delays[-1][1] if delays else None,
+        delayed_on=delays[-1][0] if delays else None,
+        earlier_delays=tuple(delays[:-1]),
     )
 
 
@@ -325,16 +409,27 @@ def _event_columns(
     event: Event, before: State, after: State, on: date, params: Mapping[str, Any]
 ) -> dict[str, Any]:
     """The columns an event sets besides the state and the clock."""
-    if event is Event.START_HANDLING:
-        return {"handler": params["handler"]}
-    if event is Event.ARCHIVE:
-        return {"archived_on": on}
-    if event is Event.REQUEST_CORRECTION:
-        return {"correction_requested_on": on}
     if after is State.REPLIED and before is not State.REPLIED:
         outcome = OUTCOME_OF_EVENT.get(event) or params["outcome"]
         return {"outcome": outcome.value, "replied_on": on}
-    return {}
+    columns = _COLUMNS.get(event)
+    return columns(on, params) if columns is not None else {}
+
+
+def _assigned_to(_on: date, params: Mapping[str, Any]) -> dict[str, Any]:
+    return {"department": params["department"], "assignee": params.get("person")}
+
+
+_COLUMNS: Final[dict[Event, Callable[[date, Mapping[str, Any]], dict[str, Any]]]] = {
+    Event.START_HANDLING: lambda _on, p: {"handler": p["handler"]},
+    # 分办、转办、签收、退回: where the request is inside the agency now
+    Event.ASSIGN: _assigned_to,
+    Event.REASSIGN: _assigned_to,
+    Event.ACCEPT_ASSIGNMENT: lambda _on, p: {"assignee": p["by"]},
+    Event.RETURN_ASSIGNMENT: lambda _on, _p: {"department": None, "assignee": None},
+    Event.ARCHIVE: lambda on, _p: {"archived_on": on},
+    Event.REQUEST_CORRECTION: lambda on, _p: {"correction_requested_on": on},
+}
 
 
 def _last_date(history: Sequence[HistoryItem], event: Event, key: str) -> date | None:

@@ -11,15 +11,24 @@ Guards raise a specific error instead of returning False, and an illegal event r
 from __future__ import annotations
 
 from collections.abc import Callable, Mapping
-from dataclasses import dataclass, field
 from datetime import date
-from typing import Any, Final
+from typing import Final
 
 from transitions import Machine
 
-from ogi_workflow._resources import LabelledEnum
-from ogi_workflow.clock import ClockPolicy, check_extension_workdays
+from ogi_workflow.clock import check_extension_workdays
 from ogi_workflow.errors import TransitionError, ValidationError
+from ogi_workflow.lifecycle.events import (
+    AWAITING_REPLY,
+    DONE,
+    OPEN_STATES,
+    Event,
+    GuardContext,
+    HistoryItem,
+    State,
+    require_text,
+)
+from ogi_workflow.lifecycle.inner import inner_guards, signed_off_draft
 from ogi_workflow.outcomes import CONVENIENCE_KEYS, DetailsSpec, Outcome, details_spec
 
 __all__ = [
@@ -35,96 +44,16 @@ __all__ = [
     "mermaid_diagram",
 ]
 
-
-class State(LabelledEnum):
-    """Where a request is; the values are stored in the database and never change."""
-
-    RECEIVED = "received"
-    REGISTERED = "registered"
-    CORRECTION_PENDING = "correction_pending"
-    HANDLING = "handling"
-    CONSULTING = "consulting"
-    FEE_PENDING = "fee_pending"
-    REPLIED = "replied"
-    ARCHIVED = "archived"
-
-
-class Event(LabelledEnum):
-    """What can happen to a request; the names are the Workflow API's method names."""
-
-    RECEIVE = "receive"  # creates the request; not a machine event
-    REGISTER = "register"
-    REPLY_ON_THE_SPOT = "reply_on_the_spot"
-    START_HANDLING = "start_handling"
-    REQUEST_CORRECTION = "request_correction"
-    RECEIVE_CORRECTION = "receive_correction"
-    CORRECTION_LAPSED = "correction_lapsed"
-    START_CONSULTATION = "start_consultation"
-    END_CONSULTATION = "end_consultation"
-    EXTEND = "extend"
-    DELAY_REASONABLY = "delay_reasonably"
-    ISSUE_FEE_NOTICE = "issue_fee_notice"
-    RECEIVE_PAYMENT = "receive_payment"
-    FEE_LAPSED = "fee_lapsed"
-    WITHDRAW = "withdraw"
-    REPLY = "reply"
-    ARCHIVE = "archive"
-    RECORD_REVIEW = "record_review"
-    RECORD_LITIGATION = "record_litigation"
-    RECOMPUTE_DEADLINE = "recompute_deadline"  # audit record of a reflow; not a machine event
-    ISSUE_LETTER = "issue_letter"  # audit record of a letter issued; not a machine event
-
-
-# The states whose due date the morning list watches: the clock runs from receipt, before
-# registration too (条例第三十一条、第三十三条), and a pause ends at its limit even if no answer
-# or payment came, so consulting and fee-pending requests can be overdue as well. Only a
-# request awaiting its applicant's 补正 has no running period (条例第三十条).
-AWAITING_REPLY: Final = frozenset(
-    {State.RECEIVED, State.REGISTERED, State.HANDLING, State.CONSULTING, State.FEE_PENDING}
-)
-DONE: Final = frozenset({State.REPLIED, State.ARCHIVED})
-_OPEN: Final = [s for s in State if s not in DONE]
+_OPEN: Final = [s for s in State if s in OPEN_STATES]
+_AWAITING: Final = [s for s in State if s in AWAITING_REPLY]
 _DISCLOSURES: Final = (Outcome.DISCLOSED, Outcome.PARTIAL)
 # The outcomes an event of their own records (视为放弃, 撤回), from data/outcomes.toml.
 OUTCOME_OF_EVENT: Final = {Event(o.info.event): o for o in Outcome if o.info.event}
 
 
-@dataclass(frozen=True, slots=True)
-class HistoryItem:
-    """One past event, as the clock and the guards see it."""
-
-    event: Event
-    on: date
-    payload: Mapping[str, Any]
-
-
-@dataclass(frozen=True, slots=True)
-class GuardContext:
-    """What the guards need to know, computed by :func:`decide` before it fires an event."""
-
-    request: str  # registration number or id, for messages
-    on: date  # the legal date of the action
-    received_on: date | None = None
-    corrected_on: date | None = None  # receipt of the corrected application (条例第三十条)
-    consulted_third_party: bool = False  # a 条例第三十二条 consultation took place
-    due_date: date | None = None
-    correction_window_end: date | None = None
-    correction_due: date | None = None
-    extended_on: date | None = None
-    fee_payment_due: date | None = None
-    params: Mapping[str, Any] = field(default_factory=dict)
-    policy: ClockPolicy = ClockPolicy()  # noqa: RUF009 - frozen
-
-
 # --------------------------------------------------------------------------- guards
 # Whether an act falls within the reply period (an extension, a pause, an 条例第三十五条 delay)
 # is the clock's rule, checked in date order when decide() recomputes it (clock.py).
-
-
-def _require_text(ctx: GuardContext, event: str, name: str, rule: str) -> None:
-    value = ctx.params.get(name)
-    if not isinstance(value, str) or not value.strip():
-        raise ValidationError(f"{event}: request {ctx.request} needs a non-empty {name} ({rule})")
 
 
 def _guard_request_correction(ctx: GuardContext, event: Event) -> None:
@@ -187,8 +116,8 @@ def _guard_extend(ctx: GuardContext, event: Event) -> None:
             f"extend: request {ctx.request} was already extended on {ctx.extended_on} "
             "(条例第三十三条 allows one extension)"
         )
-    _require_text(ctx, "extend", "approver", "条例第三十三条: 经政府信息公开工作机构负责人同意")
-    _require_text(ctx, "extend", "reason", "条例第三十三条")
+    require_text(ctx, "extend", "approver", "条例第三十三条: 经政府信息公开工作机构负责人同意")
+    require_text(ctx, "extend", "reason", "条例第三十三条")
     check_extension_workdays(
         ctx.params.get("workdays", ctx.policy.max_extension_workdays),
         ctx.policy,
@@ -204,7 +133,7 @@ def _guard_delay(ctx: GuardContext, event: Event) -> None:
             f"delay_reasonably: request {ctx.request}: delayed_to must be a date after the "
             f"due date (条例第三十五条), got {delayed_to!r}"
         )
-    _require_text(ctx, "delay_reasonably", "reason", "条例第三十五条")
+    require_text(ctx, "delay_reasonably", "reason", "条例第三十五条")
 
 
 def _guard_consultation(ctx: GuardContext, event: Event) -> None:
@@ -214,7 +143,7 @@ def _guard_consultation(ctx: GuardContext, event: Event) -> None:
             f"start_consultation: request {ctx.request}: party must be 'third_party' "
             f"(条例第三十二条) or 'co_agency' (条例第三十四条), got {party!r}"
         )
-    _require_text(ctx, "start_consultation", "consulted", "条例第三十二条、第三十四条")
+    require_text(ctx, "start_consultation", "consulted", "条例第三十二条、第三十四条")
 
 
 def _guard_fee_notice(ctx: GuardContext, event: Event) -> None:
@@ -236,6 +165,15 @@ def _guard_fee_lapsed(ctx: GuardContext, event: Event) -> None:
 
 
 def _guard_reply(ctx: GuardContext, event: Event) -> None:
+    # The reply goes out only when its draft passed the agency's review chain (审核 → 签发);
+    # decide() checks that the reply says what the signed-off draft said.
+    signed_off_draft(ctx, event)
+    _guard_reply_content(ctx, event)
+
+
+def _guard_reply_content(ctx: GuardContext, event: Event) -> None:
+    """What a reply (or its draft) says: an outcome a reply records, the details its letter
+    prints, a documented search behind 不存在, a correction behind 补正后仍不明确."""
     outcome = ctx.params.get("outcome")
     if not isinstance(outcome, Outcome):
         allowed = ", ".join(o.value for o in Outcome if o not in OUTCOME_OF_EVENT.values())
@@ -248,6 +186,12 @@ def _guard_reply(ctx: GuardContext, event: Event) -> None:
             f"the {outcome.info.event} event, not by a reply"
         )
     _check_details(ctx, event, outcome)
+    if outcome is Outcome.NOT_EXIST and ctx.open_search_tasks:
+        waiting = ", ".join(f"#{n} ({d})" for n, d in sorted(ctx.open_search_tasks.items()))
+        raise TransitionError(
+            f"{event.value}: request {ctx.request}: not_exist (不存在/不掌握) needs every search "
+            f"task answered, still open: {waiting} (检索 must be documented: answer_search_task)"
+        )
     if outcome is Outcome.STILL_UNCLEAR and ctx.corrected_on is None:
         raise TransitionError(
             f"{event.value}: request {ctx.request}: still_unclear (补正后仍不明确) needs a "
@@ -311,7 +255,7 @@ def _guard_on_the_spot(ctx: GuardContext, event: Event) -> None:
             f"reply_on_the_spot: request {ctx.request} was received on {ctx.received_on}; a "
             f"当场答复 is given that day, not on {ctx.on} (条例第三十三条第一款): use reply"
         )
-    _guard_reply(ctx, event)
+    _guard_reply_content(ctx, event)  # 当场: no time for a review chain
 
 
 def _guard_record(ctx: GuardContext, event: Event) -> None:
@@ -321,6 +265,59 @@ def _guard_record(ctx: GuardContext, event: Event) -> None:
             f"{event.value}: request {ctx.request}: result must be upheld (维持), "
             f"corrected (纠正), other (其他) or pending (尚未审结), got {result!r}"
         )
+
+
+_SEARCH_RESULTS: Final = ("found", "not_found", "partly")
+
+
+def _guard_open_search_task(ctx: GuardContext, event: Event) -> None:
+    require_text(ctx, event.value, "department", "协查: which department searches")
+    require_text(ctx, event.value, "what", "协查: what to search for")
+    due = ctx.params.get("due_date")
+    if not isinstance(due, date) or due < ctx.on:
+        raise ValidationError(
+            f"{event.value}: request {ctx.request}: due_date must be a date on or after "
+            f"{ctx.on}, got {due!r}"
+        )
+    if ctx.due_date is not None and due > ctx.due_date:
+        raise ValidationError(
+            f"{event.value}: request {ctx.request}: due_date {due} is after the reply is due "
+            f"({ctx.due_date}); a search must come back before the answer"
+        )
+
+
+def _guard_answer_search_task(ctx: GuardContext, event: Event) -> None:
+    task = ctx.params.get("task")
+    if task not in ctx.open_search_tasks:
+        open_ = ", ".join(f"#{n}" for n in sorted(ctx.open_search_tasks)) or "none"
+        raise ValidationError(
+            f"{event.value}: request {ctx.request}: task must be an open search task's "
+            f"number (open: {open_}), got {task!r}"
+        )
+    result = ctx.params.get("result")
+    if result not in _SEARCH_RESULTS:
+        raise ValidationError(
+            f"{event.value}: request {ctx.request}: result must be one of "
+            f"{', '.join(_SEARCH_RESULTS)}, got {result!r}"
+        )
+    require_text(ctx, event.value, "searched_by", "协查: who searched")
+    require_text(ctx, event.value, "where", "协查: where was searched (档案、系统、台账)")
+    if result != "not_found":
+        require_text(ctx, event.value, "found", "协查: what was found")
+
+
+def _guard_meeting(ctx: GuardContext, event: Event) -> None:
+    participants = ctx.params.get("participants")
+    if (
+        not isinstance(participants, list | tuple)
+        or len(participants) < 2
+        or not all(isinstance(p, str) and p.strip() for p in participants)
+    ):
+        raise ValidationError(
+            f"{event.value}: request {ctx.request}: participants must list at least two "
+            f"people (会商), got {participants!r}"
+        )
+    require_text(ctx, event.value, "conclusion", "会商: the conclusion reached")
 
 
 # --------------------------------------------------------------------------- the table
@@ -360,6 +357,24 @@ _TABLE: Final[list[tuple[Event, list[State], State | None, list[_Guard]]]] = [
     # 复议/诉讼 over a reply, or over no reply at all (逾期未作出处理 is reviewable too).
     (Event.RECORD_REVIEW, list(State), None, [_guard_record]),
     (Event.RECORD_LITIGATION, list(State), None, [_guard_record]),
+    # The agency's inner work: it never moves the clock.
+    (Event.OPEN_SEARCH_TASK, _AWAITING, None, [_guard_open_search_task]),
+    (Event.ANSWER_SEARCH_TASK, _AWAITING, None, [_guard_answer_search_task]),
+    (Event.RECORD_MEETING, _AWAITING, None, [_guard_meeting]),
+    # 分办、签收、退回、转办
+    (Event.ASSIGN, _OPEN, None, inner_guards(Event.ASSIGN)),
+    (Event.ACCEPT_ASSIGNMENT, _OPEN, None, inner_guards(Event.ACCEPT_ASSIGNMENT)),
+    (Event.RETURN_ASSIGNMENT, _OPEN, None, inner_guards(Event.RETURN_ASSIGNMENT)),
+    (Event.REASSIGN, _OPEN, None, inner_guards(Event.REASSIGN)),
+    # The review chain of a draft reply (审核、法制审核、签发)
+    (
+        Event.SUBMIT_FOR_REVIEW,
+        [_S.REGISTERED, _S.HANDLING],
+        None,
+        [_guard_reply_content, *inner_guards(Event.SUBMIT_FOR_REVIEW)],
+    ),
+    (Event.APPROVE, _OPEN, None, inner_guards(Event.APPROVE)),
+    (Event.SEND_BACK, _OPEN, None, inner_guards(Event.SEND_BACK)),
 ]
 
 _MACHINE: Final = Machine(

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sqlite3
+from contextlib import closing
 from pathlib import Path
 
 from ogi_workflow.errors import StorageError, ValidationError
@@ -33,14 +34,14 @@ def backup_sqlite(url: str, target: str | Path) -> int:
     partial = final.with_name(f".{final.name}.partial")
     partial.unlink(missing_ok=True)
     try:
-        with sqlite3.connect(f"file:{source_path}?mode=ro", uri=True) as source:
-            copy = sqlite3.connect(partial)
-            try:
-                source.backup(copy)
-                (count,) = copy.execute("SELECT count(*) FROM ogi_request").fetchone()
-                copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
-            finally:
-                copy.close()
+        # closing(): sqlite3's own context manager ends a transaction, it never closes.
+        with (
+            closing(sqlite3.connect(f"file:{source_path}?mode=ro", uri=True)) as source,
+            closing(sqlite3.connect(partial)) as copy,
+        ):
+            source.backup(copy)
+            (count,) = copy.execute("SELECT count(*) FROM ogi_request").fetchone()
+            copy.execute("PRAGMA journal_mode=DELETE")  # one self-contained file
         os.replace(partial, final)
     except sqlite3.Error as exc:
         partial.unlink(missing_ok=True)

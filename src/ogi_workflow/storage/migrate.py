@@ -17,6 +17,8 @@ advisory lock, so workers opening an empty database at once create it once.
 from __future__ import annotations
 
 import logging
+import sqlite3
+import time
 from enum import StrEnum
 from importlib.resources import files
 from typing import Final
@@ -41,8 +43,9 @@ from ogi_workflow.storage.schema import METADATA, TABLES
 __all__ = ["HEAD", "REVISIONS", "SchemaState", "check_schema", "schema_state", "upgrade"]
 
 # Every revision this code knows, oldest first; the last one is the schema it works with.
-REVISIONS: Final = ("0001_baseline",)
+REVISIONS: Final = ("0001_baseline", "0002_people", "0003_routing")
 HEAD: Final = REVISIONS[-1]
+_WAL_ATTEMPTS: Final = 40  # about 40 s of retries while other workers hold the file
 _LOCK_KEY: Final = 0x6F6769  # "ogi": the PostgreSQL advisory lock of schema changes
 # Alembic's own version table, declared here so a new database is stamped without Alembic.
 _VERSION: Final = Table(
@@ -100,11 +103,7 @@ def check_schema(engine: Engine, url: str, *, read_only: bool) -> None:
         if not read_only and engine.dialect.name == "sqlite":
             # WAL (kept in the file): readers never wait for the writer. Set only on a file
             # known to be ours, never on another program's.
-            raw = engine.raw_connection()  # outside any transaction, as SQLite requires
-            try:
-                raw.cursor().execute("PRAGMA journal_mode=WAL")
-            finally:
-                raw.close()
+            _use_wal(engine, url)
         return
     upgrade_hint = f"run `ogi-workflow db upgrade --db {url}` (back it up first)"
     if state is SchemaState.EMPTY:
@@ -124,6 +123,27 @@ def check_schema(engine: Engine, url: str, *, read_only: bool) -> None:
         f"database {url} is not an ogi-workflow database (it has other tables and none of "
         f"{', '.join(sorted(_OURS))}); nothing was changed"
     )
+
+
+def _use_wal(engine: Engine, url: str) -> None:
+    """Switch a SQLite file to WAL (outside any transaction, as SQLite requires). The switch
+    needs the file to itself for a moment: while other workers open it at the same time it
+    is retried, and once one of them has switched it there is nothing left to do."""
+    for attempt in range(_WAL_ATTEMPTS):
+        try:
+            raw = engine.raw_connection()
+            try:
+                cursor = raw.cursor()
+                cursor.execute("PRAGMA journal_mode=WAL")
+                mode = cursor.fetchone()
+                if mode is not None and str(mode[0]).lower() == "wal":
+                    return
+            finally:
+                raw.close()
+        except (SQLAlchemyError, sqlite3.OperationalError) as exc:
+            if attempt == _WAL_ATTEMPTS - 1:
+                raise StorageError(f"database {url}: {_reason(exc)}") from None
+        time.sleep(0.05 * (attempt + 1))
 
 
 def upgrade(engine: Engine) -> tuple[str | None, str]:
@@ -154,6 +174,6 @@ def _lock(conn: Connection) -> None:
         conn.execute(text("SELECT pg_advisory_xact_lock(:key)"), {"key": _LOCK_KEY})
 
 
-def _reason(exc: SQLAlchemyError) -> str:
+def _reason(exc: Exception) -> str:
     original = getattr(exc, "orig", None)
     return str(original or exc).strip().splitlines()[0]

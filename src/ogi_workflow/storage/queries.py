@@ -3,19 +3,21 @@ calendar notices. Every function takes the connection it reads on."""
 
 from __future__ import annotations
 
+import hashlib
 import heapq
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime, timedelta
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Engine, Select, func, insert, select, update
+from sqlalchemy import ColumnElement, Engine, Select, func, insert, or_, select
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
 from ogi_workflow.calendar.workdays import WorkdayCalendar
 from ogi_workflow.errors import NotFoundError, ValidationError
 from ogi_workflow.lifecycle import AWAITING_REPLY, DONE, State
 from ogi_workflow.models import AgencyProfile, EventView, OverdueItem, Urgency, validate
-from ogi_workflow.storage.schema import AGENCY, EVENT, NOTICE, REQUEST
+from ogi_workflow.storage.schema import AGENCY, DEPARTMENT, EVENT, NOTICE, REQUEST, WORK_ITEM
 from ogi_workflow.storage.session import event_view
 
 __all__ = [
@@ -102,8 +104,24 @@ def open_request_ids(conn: Connection, agency: str) -> list[int]:
 _CORRECTION_POSSIBLE: Final = (State.RECEIVED, State.REGISTERED, State.HANDLING)
 
 
-def overdue_queries(agency: str, day: date, soon: date, within: int) -> list[Select[Any]]:
-    """The reply deadlines and the 补正 windows of the morning list, each ordered by date."""
+def overdue_queries(
+    agency: str,
+    day: date,
+    soon: date,
+    within: int,
+    *,
+    department: str | None = None,
+    person: str | None = None,
+) -> list[Select[Any]]:
+    """The reply deadlines, the 补正 windows and the inner work items of the morning list,
+    each ordered by date; of one department's or one person's requests when asked."""
+    last = soon if within else day - timedelta(days=1)
+    mine: list[ColumnElement[bool]] = []
+    if department is not None:
+        mine.append(REQUEST.c.department == department)
+    persons_requests = or_(REQUEST.c.assignee == person, REQUEST.c.handler == person)
+    if person is not None:
+        mine.append(persons_requests)
     awaiting = REQUEST.c.state.in_([s.value for s in AWAITING_REPLY])
     unpaused = REQUEST.c.state.in_([s.value for s in _CORRECTION_POSSIBLE])
     columns = (
@@ -113,13 +131,15 @@ def overdue_queries(agency: str, day: date, soon: date, within: int) -> list[Sel
         REQUEST.c.due_date,
         REQUEST.c.estimated,
         REQUEST.c.handler,
+        REQUEST.c.department,
     )
     deadlines = (
         select(REQUEST.c.due_date, *columns)
         .where(
             REQUEST.c.agency == agency,
             awaiting,
-            REQUEST.c.due_date <= (soon if within else day - timedelta(days=1)),
+            REQUEST.c.due_date <= last,
+            *mine,
         )
         .order_by(REQUEST.c.due_date, REQUEST.c.id)
     )
@@ -132,22 +152,75 @@ def overdue_queries(agency: str, day: date, soon: date, within: int) -> list[Sel
             REQUEST.c.correction_requested_on.is_(None),
             REQUEST.c.correction_window_end >= day,
             REQUEST.c.correction_window_end <= soon,
+            *mine,
         )
         .order_by(REQUEST.c.correction_window_end, REQUEST.c.id)
     )
-    return [deadlines, windows]
+    # The agency's inner work: assignments not signed for, returned requests, 协查 tasks and
+    # review steps past (or near) their own due dates; a task's department is its own.
+    inner = [WORK_ITEM.c.agency == agency, WORK_ITEM.c.closed_on.is_(None)]
+    if department is not None:
+        inner.append(func.coalesce(WORK_ITEM.c.department, REQUEST.c.department) == department)
+    if person is not None:
+        inner.append(or_(WORK_ITEM.c.person == person, persons_requests))
+    work = (
+        select(
+            WORK_ITEM.c.due_on,
+            *columns,
+            WORK_ITEM.c.kind,
+            WORK_ITEM.c.ref,
+            WORK_ITEM.c.role,
+            func.coalesce(WORK_ITEM.c.department, REQUEST.c.department),
+            func.coalesce(WORK_ITEM.c.person, REQUEST.c.assignee),
+            DEPARTMENT.c.contact,
+        )
+        .join(REQUEST, REQUEST.c.id == WORK_ITEM.c.request_id)
+        .outerjoin(
+            DEPARTMENT,
+            (DEPARTMENT.c.agency == WORK_ITEM.c.agency)
+            & (DEPARTMENT.c.code == WORK_ITEM.c.department),
+        )
+        .where(*inner, WORK_ITEM.c.due_on <= last)
+        .order_by(WORK_ITEM.c.due_on, WORK_ITEM.c.request_id, WORK_ITEM.c.id)
+    )
+    return [deadlines, windows, work]
 
 
 def iter_urgent(
     conn: Connection, queries: list[Select[Any]], day: date, calendar: WorkdayCalendar
 ) -> Iterator[OverdueItem]:
-    """The two streams of :func:`overdue_queries`, merged most urgent first."""
-    kinds = (None, Urgency.CORRECTION_WINDOW)
+    """The three streams of :func:`overdue_queries`, merged most urgent first."""
+    deadlines, windows, work = (
+        conn.execution_options(yield_per=5000).execute(query) for query in queries
+    )
     streams = [
-        _urgent(conn.execution_options(yield_per=5000).execute(query), day, kind, calendar)
-        for query, kind in zip(queries, kinds, strict=True)
+        _urgent(deadlines, day, None, calendar),
+        _urgent(windows, day, Urgency.CORRECTION_WINDOW, calendar),
+        _inner(work, day, calendar),
     ]
     yield from heapq.merge(*streams, key=lambda item: (item.deadline, item.id))
+
+
+def _inner(rows: Any, day: date, calendar: WorkdayCalendar) -> Iterator[OverdueItem]:
+    between = calendar.workdays_from(day)
+    for row in rows:
+        deadline, request_id, reg_no, state, due, estimated, handler = row[:7]
+        kind, ref, role, department, person, contact = row[8:]
+        yield OverdueItem(
+            id=request_id,
+            reg_no=reg_no,
+            state=State(state),
+            kind=Urgency(kind),
+            deadline=deadline,
+            due_date=due,
+            workdays_left=between(deadline),
+            overdue=day > deadline,
+            estimated=estimated,
+            handler=person or handler,
+            department=department,
+            task=f"{ref} ({role})" if role else ref,
+            contact=contact,
+        )
 
 
 def _urgent(
@@ -157,7 +230,7 @@ def _urgent(
     states = {s.value: s for s in State}
     # Trusted columns straight from our own table, unpacked as plain tuples: this loop
     # runs once per listed row.
-    for deadline, request_id, reg_no, state, due, estimated, handler in rows:
+    for deadline, request_id, reg_no, state, due, estimated, handler, department in rows:
         late = day > due if due is not None else False
         yield OverdueItem(
             id=request_id,
@@ -170,6 +243,7 @@ def _urgent(
             overdue=late,
             estimated=estimated,
             handler=handler,
+            department=department,
         )
 
 
@@ -182,13 +256,12 @@ def count_all(conn: Connection, queries: list[Select[Any]]) -> int:
 
 
 def save_agency(engine: Engine, profile: AgencyProfile, now: datetime) -> None:
+    """Store or replace an agency's profile: one upsert, so workers opening at once all succeed."""
+    values = {"profile": profile.model_dump(mode="json"), "updated_at": now}
     with engine.begin() as conn:
-        values = {"profile": profile.model_dump(mode="json"), "updated_at": now}
-        updated = conn.execute(
-            update(AGENCY).where(AGENCY.c.code == profile.code).values(values)
-        ).rowcount
-        if not updated:
-            conn.execute(insert(AGENCY).values(code=profile.code, **values))
+        dialect = postgresql if conn.dialect.name == "postgresql" else sqlite
+        upsert = dialect.insert(AGENCY).values(code=profile.code, **values)
+        conn.execute(upsert.on_conflict_do_update(index_elements=["code"], set_=values))
 
 
 def stored_agency(engine: Engine, code: str | None = None) -> AgencyProfile:
@@ -221,5 +294,26 @@ def stored_notices(engine: Engine) -> list[str]:
         return list(conn.execute(select(NOTICE.c.content).order_by(NOTICE.c.id)).scalars())
 
 
-def insert_notice(conn: Connection, year: int, content: str, at: datetime, by: str) -> None:
-    conn.execute(insert(NOTICE).values(year=year, content=content, loaded_at=at, loaded_by=by))
+def insert_notice(
+    conn: Connection,
+    year: int,
+    content: str,
+    at: datetime,
+    by: str,
+    *,
+    title: str | None,
+    source: str | None,
+) -> None:
+    """Store a loaded notice with what it is, where it came from and its file's SHA-256."""
+    digest = hashlib.sha256(content.encode("utf-8")).hexdigest()
+    conn.execute(
+        insert(NOTICE).values(
+            year=year,
+            content=content,
+            loaded_at=at,
+            loaded_by=by,
+            title=None if title is None else title[:300],
+            source=None if source is None else source[:500],
+            sha256=digest,
+        )
+    )

@@ -56,11 +56,15 @@ from ogi_workflow.lifecycle.machine import Event
 __all__ = [
     "AGENCY",
     "COUNTER",
+    "DEPARTMENT",
     "EVENT",
     "METADATA",
     "NOTICE",
+    "PERSON",
     "REQUEST",
+    "ROLE_GRANT",
     "SET_COUNTER",
+    "STAFF_LOG",
     "TABLES",
     "AgencyRow",
     "CalendarNoticeRow",
@@ -155,6 +159,10 @@ class RequestRow(SQLModel, table=True):
     version: int = 1
     created_at: datetime = _utc_column()
     updated_at: datetime = _utc_column()
+    # From revision 0003: where the request is inside the agency (分办): the department's
+    # code and the person it is addressed to or who signed for it.
+    department: str | None = Field(default=None, max_length=40)
+    assignee: str | None = Field(default=None, max_length=64)
 
 
 # The partial index's predicate must match the report's query on the same events.
@@ -195,6 +203,30 @@ class EventRow(SQLModel, table=True):
     after_values: dict[str, Any] = Field(sa_type=JSON)
 
 
+class WorkItemRow(SQLModel, table=True):
+    """The agency's inner work on a request, open or done: an assignment to sign for (分办), a
+    returned request to assign again, a 协查 task, a review step. A projection of the event
+    log, written with the event; the morning list reads the open ones past ``due_on``."""
+
+    __tablename__ = "ogi_work_item"
+    __table_args__ = (
+        UniqueConstraint("request_id", "kind", "ref", name="uq_ogi_work_item"),
+        Index("ix_ogi_work_item_open", "agency", "closed_on", "due_on"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="ogi_request.id")
+    agency: str = Field(max_length=64)
+    kind: str = Field(max_length=16)  # assignment, returned, search_task, review_step
+    ref: str = Field(max_length=16)  # assignment or task number, review "case.step"
+    department: str | None = Field(default=None, max_length=40)
+    person: str | None = Field(default=None, max_length=64)
+    role: str | None = Field(default=None, max_length=32)
+    opened_on: date
+    due_on: date
+    closed_on: date | None = None
+
+
 class CounterRow(SQLModel, table=True):
     """The last sequence number handed out per agency, series and year.
 
@@ -219,6 +251,11 @@ class CalendarNoticeRow(SQLModel, table=True):
     content: str = Field(sa_type=Text)  # the notice file, TOML
     loaded_at: datetime = _utc_column()
     loaded_by: str = Field(max_length=200)
+    # From revision 0002: what the notice says it is, where it came from, and the file's
+    # SHA-256, so a loaded calendar can be traced and checked (NULL for older rows).
+    title: str | None = Field(default=None, max_length=300)
+    source: str | None = Field(default=None, max_length=500)
+    sha256: str | None = Field(default=None, max_length=64)
 
 
 class AgencyRow(SQLModel, table=True):
@@ -231,12 +268,84 @@ class AgencyRow(SQLModel, table=True):
     updated_at: datetime = _utc_column()
 
 
+class DepartmentRow(SQLModel, table=True):
+    """A department (处室) of an agency; ``contact`` is the login of its 协查联络人."""
+
+    __tablename__ = "ogi_department"
+
+    agency: str = Field(primary_key=True, max_length=64)
+    code: str = Field(primary_key=True, max_length=40)
+    name: str = Field(max_length=100)
+    contact: str | None = Field(default=None, max_length=64)
+    active: bool = True
+    created_at: datetime = _utc_column()
+
+
+class PersonRow(SQLModel, table=True):
+    """A person of an agency, by the host OA system's login; roles are in ogi_role_grant."""
+
+    __tablename__ = "ogi_person"
+
+    agency: str = Field(primary_key=True, max_length=64)
+    login: str = Field(primary_key=True, max_length=64)
+    name: str = Field(max_length=100)
+    department: str | None = Field(default=None, max_length=40)
+    active: bool = True
+    created_at: datetime = _utc_column()
+
+
+class RoleGrantRow(SQLModel, table=True):
+    """Every role ever granted, never deleted: a revocation fills ``revoked_at``/``_by``."""
+
+    __tablename__ = "ogi_role_grant"
+    __table_args__ = (Index("ix_ogi_role_grant_person", "agency", "login", "revoked_at"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    agency: str = Field(max_length=64)
+    login: str = Field(max_length=64)
+    role: str = Field(max_length=32)
+    granted_at: datetime = _utc_column()
+    granted_by: str = Field(max_length=64)
+    revoked_at: datetime | None = _utc_column(nullable=True)
+    revoked_by: str | None = Field(default=None, max_length=64)
+
+
+class StaffLogRow(SQLModel, table=True):
+    """The append-only history of people and departments: who changed what, when."""
+
+    __tablename__ = "ogi_staff_log"
+
+    id: int | None = Field(default=None, primary_key=True)
+    agency: str = Field(max_length=64)
+    at: datetime = _utc_column()
+    actor: str = Field(max_length=64)
+    action: str = Field(max_length=32)
+    subject: str = Field(max_length=64)
+    payload: dict[str, Any] = Field(sa_type=JSON)
+
+
 REQUEST: Final[Table] = RequestRow.__table__  # type: ignore[attr-defined]
 EVENT: Final[Table] = EventRow.__table__  # type: ignore[attr-defined]
 COUNTER: Final[Table] = CounterRow.__table__  # type: ignore[attr-defined]
 NOTICE: Final[Table] = CalendarNoticeRow.__table__  # type: ignore[attr-defined]
 AGENCY: Final[Table] = AgencyRow.__table__  # type: ignore[attr-defined]
-TABLES: Final = [AGENCY, REQUEST, EVENT, COUNTER, NOTICE]
+DEPARTMENT: Final[Table] = DepartmentRow.__table__  # type: ignore[attr-defined]
+PERSON: Final[Table] = PersonRow.__table__  # type: ignore[attr-defined]
+ROLE_GRANT: Final[Table] = RoleGrantRow.__table__  # type: ignore[attr-defined]
+STAFF_LOG: Final[Table] = StaffLogRow.__table__  # type: ignore[attr-defined]
+WORK_ITEM: Final[Table] = WorkItemRow.__table__  # type: ignore[attr-defined]
+TABLES: Final = [
+    AGENCY,
+    REQUEST,
+    EVENT,
+    COUNTER,
+    NOTICE,
+    DEPARTMENT,
+    PERSON,
+    ROLE_GRANT,
+    STAFF_LOG,
+    WORK_ITEM,
+]
 METADATA: Final = SQLModel.metadata
 
 

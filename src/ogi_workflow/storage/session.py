@@ -17,10 +17,12 @@ from typing import Any, Final
 
 from sqlalchemy import Engine, Update, bindparam, func, insert, select, update
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError, OperationalError
 
 from ogi_workflow.clock import Channel
-from ogi_workflow.errors import ConflictError, NotFoundError, OgiError
+from ogi_workflow.errors import ConflictError, NotFoundError, OgiError, StorageError
 from ogi_workflow.lifecycle import Event, HistoryItem, State, jsonable_columns, request_label
+from ogi_workflow.lifecycle.inner import WorkChange
 from ogi_workflow.models import ApplicantKind, EventView, RequestRef, RequestView
 from ogi_workflow.outcomes import Outcome
 from ogi_workflow.storage.schema import (
@@ -28,6 +30,7 @@ from ogi_workflow.storage.schema import (
     NOTICE,
     REQUEST,
     SET_COUNTER,
+    WORK_ITEM,
     allocate_seq,
     insert_many,
 )
@@ -49,6 +52,7 @@ _SELECT_HISTORY: Final = (
 _INSERT_REQUEST: Final = insert(REQUEST).returning(REQUEST.c.id)
 _REQUEST_COLUMNS: Final = tuple(REQUEST.c.keys())
 _INSERT_EVENT: Final = insert(EVENT)
+_INSERT_WORK_ITEM: Final = insert(WORK_ITEM)
 _COUNT_NOTICES: Final = select(func.count()).select_from(NOTICE)
 
 
@@ -117,8 +121,10 @@ class Session:
         actor: str,
         reason: str | None,
         payload: Mapping[str, Any],
+        work: Sequence[WorkChange] = (),
     ) -> dict[str, Any]:
-        """Write the changed columns (version-checked) and the event row; the new row."""
+        """Write the changed columns (version-checked), the event row and the work items the
+        event opens or closes; the new row."""
         now = self.clock()
         version = row["version"] + 1
         changed = {k: v for k, v in updates.items() if row[k] != v}
@@ -141,6 +147,8 @@ class Session:
                 "after_values": jsonable_columns(logged),
             }
         )
+        if work:
+            self._work(row["id"], on, work)
         self._remember(merged, [*history, HistoryItem(event, on, payload)])
         return merged
 
@@ -167,6 +175,9 @@ class Session:
     def _add_event(self, event_row: dict[str, Any]) -> None:
         self.conn.execute(_INSERT_EVENT, event_row)
 
+    def _work(self, request_id: int, on: date, work: Sequence[WorkChange]) -> None:
+        apply_work(self.conn, self.agency, request_id, on, work)
+
     def _remember(self, row: dict[str, Any], history: list[HistoryItem]) -> None:
         """A direct session forgets: the next action reads the database again."""
 
@@ -186,6 +197,7 @@ class BatchSession(Session):
         self.seen: dict[int, int] = {}  # version read from the database
         self.changed: dict[int, set[str]] = {}
         self.events: list[dict[str, Any]] = []
+        self.work: list[tuple[int, date, Sequence[WorkChange]]] = []
         self.poisoned = False
         # Registration counters this batch holds locked (its first UPDATE … RETURNING took
         # the row lock until commit), advanced in memory and written back at flush.
@@ -245,6 +257,9 @@ class BatchSession(Session):
     def _remember(self, row: dict[str, Any], history: list[HistoryItem]) -> None:
         self.cache[row["id"]] = (row, history)
 
+    def _work(self, request_id: int, on: date, work: Sequence[WorkChange]) -> None:
+        self.work.append((request_id, on, work))
+
     def flush(self) -> None:
         try:
             self._flush()
@@ -281,6 +296,9 @@ class BatchSession(Session):
                 {"b_agency": self.agency, "b_series": series, "b_year": year, "last_seq": last},
             )
         insert_many(self.conn, EVENT, self.events)
+        for request_id, on, work in self.work:  # in order: an item opened, then closed
+            apply_work(self.conn, self.agency, request_id, on, work)
+        self.work.clear()
         self.counters.clear()
         self.new_rows.clear()
         self.seen.clear()
@@ -301,6 +319,33 @@ class BatchSession(Session):
         )
 
 
+def apply_work(
+    conn: Connection, agency: str, request_id: int, on: date, work: Sequence[WorkChange]
+) -> None:
+    """Open and close a request's work items (ogi_work_item) as an event says, on ``on``."""
+    for change in work:
+        if change.open:
+            values = {
+                "request_id": request_id,
+                "agency": agency,
+                "kind": change.kind,
+                "ref": change.ref,
+                "department": change.department,
+                "person": change.person,
+                "role": change.role,
+                "opened_on": on,
+                "due_on": change.due_on,
+            }
+            conn.execute(_INSERT_WORK_ITEM, values)
+            continue
+        where = [WORK_ITEM.c.request_id == request_id, WORK_ITEM.c.closed_on.is_(None)]
+        if change.kind is not None:
+            where.append(WORK_ITEM.c.kind == change.kind)
+        if change.ref is not None:
+            where.append(WORK_ITEM.c.ref == change.ref)
+        conn.execute(update(WORK_ITEM).where(*where).values(closed_on=on))
+
+
 class Store:
     """The database of one agency: hands each action its unit of work."""
 
@@ -316,7 +361,7 @@ class Store:
         if self._batch is not None:
             yield
             return
-        with self.engine.begin() as conn:
+        with _translated("batch"), self.engine.begin() as conn:
             batch = self._batch = BatchSession(conn, self.agency, self.clock)
             try:
                 yield
@@ -347,7 +392,7 @@ class Store:
         if self._batch is not None:
             yield self._batch
             return
-        with self.engine.begin() as conn:
+        with _translated("write"), self.engine.begin() as conn:
             yield Session(conn, self.agency, self.clock)
 
     def load(self, request: RequestRef) -> tuple[dict[str, Any], list[HistoryItem]]:
@@ -365,8 +410,32 @@ class Store:
         if self._batch is not None:
             yield self._batch.reader()
             return
-        with self.engine.connect().execution_options(ogi_read=True) as conn:
+        with _translated("read"), self.engine.connect().execution_options(ogi_read=True) as conn:
             yield conn
+
+
+_RETRYABLE: Final = {"40P01": "a deadlock", "40001": "a serialization failure"}
+
+
+@contextmanager
+def _translated(what: str) -> Iterator[None]:
+    """The database's failures as ogi-workflow errors: a deadlock or serialization failure
+    (PostgreSQL) is a ConflictError to retry; a lock held past the timeout, a lost or
+    refused connection or a read-only database is the environment's (StorageError)."""
+    try:
+        yield
+    except DBAPIError as exc:
+        original = exc.orig
+        state = getattr(original, "sqlstate", None) or getattr(original, "pgcode", None)
+        reason = str(original or exc).strip().splitlines()[0]
+        if state in _RETRYABLE:
+            raise ConflictError(
+                f"{what}: {_RETRYABLE[state]} with another worker; the transaction was rolled "
+                "back, run it again"
+            ) from None
+        if isinstance(exc, OperationalError) or exc.connection_invalidated:
+            raise StorageError(f"database ({what}): {reason}") from None
+        raise
 
 
 def request_view(row: Mapping[str, Any]) -> RequestView:

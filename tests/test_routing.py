@@ -1,0 +1,293 @@
+"""分办 (routing) and the review chain: each rule by a test named after what it protects."""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import zipfile
+from datetime import date as D  # noqa: N812
+from pathlib import Path
+
+import pytest
+from conftest import AGENCY, REVIEWERS, details, sign_off
+from sqlalchemy import select
+
+from ogi_workflow import Outcome, PermissionDenied, TransitionError, ValidationError, Workflow
+from ogi_workflow.models import AgencyProfile, Urgency, validate
+from ogi_workflow.storage.schema import WORK_ITEM
+
+
+def _departments(wf: Workflow) -> None:
+    wf.add_department("planning", "规划科", actor="管理员")
+    wf.add_department("archives", "档案科", actor="管理员")
+    wf.add_person("规划甲", "规划甲", roles=["handler"], department="planning", actor="管理员")
+    wf.add_person("规划乙", "规划乙", roles=["handler"], department="planning", actor="管理员")
+    wf.add_person(
+        "档案甲", "档案甲", roles=["search_contact"], department="archives", actor="管理员"
+    )
+    wf.set_department_contact("archives", "档案甲", actor="管理员")
+
+
+def _registered(wf: Workflow) -> int:
+    rid = wf.receive(
+        {
+            "applicant": {"kind": "natural_person", "name": "张三"},
+            "description": "某地块的规划条件",
+            "received_at": "2026-03-02T09:00",
+        },
+        actor="窗口",
+    ).id
+    wf.register(rid, actor="登记员", on=D(2026, 3, 2))
+    return rid
+
+
+@pytest.fixture
+def rid(wf: Workflow) -> int:
+    _departments(wf)
+    return _registered(wf)
+
+
+def _open_items(wf: Workflow, rid: int) -> list[tuple[str, str]]:
+    with wf.engine.connect() as conn:
+        rows = conn.execute(
+            select(WORK_ITEM.c.kind, WORK_ITEM.c.ref)
+            .where(WORK_ITEM.c.request_id == rid, WORK_ITEM.c.closed_on.is_(None))
+            .order_by(WORK_ITEM.c.id)
+        )
+        return [(row.kind, row.ref) for row in rows]
+
+
+def test_assign_goes_only_to_an_active_department(wf: Workflow, rid: int) -> None:
+    with pytest.raises(ValidationError, match="'legal' is not an active department"):
+        wf.assign(rid, actor="登记员", department="legal", on=D(2026, 3, 2))
+    with pytest.raises(ValidationError, match="'档案甲' is not an active member of department"):
+        wf.assign(rid, actor="登记员", department="planning", person="档案甲", on=D(2026, 3, 2))
+    assert wf.get(rid).department is None
+    assert wf.events(rid)[-1].event == "register"
+
+
+def test_only_the_registrar_assigns(wf: Workflow, rid: int) -> None:
+    with pytest.raises(PermissionDenied, match="needs registrar"):
+        wf.assign(rid, actor="规划甲", department="planning", on=D(2026, 3, 2))
+
+
+def test_only_the_assigned_department_signs_for_it(wf: Workflow, rid: int) -> None:
+    wf.assign(rid, actor="登记员", department="planning", on=D(2026, 3, 2))
+    with pytest.raises(PermissionDenied, match="needs someone of department planning"):
+        wf.accept_assignment(rid, actor="李明", on=D(2026, 3, 3))
+    view = wf.accept_assignment(rid, actor="规划乙", on=D(2026, 3, 3))
+    assert (view.department, view.assignee) == ("planning", "规划乙")
+    with pytest.raises(TransitionError, match="already signed for by 规划乙"):
+        wf.accept_assignment(rid, actor="规划甲", on=D(2026, 3, 3))
+
+
+def test_an_assignment_to_a_person_is_signed_for_by_that_person(wf: Workflow, rid: int) -> None:
+    wf.assign(rid, actor="登记员", department="planning", person="规划甲", on=D(2026, 3, 2))
+    with pytest.raises(PermissionDenied, match="the person it is addressed to"):
+        wf.accept_assignment(rid, actor="规划乙", on=D(2026, 3, 3))
+    assert wf.accept_assignment(rid, actor="规划甲", on=D(2026, 3, 3)).assignee == "规划甲"
+
+
+def test_a_return_needs_a_reason_and_goes_back_to_the_registrar(wf: Workflow, rid: int) -> None:
+    wf.assign(rid, actor="登记员", department="planning", on=D(2026, 3, 2))
+    with pytest.raises(ValidationError, match="needs a non-empty reason"):
+        wf.return_assignment(rid, actor="规划甲", reason=" ", on=D(2026, 3, 3))
+    view = wf.return_assignment(rid, actor="规划甲", reason="不属于本科室职责", on=D(2026, 3, 3))
+    assert view.department is None
+    assert _open_items(wf, rid) == [("returned", "1")]
+    # on the morning list once the registrar's accept_workdays (2) have passed
+    late = [i for i in wf.overdue(D(2026, 3, 6)) if i.kind is Urgency.RETURNED]
+    assert [(i.id, i.deadline) for i in late] == [(rid, D(2026, 3, 5))]
+    wf.assign(rid, actor="登记员", department="archives", on=D(2026, 3, 4))
+    assert _open_items(wf, rid) == [("assignment", "2")]
+
+
+def test_reassign_moves_it_and_assign_refuses_a_second_assignment(wf: Workflow, rid: int) -> None:
+    wf.assign(rid, actor="登记员", department="planning", on=D(2026, 3, 2))
+    with pytest.raises(TransitionError, match="use reassign"):
+        wf.assign(rid, actor="登记员", department="archives", on=D(2026, 3, 2))
+    wf.accept_assignment(rid, actor="规划甲", on=D(2026, 3, 3))
+    with pytest.raises(PermissionDenied, match="may not act on assignment #1"):
+        wf.reassign(rid, actor="李明", department="archives", reason="转档案科", on=D(2026, 3, 3))
+    view = wf.reassign(
+        rid, actor="规划甲", department="archives", reason="档案科掌握", on=D(2026, 3, 3)
+    )
+    assert (view.department, view.assignee) == ("archives", None)
+    assert _open_items(wf, rid) == [("assignment", "2")]
+
+
+def test_an_assignment_not_signed_for_is_on_the_department_morning_list(
+    wf: Workflow, rid: int
+) -> None:
+    wf.assign(rid, actor="登记员", department="planning", on=D(2026, 3, 2))
+    assert wf.overdue(D(2026, 3, 4), department="planning") == []  # due 03-04
+    items = wf.overdue(D(2026, 3, 5), department="planning")
+    assert [(i.kind, i.overdue, i.department) for i in items] == [
+        (Urgency.ASSIGNMENT, True, "planning")
+    ]
+    assert wf.overdue(D(2026, 3, 5), department="archives") == []
+    wf.accept_assignment(rid, actor="规划甲", on=D(2026, 3, 5))
+    assert wf.overdue(D(2026, 3, 5), department="planning") == []
+    assert [i.kind for i in wf.overdue(D(2026, 4, 1), person="规划甲")] == [Urgency.OVERDUE]
+
+
+def test_a_late_search_task_names_the_department_contact(wf: Workflow, rid: int) -> None:
+    wf.start_handling(rid, actor="李明", on=D(2026, 3, 2))
+    wf.open_search_task(
+        rid, actor="李明", department="archives", what="收发文记录", on=D(2026, 3, 2)
+    )
+    (item,) = wf.overdue(D(2026, 3, 10))
+    assert (item.kind, item.task, item.contact, item.deadline) == (
+        Urgency.SEARCH_TASK,
+        "1",
+        "档案甲",
+        D(2026, 3, 9),
+    )
+
+
+def test_no_reply_without_a_complete_review_chain(wf: Workflow, rid: int) -> None:
+    wf.start_handling(rid, actor="李明", on=D(2026, 3, 2))
+    nothing = details(Outcome.NOT_EXIST)
+    with pytest.raises(TransitionError, match="no signed-off draft; submit_for_review first"):
+        wf.reply(rid, actor="李明", outcome=Outcome.NOT_EXIST, details=nothing, on=D(2026, 3, 9))
+    wf.submit_for_review(rid, actor="李明", outcome=Outcome.NOT_EXIST, details=nothing)
+    wf.approve(rid, actor=REVIEWERS["reviewer"], opinion="同意")
+    with pytest.raises(TransitionError, match=r"waits for step 2 \(signer\)"):
+        wf.reply(rid, actor="李明")
+    assert wf.get(rid).state.value == "handling"
+
+
+def test_a_reviewer_never_reviews_their_own_draft(wf: Workflow, rid: int) -> None:
+    wf.add_person("兼职", "兼职", roles=["handler", "reviewer"], actor="管理员")
+    wf.start_handling(rid, actor="兼职", on=D(2026, 3, 2))
+    wf.submit_for_review(
+        rid, actor="兼职", outcome=Outcome.NOT_EXIST, details=details(Outcome.NOT_EXIST)
+    )
+    with pytest.raises(PermissionDenied, match="separation of duties"):
+        wf.approve(rid, actor="兼职", opinion="同意")
+
+
+def test_each_step_needs_its_own_role(wf: Workflow, rid: int) -> None:
+    wf.start_handling(rid, actor="李明", on=D(2026, 3, 2))
+    partial = details(Outcome.PARTIAL)
+    wf.submit_for_review(rid, actor="李明", outcome=Outcome.PARTIAL, details=partial)
+    with pytest.raises(PermissionDenied, match="step 1 of draft #1 needs the role reviewer"):
+        wf.approve(rid, actor=REVIEWERS["signer"], opinion="同意")
+    wf.approve(rid, actor=REVIEWERS["reviewer"], opinion="同意")
+    # a refusal or partial disclosure passes 法制审核 before 签发
+    with pytest.raises(PermissionDenied, match="needs the role legal_reviewer"):
+        wf.approve(rid, actor=REVIEWERS["signer"], opinion="同意")
+
+
+def test_a_draft_sent_back_passes_the_whole_chain_again(wf: Workflow, rid: int) -> None:
+    wf.start_handling(rid, actor="李明", on=D(2026, 3, 2))
+    nothing = details(Outcome.NOT_EXIST)
+    wf.submit_for_review(rid, actor="李明", outcome=Outcome.NOT_EXIST, details=nothing)
+    wf.approve(rid, actor=REVIEWERS["reviewer"], opinion="同意")
+    with pytest.raises(ValidationError, match="needs a non-empty opinion"):
+        wf.send_back(rid, actor=REVIEWERS["signer"], opinion="")
+    wf.send_back(rid, actor=REVIEWERS["signer"], opinion="检索范围不全，补充档案室检索")
+    with pytest.raises(TransitionError, match="was sent back by 王主任"):
+        wf.reply(rid, actor="李明")
+    sign_off(wf, rid, actor="李明", outcome=Outcome.NOT_EXIST, details=nothing)
+    assert wf.reply(rid, actor="李明").outcome is Outcome.NOT_EXIST
+    assert _open_items(wf, rid) == []
+
+
+def test_the_reply_says_what_was_signed_off(wf: Workflow, rid: int) -> None:
+    wf.start_handling(rid, actor="李明", on=D(2026, 3, 2))
+    nothing = details(Outcome.NOT_EXIST)
+    sign_off(wf, rid, actor="李明", outcome=Outcome.NOT_EXIST, details=nothing)
+    with pytest.raises(ValidationError, match="differs from draft #1 as signed off"):
+        wf.reply(
+            rid,
+            actor="李明",
+            outcome=Outcome.NEEDS_CREATION,
+            details=details(Outcome.NEEDS_CREATION),
+        )
+    with pytest.raises(ValidationError, match="differs from draft #1"):
+        wf.reply(
+            rid, actor="李明", outcome=Outcome.NOT_EXIST, details=nothing | {"searched": "别处"}
+        )
+    assert wf.reply(rid, actor="李明", outcome=Outcome.NOT_EXIST, details=nothing).outcome
+
+
+def test_a_draft_that_can_never_be_printed_is_not_submitted(wf: Workflow, rid: int) -> None:
+    wf.start_handling(rid, actor="李明", on=D(2026, 3, 2))
+    with pytest.raises(ValidationError, match="needs details provided, withheld"):
+        wf.submit_for_review(rid, actor="李明", outcome=Outcome.PARTIAL)
+    assert wf.events(rid)[-1].event == "start_handling"
+
+
+def test_a_review_chain_is_configured_per_outcome_and_ends_with_the_signer() -> None:
+    def profile(chains: dict[str, tuple[str, ...]]) -> AgencyProfile:
+        return validate(AgencyProfile, {**AGENCY, "review_chains": chains})
+
+    chosen = profile({"disclosed": ("signer",)})
+    assert chosen.review_chain(Outcome.DISCLOSED) == ("signer",)
+    assert chosen.review_chain(Outcome.STATE_SECRET) == ("reviewer", "legal_reviewer", "signer")
+    with pytest.raises(ValidationError, match="end with signer"):
+        profile({"default": ("signer", "reviewer")})
+    with pytest.raises(ValidationError, match="'maybe' is not an outcome"):
+        profile({"maybe": ("signer",)})
+
+
+def test_internal_steps_never_move_the_clock(wf: Workflow, rid: int) -> None:
+    due = wf.get(rid).due_date
+    wf.assign(rid, actor="登记员", department="planning", on=D(2026, 3, 2))
+    wf.return_assignment(rid, actor="规划甲", reason="不属于本科室", on=D(2026, 3, 3))
+    wf.assign(rid, actor="登记员", department="planning", person="规划乙", on=D(2026, 3, 4))
+    wf.accept_assignment(rid, actor="规划乙", on=D(2026, 3, 5))
+    wf.start_handling(rid, actor="规划乙", on=D(2026, 3, 5))
+    wf.submit_for_review(
+        rid, actor="规划乙", outcome=Outcome.NOT_EXIST, details=details(Outcome.NOT_EXIST)
+    )
+    wf.send_back(rid, actor=REVIEWERS["reviewer"], opinion="请补充检索")
+    assert wf.get(rid).due_date == due == wf.recompute(rid).due_date
+
+
+def test_the_case_file_holds_every_part_of_the_request(
+    wf: Workflow, rid: int, tmp_path: Path
+) -> None:
+    """归档 (一案一档): application, letters issued (reprinted, same number), 审批 and 协查
+    records, the event log and the deadline, with an index and each file's SHA-256."""
+    wf.start_handling(rid, actor="李明", on=D(2026, 3, 2))
+    wf.open_search_task(
+        rid, actor="李明", department="archives", what="收发文记录", on=D(2026, 3, 2)
+    )
+    wf.answer_search_task(
+        rid, actor="档案甲", task=1, result="not_found", where="档案系统", searched_by="档案甲",
+        on=D(2026, 3, 3),
+    )  # fmt: skip
+    nothing = details(Outcome.NOT_EXIST)
+    wf.submit_for_review(rid, actor="李明", outcome=Outcome.NOT_EXIST, details=nothing)
+    wf.send_back(rid, actor=REVIEWERS["reviewer"], opinion="请补充检索说明")
+    sign_off(wf, rid, actor="李明", outcome=Outcome.NOT_EXIST, details=nothing)
+    wf.reply(rid, actor="李明")
+    issued = wf.render(rid, actor="李明")
+    events_before = len(wf.events(rid))
+    with pytest.raises(PermissionDenied, match="case_file"):
+        wf.case_file(rid, tmp_path / "x.zip", actor="审核员")
+    path = wf.case_file(rid, tmp_path / "case.zip", actor="档案员")
+    assert len(wf.events(rid)) == events_before  # reprints record nothing
+    with zipfile.ZipFile(path) as case:
+        names = case.namelist()
+        manifest = json.loads(case.read("manifest.json"))
+        review = json.loads(case.read("04-review.json"))
+        tasks = json.loads(case.read("05-search-tasks.json"))
+        index = case.read("00-index.txt").decode("utf-8")
+        letter = case.read("03-letters/01-reply_not_exist.docx")
+        for entry in manifest:
+            assert hashlib.sha256(case.read(entry["file"])).hexdigest() == entry["sha256"]
+    assert {"01-application.json", "06-events.json", "07-deadline.json"} <= set(names)
+    assert issued.docx()[:2] == letter[:2] == b"PK"
+    assert issued.number in index
+    assert "一案一档" in index
+    assert [[s["decision"] for s in case["steps"]] for case in review] == [
+        ["send_back"],
+        ["approve", "approve"],
+    ]
+    assert review[0]["steps"][0]["opinion"] == "请补充检索说明"
+    assert tasks[0]["answer"]["result"] == "not_found"
+    folder = wf.case_file(rid, tmp_path / "case", actor="档案员")
+    assert (folder / "00-index.txt").read_text(encoding="utf-8") == index

@@ -30,8 +30,10 @@ The rules:
    after the X in force, for a second one); a pause begun once the statutory count is complete
    leaves X as it is.
 6. Within the period: an extension, a pause start or an 条例第三十五条 delay on day t needs
-   t <= the due date as it stands on t, or t inside a pause (s < t <= its last paused day).
-   A fee notice that does not pause the clock (policy) is no pause start and is not bound.
+   t <= the due date as it stands on t. Being inside a pause is no exception: a pause that
+   stops the clock moves the due date past its last paused day, and one begun in an
+   条例第三十五条 period stops no clock (rule 5). A fee notice that does not pause the clock
+   (policy) is no pause start and is not bound.
 7. Overdue on D: awaiting a reply and D > due; working days left = working days in (D, due]
    (negative: minus those in (due, D]).
 8. The 补正 notice is due within 7 working days of receipt (条例第三十条).
@@ -386,8 +388,8 @@ class ReferenceClock:
     # ------------------------------------------------------------------ rule 6 and limits
 
     def within_period(self, day: date) -> bool:
-        """Rule 6: on or before the due date as it stands, or while the clock is stopped."""
-        return day <= self.due_date or self.paused(day)
+        """Rule 6: on or before the due date as it stands."""
+        return day <= self.due_date
 
     def must_be_within_the_period(self, event: RefEvent) -> bool:
         """Rule 6 binds the acts that move the clock: a fee notice only when it pauses it."""

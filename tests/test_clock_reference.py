@@ -578,3 +578,27 @@ def test_art30_corrected_application_starts_a_new_period_without_the_art35_date(
     view = wf.receive_correction(rid, actor=ACTOR, on=D(2026, 3, 20))
     assert (view.state, view.clock_start) == (State.HANDLING, D(2026, 3, 20))
     assert view.due_date == D(2026, 4, 20)
+
+
+def test_art35_art33_consultation_in_the_delayed_period_leaves_the_period_where_it_is(
+    wf: Workflow,
+) -> None:
+    # 条例第三十五条 sets 05-29 on 03-10; the statutory 20 working days ended 03-30. A
+    # consultation begun 05-27 stops no statutory clock, so the date set stands (05-29) and
+    # 06-01, still inside the consultation, is after the period: an extension then is refused
+    # (条例第三十三条: decided within the period) and the request is overdue.
+    rid = handling(wf)
+    wf.delay_reasonably(
+        rid,
+        actor=ACTOR,
+        delayed_to=D(2026, 5, 29),
+        reason="申请数量明显超过合理范围",
+        on=D(2026, 3, 10),
+    )
+    view = wf.start_consultation(
+        rid, actor=ACTOR, party="third_party", consulted="某建设公司", on=D(2026, 5, 27)
+    )
+    assert (view.due_date, view.paused_workdays) == (D(2026, 5, 29), 0)
+    with pytest.raises(ValidationError, match="after the reply period ended on 2026-05-29"):
+        wf.extend(rid, actor=ACTOR, approver="王主任", reason="涉及多个部门", on=D(2026, 6, 1))
+    assert [i.id for i in wf.overdue(D(2026, 6, 1))] == [rid]

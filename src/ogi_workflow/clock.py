@@ -21,7 +21,9 @@ Rules, with their sources (《政府信息公开条例》unless another act is n
 
 "Within the period" is checked in date order: an act on day t is within the period when t is
 on or before the due date as it stands on t (pauses, an extension and an 条例第三十五条 date
-decided before t included), or when t falls inside a pause (the clock is stopped). An open
+decided before t included). A day inside a pause that stops the clock is always so, since the
+pause moves the due date past its last paused day; a pause begun in an 条例第三十五条 period
+stops no clock, so a day after the date set is after the period even while it runs. An open
 pause counts up to its limit: the due date shown is the one the request reaches if nothing
 else happens. A pause begun on the due date itself stops the clock with no working day left:
 the reply is then due on the pause's last working day.
@@ -323,14 +325,12 @@ def _walk(
         statutory = cal.add_workdays(clock_start, policy.reply_workdays + paused + extension_days)
         # 条例第三十五条: once set, the reasonable date is the period as it stands.
         due = statutory if delayed_to is None else max(statutory, delayed_to)
-        stopped = previous is not None and _in_pause(day, previous, cal, policy)
         if isinstance(act, Pause):
             end = _check_pause(
                 act,
                 previous,
                 clock_start=clock_start,
                 due=due,
-                stopped=stopped,
                 cal=cal,
                 policy=policy,
             )
@@ -338,14 +338,14 @@ def _walk(
             if act.start <= statutory:
                 paused += cal.workdays_between(act.start, end)
         elif isinstance(act, Extension):
-            if day > due and not stopped:
+            if day > due:
                 raise ValidationError(
                     f"extension: approved on {day}, after the reply period ended on {due} "
                     "(条例第三十三条: an extension is decided within the period)"
                 )
             extension_days = act.workdays
         else:
-            if day > due and not stopped:
+            if day > due:
                 raise ValidationError(
                     f"delay: decided on {day}, after the reply period ended on {due} "
                     "(条例第三十五条: the reasonable period is set within the period)"
@@ -374,12 +374,11 @@ def _check_pause(
     *,
     clock_start: date,
     due: date,
-    stopped: bool,
     cal: WorkdayCalendar,
     policy: ClockPolicy,
 ) -> date:
-    """The pause's last counted day, once it is known to fit the period as it stands (on or
-    before ``due``, or begun while the previous pause had the clock ``stopped``)."""
+    """The pause's last counted day, once it is known to fit the period as it stands (begun
+    on or before ``due``) and to follow ``previous``."""
     end = pause.counted_end(cal, policy)
     if pause.end is not None and pause.end < pause.start:
         raise ValidationError(f"pause {pause.start}:{pause.end} ends before it starts")
@@ -397,7 +396,7 @@ def _check_pause(
             f"pause {pause.start}:{end} overlaps the pause ending "
             f"{previous.counted_end(cal, policy)}"
         )
-    if pause.start > due and not stopped:
+    if pause.start > due:
         raise ValidationError(
             f"pause {pause.start}:{end} starts after the reply period ended on {due} "
             "(条例第三十三条第二款 stops a running clock only)"

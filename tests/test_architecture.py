@@ -30,10 +30,20 @@ ALLOWED: dict[str, set[str]] = {
     "actions": _BASE | {"fees", "lifecycle", "models", "outcomes"},
     "casework": _BASE | {"actions", "lifecycle", "models"},
     "routing": _BASE | {"actions", "lifecycle", "models", "outcomes"},
-    "casefile": _BASE | {"calendar", "clock", "lifecycle", "models"},
+    "casefile": _BASE | {"calendar", "clock", "letters", "lifecycle", "models"},
     "reflow": _BASE | {"calendar", "clock", "lifecycle", "models", "storage"},
     "reads": _BASE
-    | {"calendar", "clock", "lifecycle", "models", "outcomes", "people", "reports", "storage"},
+    | {
+        "calendar",
+        "clock",
+        "letters",
+        "lifecycle",
+        "models",
+        "outcomes",
+        "people",
+        "reports",
+        "storage",
+    },
     "staffing": _BASE | {"models", "people", "storage"},
     "workflow": _BASE
     | {

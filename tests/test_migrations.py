@@ -241,3 +241,41 @@ def test_0003_routing_copies_the_search_tasks_a_database_holds(db_url: str) -> N
         after = wf.overdue(D(2026, 3, 20))
         assert after == before
         assert [(i.kind.value, i.task) for i in after if i.task] == [("search_task", "2")]
+
+
+def test_0004_letters_freezes_a_letter_issued_before_at_its_first_reprint(db_url: str) -> None:
+    """A database at 0003 with an issued letter upgrades to 0004; the letter has no frozen
+    copy until it is reprinted, then every reprint returns those bytes."""
+    from importlib.resources import files  # noqa: PLC0415
+
+    from alembic import command  # noqa: PLC0415
+    from alembic.config import Config  # noqa: PLC0415
+
+    with staff(Workflow.open(db_url, agency=AGENCY, clock=fixed_clock)) as wf:
+        rid = wf.receive(
+            {
+                "applicant": {"kind": "natural_person", "name": "张三"},
+                "description": "某文件",
+                "received_at": "2026-03-02T09:00",
+            },
+            actor="窗口",
+        ).id
+        wf.register(rid, actor="登记员", on=D(2026, 3, 2))
+        number = wf.render(rid, actor="登记员").number
+    engine = make_engine(db_url)
+    config = Config()
+    config.set_main_option("script_location", str(files("ogi_workflow.storage.migrations")))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0003_routing")
+        assert "ogi_letter" not in inspect(conn).get_table_names()
+    assert upgrade(engine) == ("0003_routing", HEAD)
+    engine.dispose()
+    with Workflow.open(db_url, clock=fixed_clock) as wf:
+        assert wf.letters(rid) == []
+        events = len(wf.events(rid))
+        reprint = wf.render(rid, actor="登记员")
+        assert reprint.number == number
+        assert len(wf.events(rid)) == events  # a reprint records no event
+        assert [x.docx() for x in wf.letters(rid)] == [reprint.docx()]
+        assert wf.render(rid, actor="登记员").docx() == reprint.docx()

@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 import hashlib
+import io
 import json
 import zipfile
 from datetime import date as D  # noqa: N812
 from pathlib import Path
 
 import pytest
-from conftest import AGENCY, REVIEWERS, details, sign_off
+from conftest import AGENCY, REVIEWERS, details, fixed_clock, sign_off
 from sqlalchemy import select
 
-from ogi_workflow import Outcome, PermissionDenied, TransitionError, ValidationError, Workflow
+from ogi_workflow import (
+    NotFoundError,
+    Outcome,
+    PermissionDenied,
+    TransitionError,
+    ValidationError,
+    Workflow,
+)
 from ogi_workflow.models import AgencyProfile, Urgency, validate
 from ogi_workflow.storage.schema import WORK_ITEM
 
@@ -288,6 +296,70 @@ def test_the_case_file_holds_every_part_of_the_request(
         ["approve", "approve"],
     ]
     assert review[0]["steps"][0]["opinion"] == "请补充检索说明"
+    assert {"04-approval/01-approval-form.docx", "04-approval/02-approval-form.docx"} <= set(names)
+    assert letter == issued.docx()  # the frozen file, as issued
     assert tasks[0]["answer"]["result"] == "not_found"
     folder = wf.case_file(rid, tmp_path / "case", actor="档案员")
     assert (folder / "00-index.txt").read_text(encoding="utf-8") == index
+
+
+def test_an_issued_letter_is_frozen_and_reprints_identically(
+    wf: Workflow, rid: int, db_url: str
+) -> None:
+    """The letter is frozen at issue: after the agency's name changes, a reprint returns the
+    same bytes and text, and Workflow.letters lists it as issued."""
+    wf.start_handling(rid, actor="李明", on=D(2026, 3, 2))
+    opened = details(Outcome.DISCLOSED)
+    sign_off(wf, rid, actor="李明", outcome=Outcome.DISCLOSED, details=opened, on=D(2026, 3, 9))
+    wf.reply(rid, actor="李明", on=D(2026, 3, 10))
+    issued = wf.render(rid, actor="李明")
+    renamed = {**AGENCY, "name": "某市人民政府办公厅"}
+    with Workflow.open(db_url, agency=renamed, clock=fixed_clock) as later:
+        again = later.render(rid, actor="李明")
+        listed = later.letters(rid)
+        fresh = later.render(rid, "notice_registration", actor="李明")
+    assert again.docx() == issued.docx()
+    assert again.text() == issued.text()
+    assert "某市人民政府办公室" in again.text()
+    assert [(x.number, x.docx()) for x in listed] == [(issued.number, issued.docx())]
+    assert "某市人民政府办公厅" in fresh.text()  # a letter issued later takes the new name
+
+
+def test_the_approval_form_prints_each_step_with_opinion_name_and_date(
+    wf: Workflow, rid: int
+) -> None:
+    """审批表: the chain of a draft, 审核 → 法制审核 → 签发 for a refusal, with opinions, names
+    and dates; a step not taken reads 待审; a draft sent back shows who and why."""
+    import docx  # noqa: PLC0415
+
+    def cells(data: bytes) -> list[tuple[str, str]]:
+        table = docx.Document(io.BytesIO(data)).tables[0]
+        return [(row.cells[0].text, row.cells[1].text) for row in table.rows]
+
+    wf.assign(rid, actor="登记员", department="planning", person="规划乙", on=D(2026, 3, 2))
+    wf.accept_assignment(rid, actor="规划乙", on=D(2026, 3, 3))
+    wf.start_handling(rid, actor="规划乙", on=D(2026, 3, 3))
+    with pytest.raises(NotFoundError, match="no draft submitted"):
+        wf.approval_form(rid, actor="规划乙")
+    refusal = details(Outcome.STATE_SECRET)
+    wf.submit_for_review(
+        rid, actor="规划乙", outcome=Outcome.STATE_SECRET, details=refusal, on=D(2026, 3, 9)
+    )
+    wf.approve(rid, actor=REVIEWERS["reviewer"], opinion="拟同意", on=D(2026, 3, 10))
+    first = dict(cells(wf.approval_form(rid, actor=REVIEWERS["signer"])))
+    assert (first["承办部门"], first["承办人（拟稿）"]) == ("规划科", "规划乙")
+    assert first["审核意见"] == "拟同意\n审核员　2026-03-10"
+    assert first["法制审核意见"] == first["签发（负责人）意见"] == "（待审）"
+    wf.send_back(rid, actor=REVIEWERS["legal_reviewer"], opinion="理由不足", on=D(2026, 3, 11))
+    sent_back = dict(cells(wf.approval_form(rid, actor="规划乙", draft=1)))
+    assert sent_back["法制审核退回意见"] == "理由不足\n法制科　2026-03-11"
+    sign_off(
+        wf, rid, actor="规划乙", outcome=Outcome.STATE_SECRET, details=refusal, on=D(2026, 3, 12)
+    )
+    rows = cells(wf.approval_form(rid, actor="规划乙"))
+    assert [c for c, _ in rows[-3:]] == ["审核意见", "法制审核意见", "签发（负责人）意见"]
+    assert dict(rows)["审批次序"] == "第2次送审"
+    with pytest.raises(NotFoundError, match="no draft #3"):
+        wf.approval_form(rid, actor="规划乙", draft=3)
+    with pytest.raises(PermissionDenied, match="approval_form"):
+        wf.approval_form(rid, actor="档案甲")

@@ -1,8 +1,9 @@
 """归档 as a case file: one package per request (一案一档).
 
-The package holds the application as received, every letter issued for the request (each a
-reprint: the same 文号 and date, nothing recorded), the 审批 records of its review chain, the
-协查 records, the event log and the deadline with its day-by-day explanation, with an index
+The package holds the application as received, every letter issued for the request (the
+frozen .docx as issued), the 审批表 of each draft sent through the review chain (and the same
+records as data), the 协查 records, the event log and the deadline with its day-by-day
+explanation, with an index
 (目录, in Chinese, from data/labels.toml) and a manifest giving each file's SHA-256. Written
 as a zip file or a folder; a zip is written to a temporary file and renamed, so a failed
 write leaves no half a case file.
@@ -23,8 +24,9 @@ from typing import Any
 from ogi_workflow._resources import label
 from ogi_workflow.calendar import WorkdayCalendar
 from ogi_workflow.clock import ClockPolicy, explain_deadline
-from ogi_workflow.errors import StorageError
+from ogi_workflow.errors import NotFoundError, StorageError
 from ogi_workflow.lifecycle import Event, HistoryItem, clock_events, search_tasks
+from ogi_workflow.lifecycle.events import ReviewCase
 from ogi_workflow.lifecycle.inner import review_cases
 from ogi_workflow.models import EventView, RequestRef, RequestView
 
@@ -45,6 +47,12 @@ class CaseFiles(ABC):
 
     @abstractmethod
     def events(self, request: RequestRef) -> list[EventView]: ...
+
+    @abstractmethod
+    def letters(self, request: RequestRef) -> list[Any]: ...
+
+    @abstractmethod
+    def departments(self) -> list[Any]: ...
 
     @abstractmethod
     def render(
@@ -78,6 +86,40 @@ class CaseFiles(ABC):
             raise StorageError(f"case_file: cannot write {target}: {exc.strerror or exc}") from None
         return target
 
+    def approval_form(self, request: RequestRef, *, actor: str, draft: int | None = None) -> bytes:
+        """The 政府信息公开申请办理审批表 of a draft reply (default: the latest submitted) as a
+        .docx: each step of its review chain with opinion, name and date. Records nothing."""
+        from ogi_workflow.letters.approval import approval_form_docx  # noqa: PLC0415 - docx
+
+        self._may("approval_form", actor)
+        view = self.get(request)
+        history = [HistoryItem(e.event, e.on, e.payload) for e in self.events(view.id)]
+        return approval_form_docx(view, self._review_case(view, history, draft), self._dept(view))
+
+    def _review_case(
+        self, view: RequestView, history: list[HistoryItem], draft: int | None
+    ) -> ReviewCase:
+        cases = review_cases(history)
+        label_ = view.reg_no or f"#{view.id}"
+        if not cases:
+            raise NotFoundError(
+                f"approval_form: request {label_} has no draft submitted for review"
+            )
+        if draft is None:
+            return cases[-1]
+        found = [c for c in cases if c.number == draft]
+        if not found:
+            raise NotFoundError(
+                f"approval_form: request {label_} has no draft #{draft} "
+                f"(drafts: {', '.join(str(c.number) for c in cases)})"
+            )
+        return found[0]
+
+    def _dept(self, view: RequestView) -> str | None:
+        """The name of the department holding the request (its code if it has none)."""
+        names = {d.code: d.name for d in self.departments()}
+        return None if view.department is None else names.get(view.department, view.department)
+
     def _case_contents(
         self, view: RequestView, log: list[EventView], actor: str
     ) -> list[tuple[str, str, bytes]]:
@@ -88,11 +130,23 @@ class CaseFiles(ABC):
             ("02-request.json", _title("request"), _json(view.model_dump(mode="json"))),
         ]
         issued = [e for e in log if e.event is Event.ISSUE_LETTER]
+        frozen = {letter.number: letter for letter in self.letters(view.id)}
         for n, event in enumerate(issued, start=1):
             kind = str(event.payload["kind"])
-            letter = self.render(view.id, kind, "docx", actor=actor)
+            letter = frozen.get(str(event.payload["number"]))
+            if letter is None:  # issued before letters were frozen: frozen by this reprint
+                letter = self.render(view.id, kind, "docx", actor=actor)
             name = f"03-letters/{n:02d}-{kind}.docx"
             parts.append((name, f"{letter.title}（{letter.number}）", letter.docx()))
+        cases = review_cases(history)
+        if cases:
+            from ogi_workflow.letters.approval import approval_form_docx  # noqa: PLC0415
+
+            department = self._dept(view)
+            for case in cases:
+                form = approval_form_docx(view, case, department)
+                title = f"{_title('approval_form')}（{case.number}）"
+                parts.append((f"04-approval/{case.number:02d}-approval-form.docx", title, form))
         parts.append(("04-review.json", _title("review"), _json(_review_records(history))))
         tasks = search_tasks(history)
         parts.append(("05-search-tasks.json", _title("search_tasks"), _json(tasks)))

@@ -19,6 +19,7 @@ from ogi_workflow.storage import queries
 from ogi_workflow.storage.session import Store, request_view
 
 if TYPE_CHECKING:
+    from ogi_workflow.letters.issue import Letter
     from ogi_workflow.reports.annual import AnnualReport
 
 __all__ = ["Reads", "check_date", "check_int", "check_ref", "check_text", "choice"]
@@ -45,6 +46,15 @@ class Reads:
         row = self._store.row(check_ref(request))
         with self._store.reading() as conn:
             return queries.event_views(conn, row["id"])
+
+    def letters(self, request: RequestRef) -> list[Letter]:
+        """The letters issued for the request, in issue order, exactly as they were issued
+        (the frozen .docx bytes; a letter issued before 0.2 appears once it is reprinted)."""
+        from ogi_workflow.letters.issue import issued_letters  # noqa: PLC0415 - python-docx
+
+        row = self._store.row(check_ref(request))
+        with self._store.reading() as conn:
+            return issued_letters(conn, row["id"])
 
     def find(
         self,

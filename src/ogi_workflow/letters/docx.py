@@ -36,7 +36,7 @@ from lxml import etree
 from ogi_workflow.errors import ValidationError
 from ogi_workflow.letters.render import Block, BlockStyle, title_of
 
-__all__ = ["STYLE_OF_BLOCK", "build_docx"]
+__all__ = ["BODY_FONT", "STYLE_OF_BLOCK", "TITLE_FONT", "build_docx", "east_asian"]
 
 TITLE_FONT: Final = "方正小标宋简体"
 BODY_FONT: Final = "仿宋_GB2312"
@@ -61,7 +61,7 @@ STYLE_OF_BLOCK: Final = {
 _W: Final = "http://schemas.openxmlformats.org/wordprocessingml/2006/main"
 
 
-def _east_asian(run_properties: BaseOxmlElement, font: str) -> None:
+def east_asian(run_properties: BaseOxmlElement, font: str) -> None:
     fonts = run_properties.find(qn("w:rFonts"))
     if fonts is None:
         fonts = OxmlElement("w:rFonts")
@@ -89,7 +89,7 @@ def _style(
     style.base_style = doc.styles["Normal"]
     style.font.size = size
     properties = style.element.get_or_add_rPr()
-    _east_asian(properties, font)
+    east_asian(properties, font)
     if condensed:
         spacing = OxmlElement("w:spacing")
         spacing.set(qn("w:val"), str(CONDENSE_TWIPS))
@@ -119,7 +119,7 @@ def _page_numbers(paragraph: Paragraph) -> None:
     ):
         run = paragraph.add_run(text if kind is None else "")
         run.font.size = PAGE_NUMBER_SIZE
-        _east_asian(run._r.get_or_add_rPr(), PAGE_NUMBER_FONT)
+        east_asian(run._r.get_or_add_rPr(), PAGE_NUMBER_FONT)
         if kind == "code":
             code = OxmlElement("w:instrText")
             code.set(qn("xml:space"), "preserve")
@@ -149,7 +149,7 @@ def _bundled_base() -> bytes:
     normal = doc.styles["Normal"]
     normal.font.size = BODY_SIZE
     properties = normal.element.get_or_add_rPr()
-    _east_asian(properties, BODY_FONT)
+    east_asian(properties, BODY_FONT)
     language = OxmlElement("w:lang")
     language.set(qn("w:val"), "zh-CN")
     language.set(qn("w:eastAsia"), "zh-CN")

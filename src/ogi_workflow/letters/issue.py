@@ -1,9 +1,11 @@
 """Issuing a letter: its kind, the event it answers, its 文号, its facts, and the record of it.
 
 A letter gets a 文号 from the agency's letter series the first time it is issued for the
-event it answers, and an ``issue_letter`` event records it (kind, number, recipient);
-printing it again returns the same number and records nothing. Its date is the date of that
-event. A missing fact the letter needs is a ValidationError and nothing is recorded.
+event it answers, and an ``issue_letter`` event records it (kind, number, recipient). The
+letter is frozen at issue (ogi_letter keeps its blocks and the exact .docx bytes): printing
+it again returns the identical file and records nothing, whatever the templates or the
+agency profile say later. Its date is the date of that event. A missing fact the letter
+needs is a ValidationError and nothing is recorded.
 """
 
 from __future__ import annotations
@@ -14,18 +16,29 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field, replace
 from datetime import date
 from pathlib import Path
+from typing import Any
+
+from sqlalchemy.engine import Connection
 
 from ogi_workflow.clock import ClockPolicy
 from ogi_workflow.errors import TransitionError, ValidationError
 from ogi_workflow.letters.facts import basis_event, default_kind, letter_facts
 from ogi_workflow.letters.kinds import LetterKind
-from ogi_workflow.letters.render import Block, LetterRenderer, plain_text, title_of
+from ogi_workflow.letters.render import Block, BlockStyle, LetterRenderer, plain_text, title_of
 from ogi_workflow.lifecycle import Event, HistoryItem, State, request_label
 from ogi_workflow.models import AgencyProfile, RequestRef
-from ogi_workflow.storage.queries import event_views
+from ogi_workflow.storage.queries import event_views, freeze_letter, frozen_letters
 from ogi_workflow.storage.session import Session, request_view
 
-__all__ = ["FORMATS", "Letter", "issue_letter", "letter_kind", "write_atomically", "write_letters"]
+__all__ = [
+    "FORMATS",
+    "Letter",
+    "issue_letter",
+    "issued_letters",
+    "letter_kind",
+    "write_atomically",
+    "write_letters",
+]
 
 FORMATS = ("docx", "txt", "pdf")
 
@@ -131,6 +144,10 @@ def issue_letter(
         ),
         None,
     )
+    if issued is not None:
+        frozen = frozen_letters(conn, row["id"], issued)
+        if frozen:
+            return _thawed(frozen[0])
     if issued is None and view.state is State.ARCHIVED:
         raise TransitionError(
             f"render: request {label} is archived; a letter not issued before cannot "
@@ -154,8 +171,7 @@ def issue_letter(
         else view.applicant_name
     )
     letter = Letter(wanted, number, basis.on, recipient, blocks, base_docx=renderer.base_docx)
-    if fmt != "txt":  # built now, so a failure records nothing
-        letter = replace(letter, _docx=letter.docx())
+    letter = replace(letter, _docx=letter.docx())  # built now, so a failure records nothing
     if issued is None:
         payload = {
             "kind": wanted.value,
@@ -174,7 +190,37 @@ def issue_letter(
             reason=None,
             payload=payload,
         )
+    # A letter issued before letters were frozen (schema 0004) is frozen at its first reprint.
+    freeze_letter(
+        conn,
+        {
+            "request_id": row["id"],
+            "number": number,
+            "kind": wanted.value,
+            "issued_on": basis.on,
+            "recipient": recipient,
+            "blocks": [[b.style.value, b.text] for b in blocks],
+            "docx": letter.docx(),
+        },
+    )
     return letter
+
+
+def issued_letters(conn: Connection, request_id: int) -> list[Letter]:
+    """The letters issued for a request, in issue order, as they were issued."""
+    return [_thawed(row) for row in frozen_letters(conn, request_id)]
+
+
+def _thawed(row: dict[str, Any]) -> Letter:
+    blocks = tuple(Block(BlockStyle(style), text) for style, text in row["blocks"])
+    return Letter(
+        LetterKind(row["kind"]),
+        row["number"],
+        row["issued_on"],
+        row["recipient"],
+        blocks,
+        _docx=bytes(row["docx"]),
+    )
 
 
 def write_letters(letters: Sequence[Letter], folder: Path, fmt: str) -> list[Path]:

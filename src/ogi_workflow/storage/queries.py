@@ -17,7 +17,15 @@ from ogi_workflow.calendar.workdays import WorkdayCalendar
 from ogi_workflow.errors import NotFoundError, ValidationError
 from ogi_workflow.lifecycle import AWAITING_REPLY, DONE, State
 from ogi_workflow.models import AgencyProfile, EventView, OverdueItem, Urgency, validate
-from ogi_workflow.storage.schema import AGENCY, DEPARTMENT, EVENT, NOTICE, REQUEST, WORK_ITEM
+from ogi_workflow.storage.schema import (
+    AGENCY,
+    DEPARTMENT,
+    EVENT,
+    LETTER,
+    NOTICE,
+    REQUEST,
+    WORK_ITEM,
+)
 from ogi_workflow.storage.session import event_view
 
 __all__ = [
@@ -25,6 +33,8 @@ __all__ = [
     "count_requests",
     "event_views",
     "find_requests",
+    "freeze_letter",
+    "frozen_letters",
     "insert_notice",
     "iter_urgent",
     "nth_this_month",
@@ -35,6 +45,22 @@ __all__ = [
     "stored_agency_codes",
     "stored_notices",
 ]
+
+
+def freeze_letter(conn: Connection, values: Mapping[str, Any]) -> None:
+    """Keep an issued letter as it was issued (ogi_letter), with its file's SHA-256."""
+    docx: bytes = values["docx"]
+    conn.execute(insert(LETTER), {**values, "sha256": hashlib.sha256(docx).hexdigest()})
+
+
+def frozen_letters(
+    conn: Connection, request_id: int, number: str | None = None
+) -> list[dict[str, Any]]:
+    """A request's frozen letters in issue order (or the one with ``number``)."""
+    query = select(LETTER).where(LETTER.c.request_id == request_id).order_by(LETTER.c.id)
+    if number is not None:
+        query = query.where(LETTER.c.number == number)
+    return [dict(r) for r in conn.execute(query).mappings()]
 
 
 def find_requests(

@@ -32,6 +32,7 @@ from sqlalchemy import (
     Dialect,
     Engine,
     Index,
+    LargeBinary,
     Table,
     Text,
     UniqueConstraint,
@@ -58,6 +59,7 @@ __all__ = [
     "COUNTER",
     "DEPARTMENT",
     "EVENT",
+    "LETTER",
     "METADATA",
     "NOTICE",
     "PERSON",
@@ -70,6 +72,7 @@ __all__ = [
     "CalendarNoticeRow",
     "CounterRow",
     "EventRow",
+    "LetterRow",
     "RequestRow",
     "UTCDateTime",
     "allocate_seq",
@@ -227,6 +230,24 @@ class WorkItemRow(SQLModel, table=True):
     closed_on: date | None = None
 
 
+class LetterRow(SQLModel, table=True):
+    """A letter as issued, frozen: its blocks and the exact .docx bytes, so a reprint returns
+    the identical file whatever templates or profile say later."""
+
+    __tablename__ = "ogi_letter"
+    __table_args__ = (UniqueConstraint("request_id", "number", name="uq_ogi_letter"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    request_id: int = Field(foreign_key="ogi_request.id")  # indexed by uq_ogi_letter
+    number: str = Field(max_length=100)  # 文号
+    kind: str = Field(max_length=48)
+    issued_on: date
+    recipient: str = Field(max_length=200)
+    blocks: list[list[str]] = Field(sa_type=JSON)  # [[style, text], …] as rendered
+    docx: bytes = Field(sa_type=LargeBinary)
+    sha256: str = Field(max_length=64)  # of ``docx``
+
+
 class CounterRow(SQLModel, table=True):
     """The last sequence number handed out per agency, series and year.
 
@@ -334,6 +355,7 @@ PERSON: Final[Table] = PersonRow.__table__  # type: ignore[attr-defined]
 ROLE_GRANT: Final[Table] = RoleGrantRow.__table__  # type: ignore[attr-defined]
 STAFF_LOG: Final[Table] = StaffLogRow.__table__  # type: ignore[attr-defined]
 WORK_ITEM: Final[Table] = WorkItemRow.__table__  # type: ignore[attr-defined]
+LETTER: Final[Table] = LetterRow.__table__  # type: ignore[attr-defined]
 TABLES: Final = [
     AGENCY,
     REQUEST,
@@ -345,6 +367,7 @@ TABLES: Final = [
     ROLE_GRANT,
     STAFF_LOG,
     WORK_ITEM,
+    LETTER,
 ]
 METADATA: Final = SQLModel.metadata
 

@@ -342,3 +342,39 @@ def test_reflow_command_loads_the_next_notice(tmp_path: Path) -> None:
         )[0]
         == 2
     )
+
+
+def test_approval_form_and_case_file_commands(tmp_path: Path) -> None:
+    out = tmp_path / "demo"
+    assert run("demo", "--out", str(out))[0] == 0
+    db = str(out / "demo.sqlite")
+    form = tmp_path / "form.docx"
+    code, text, _ = run(
+        "approval-form", "--db", db, "--actor", "公开办", "2026-0001", "-o", str(form)
+    )
+    assert (code, text.strip()) == (0, str(form))
+    assert form.read_bytes()[:2] == b"PK"
+    code, _, err = run(
+        "approval-form",
+        "--db",
+        db,
+        "--actor",
+        "公开办",
+        "2026-0001",
+        "--draft",
+        "9",
+        "-o",
+        str(form),
+    )
+    assert code == 2
+    assert "no draft #9" in err
+    code, _, err = run(
+        "approval-form", "--db", db, "--actor", "公开办", "2026-0001",
+        "-o", str(tmp_path / "missing" / "form.docx"),
+    )  # fmt: skip
+    assert code == 3
+    assert "cannot write" in err
+    assert "Traceback" not in err
+    case = tmp_path / "case.zip"
+    assert run("case-file", "--db", db, "--actor", "公开办", "2026-0001", "-o", str(case))[0] == 0
+    assert case.stat().st_size > 0

@@ -24,6 +24,7 @@ from ogi_workflow.cli._base import (
     parse_date,
     shanghai_today,
 )
+from ogi_workflow.errors import StorageError
 
 if TYPE_CHECKING:
     from ogi_workflow.models import OverdueItem
@@ -96,9 +97,7 @@ def render(
         fail(f"--format {fmt!r} is not one of: docx, txt, pdf")
     if (out is None) == (out_dir is None) or (out is not None and len(reg_no) > 1):
         fail("give -o FILE for one request, or --out-dir FOLDER for one or more")
-    requests: list[str | int] = [
-        int(r[1:]) if r.startswith("#") and r[1:].isdigit() else r for r in reg_no
-    ]
+    requests = [_request_ref(r) for r in reg_no]
     with open_workflow(db, agency_code, read_only=False, letter_templates=templates) as wf:
         if out_dir is not None:
             for path in wf.render_many(requests, out_dir, kind, fmt, actor=actor):
@@ -121,12 +120,34 @@ def case_file(
 ) -> None:
     """归档: write the request's case file (一案一档): application, every letter issued, the
     审批 and 协查 records, the event log and the deadline explanation, with an index."""
-    request: str | int = (
-        int(reg_no[1:]) if reg_no.startswith("#") and reg_no[1:].isdigit() else reg_no
-    )
     with open_workflow(db, agency_code, read_only=False) as wf:
-        written = wf.case_file(request, out, actor=actor)
+        written = wf.case_file(_request_ref(reg_no), out, actor=actor)
     typer.echo(str(written))
+
+
+@app.command("approval-form")
+@guarded
+def approval_form(
+    reg_no: Annotated[str, typer.Argument(help="Registration number (or #id) of the request.")],
+    db: Db,
+    actor: Actor,
+    out: Annotated[Path, typer.Option("-o", "--output", help="The .docx file to write.")],
+    draft: Annotated[
+        int | None, typer.Option(help="Which draft (1, 2, …; default: the latest submitted).")
+    ] = None,
+    agency_code: AgencyCode = None,
+) -> None:
+    """Print the 政府信息公开申请办理审批表 of a draft reply: each step of its review chain
+    with opinion, name and date (.docx). Records nothing."""
+    from ogi_workflow.letters.issue import write_atomically  # noqa: PLC0415
+
+    with open_workflow(db, agency_code, read_only=True) as wf:
+        data = wf.approval_form(_request_ref(reg_no), actor=actor, draft=draft)
+    try:
+        write_atomically(out, data)
+    except OSError as exc:
+        raise StorageError(f"approval-form: cannot write {out}: {exc.strerror or exc}") from None
+    typer.echo(str(out))
 
 
 @app.command()
@@ -273,3 +294,8 @@ def reflow(
             + (" (estimated)" if row["estimated"] else "")
         )
     typer.echo(f"{len(rows)} due date(s) moved")
+
+
+def _request_ref(reg_no: str) -> str | int:
+    """A registration number, or ``#id`` for a request's id."""
+    return int(reg_no[1:]) if reg_no.startswith("#") and reg_no[1:].isdigit() else reg_no

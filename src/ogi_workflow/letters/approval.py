@@ -14,7 +14,7 @@ from io import BytesIO
 from typing import Any
 
 from docx import Document
-from docx.enum.table import WD_TABLE_ALIGNMENT
+from docx.enum.table import WD_ROW_HEIGHT_RULE, WD_TABLE_ALIGNMENT
 from docx.enum.text import WD_ALIGN_PARAGRAPH
 from docx.shared import Mm, Pt
 
@@ -26,8 +26,10 @@ from ogi_workflow.outcomes import Outcome
 
 __all__ = ["approval_form_docx", "approval_form_rows"]
 
-_CAPTION_WIDTH = Mm(40)
-_VALUE_WIDTH = Mm(116)
+_CAPTION_WIDTH = Mm(54)
+_VALUE_WIDTH = Mm(102)
+_OPINION_HEIGHT = Mm(28)  # room for a handwritten signature beside the printed one
+_FACT_ROWS = 10  # the rows before the chain's steps (see approval_form_rows)
 
 
 def _caption(key: str, **values: object) -> str:
@@ -89,6 +91,11 @@ def approval_form_docx(view: RequestView, case: ReviewCase, department: str | No
     table = doc.add_table(rows=len(rows), cols=2)
     table.style = "Table Grid"
     table.alignment = WD_TABLE_ALIGNMENT.CENTER
+    table.autofit = False
+    for column, width in zip(table.columns, (_CAPTION_WIDTH, _VALUE_WIDTH), strict=True):
+        column.width = width  # the grid LibreOffice and WPS lay out by
+    for row in table.rows[_FACT_ROWS:]:
+        row.height, row.height_rule = _OPINION_HEIGHT, WD_ROW_HEIGHT_RULE.AT_LEAST
     for (caption, value), row in zip(rows, table.rows, strict=True):
         for cell, text, width in (
             (row.cells[0], caption, _CAPTION_WIDTH),

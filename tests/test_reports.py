@@ -13,7 +13,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from conftest import AGENCY, details, fixed_clock, open_staffed, signed_reply
+from conftest import AGENCY, application, details, fixed_clock, open_staffed, signed_reply
 from typer.testing import CliRunner
 
 from ogi_workflow import Outcome, Workflow
@@ -218,6 +218,13 @@ def test_report_cli_formats(year: Workflow, db_url: str, tmp_path: Path) -> None
     assert three["D3"].value == "自然人"
     assert "A2:C4" in {str(r) for r in three.merged_cells.ranges}
     assert [c.value for c in book["四"][5]][:5] == [1, 0, 0, 1, 2]
+    assert "部门" not in book.sheetnames  # internal statistics only when asked for
+    internal = tmp_path / "internal.xlsx"
+    invoked = runner.invoke(
+        app, [*base, "--by-department", "--format", "xlsx", "-o", str(internal)]
+    )
+    assert invoked.exit_code == 0
+    assert openpyxl.load_workbook(internal)["部门"]["A3"].value == "未分办"
     assert runner.invoke(app, [*base, "--format", "xlsx"]).exit_code == 2
     assert runner.invoke(app, [*base, "--format", "pdf"]).exit_code == 2
     bad = runner.invoke(app, ["report", "annual", "--db", db_url, "--year", "1899"])
@@ -254,3 +261,55 @@ def test_workbook_prints_like_the_published_form(year: Workflow, tmp_path: Path)
     for column in ("自然人", "商业企业", "科研机构", "社会公益组织", "法律服务机构", "总计"):
         assert column in table3  # one page wide: no column pushed to another page
     assert "区分处理的，只计这一情形，不计其他情形" in table3.replace("\n", "")
+
+
+def test_internal_statistics_by_department_add_up_to_table_three(db_url: str) -> None:
+    """By department (分办): each department's 新收 + 上年结转 = 已答复 + 结转下年度, replies after
+    the due date counted as late, the never-assigned under 未分办; the published tables and
+    the workbook do not show them unless asked."""
+    with open_staffed(db_url, agency=AGENCY, clock=fixed_clock) as wf:
+        wf.add_department("planning", "规划科", actor="管理员")
+        wf.add_department("archives", "档案科", actor="管理员")
+        wf.add_person("规划甲", "规划甲", roles=["handler"], department="planning", actor="管理员")
+
+        def new(received: str, department: str | None) -> int:
+            rid = wf.receive(application(f"{received}T09:00"), actor="窗口").id
+            on = D.fromisoformat(received)
+            wf.register(rid, actor="登记员", on=on)
+            if department is not None:
+                wf.assign(rid, actor="登记员", department=department, on=on)
+                wf.accept_assignment(rid, actor="规划甲", on=on)
+            wf.start_handling(rid, actor="规划甲" if department else "李明", on=on)
+            return rid
+
+        def reply(rid: int, actor: str, on: str) -> None:
+            outcome = Outcome.DISCLOSED
+            day = D.fromisoformat(on)
+            signed_reply(wf, rid, actor=actor, outcome=outcome, details=details(outcome), on=day)
+
+        reply(new("2026-03-02", "planning"), "规划甲", "2026-04-10")  # due 03-30: late
+        reply(new("2026-05-06", "planning"), "规划甲", "2026-05-20")
+        new("2026-12-01", "planning")  # 结转下年度
+        reply(new("2025-12-22", None), "李明", "2026-01-05")  # 上年结转, never assigned
+        report = wf.annual_report(2026, by_department=True)
+        assert wf.annual_report(2026).by_department is None
+        published = wf.annual_report(2026).display_tables()
+    stats = report.by_department
+    assert stats is not None
+    assert list(stats) == ["archives", "planning", ""]
+    assert stats["planning"] == {
+        "name": "规划科",
+        "new": 3,
+        "carried_in": 0,
+        "replied": 2,
+        "late": 1,
+        "carried_out": 1,
+        "results": {"disclosed": 2},
+    }
+    assert (stats[""]["name"], stats[""]["carried_in"], stats[""]["replied"]) == ("未分办", 1, 1)
+    assert stats["archives"]["new"] == 0
+    for key, line in (("new", "new"), ("carried_in", "carried_in"), ("carried_out", "carried_out")):
+        assert sum(s[key] for s in stats.values()) == report.table3[line]["total"]
+    assert sum(s["replied"] for s in stats.values()) == report.table3["results_total"]["total"]
+    assert len(published) == 2
+    assert report.display_tables()[2].rows[1] == ["规划科", "3", "0", "2", "1", "1"]

@@ -15,7 +15,7 @@ from ogi_workflow.lifecycle import State, clock_events
 from ogi_workflow.models import AgencyProfile, EventView, OverdueItem, RequestRef, RequestView
 from ogi_workflow.outcomes import Outcome
 from ogi_workflow.people import check_code, check_login
-from ogi_workflow.storage import queries
+from ogi_workflow.storage import queries, staff
 from ogi_workflow.storage.session import Store, request_view
 
 if TYPE_CHECKING:
@@ -169,18 +169,25 @@ class Reads:
         events = clock_events(row["received_on"], Channel(row["channel"]), history)
         return compute_deadline(events, self.calendar, policy=self.policy)
 
-    def annual_report(self, year: int) -> AnnualReport:
-        """Tables 三 and 四 of the 年度报告 for ``year`` (国办公开办函〔2021〕30号)."""
+    def annual_report(self, year: int, *, by_department: bool = False) -> AnnualReport:
+        """Tables 三 and 四 of the 年度报告 for ``year`` (国办公开办函〔2021〕30号); with
+        ``by_department``, the internal statistics by department too (not published)."""
         from ogi_workflow.reports.annual import annual_report  # noqa: PLC0415 - loads numpy
 
         check_int("report: year", year, 2000, 2199)
         with self._store.reading() as conn:
+            names = (
+                {d["code"]: d["name"] for d in staff.departments(conn, self.agency.code)}
+                if by_department is True
+                else None
+            )
             return annual_report(
                 conn,
                 agency=self.agency.code,
                 agency_name=self.agency.name,
                 year=year,
                 calendar=self.calendar,
+                departments=names,
             )
 
 

@@ -229,6 +229,12 @@ def report_annual(
         Path | None, typer.Option("-o", "--output", help="File (xlsx needs it).")
     ] = None,
     agency_code: AgencyCode = None,
+    by_department: Annotated[
+        bool,
+        typer.Option(
+            "--by-department", help="Add internal statistics by department (not published)."
+        ),
+    ] = False,
 ) -> None:
     """Tables 三 and 四 (国办公开办函〔2021〕30号) and statistics for one year."""
     if fmt not in ("table", "json", "xlsx"):
@@ -240,7 +246,7 @@ def report_annual(
     from ogi_workflow.reports.xlsx import write_xlsx  # noqa: PLC0415 - this command only
 
     with open_workflow(db, agency_code, read_only=True) as wf:
-        report = wf.annual_report(year)
+        report = wf.annual_report(year, by_department=by_department)
     if fmt == "xlsx":
         assert out is not None
         write_xlsx(report, str(out))

@@ -5,6 +5,10 @@ year: 新收 = received in the year; 上年结转 = received before it and not r
 start; each outcome row = replied in the year with that outcome; 结转下年度 = received by its
 end and not replied by then. Every request in play in the year is either replied in it or
 carried over, so 新收 + 上年结转 = 总计 + 结转下年度 holds by construction, column by column.
+
+Asked for, the same lines are counted by the department a request was assigned to (分办), with
+the replies made after their due date: internal statistics for the office head, never part of
+the published tables.
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ __all__ = [
 COLUMNS: Final = [k.value for k in ApplicantKind] + ["total"]
 RESULTS: Final = ("upheld", "corrected", "other", "pending", "total")
 TABLE4_GROUPS: Final = ("review", "direct", "after_review")  # 复议; 诉讼: 直接起诉, 复议后起诉
+_DEPARTMENT_COUNTS: Final = ("new", "carried_in", "replied", "late", "carried_out")
 _LINES: Final = ["new", "carried_in", *[r.value for r in ReportRow], "results_total", "carried_out"]
 
 
@@ -71,6 +76,9 @@ class AnnualReport:
     replied: int
     average_workdays_to_reply: float | None
     most_requested: list[tuple[str, int]] = field(default_factory=list)
+    # Internal statistics by department code ("" = never assigned), when asked for: name, new,
+    # carried_in, replied, late (replied after the due date), carried_out, results by line.
+    by_department: dict[str, dict[str, Any]] | None = None
 
     def balanced(self) -> bool:
         """The 勾稽关系: 新收 + 上年结转 = 总计 + 结转下年度, in every column."""
@@ -91,6 +99,7 @@ class AnnualReport:
             "replied": self.replied,
             "average_workdays_to_reply": self.average_workdays_to_reply,
             "most_requested": [{"description": d, "count": n} for d, n in self.most_requested],
+            **({} if self.by_department is None else {"by_department": self.by_department}),
         }
 
     def display_tables(self) -> list[DisplayTable]:
@@ -117,7 +126,19 @@ class AnnualReport:
                 for group in TABLE4_GROUPS
             ],
         )
-        return [table3, table4]
+        return [table3, table4, *self._department_table()]
+
+    def _department_table(self) -> list[DisplayTable]:
+        if self.by_department is None:
+            return []
+        names, keys = labels()["by_department"], _DEPARTMENT_COUNTS
+        return [
+            DisplayTable(
+                f"{self.agency} {self.year}年 {names['title']}",
+                [names["department"], *(names[k] for k in keys)],
+                [[d["name"], *(str(d[k]) for k in keys)] for d in self.by_department.values()],
+            )
+        ]
 
     def display_notes(self) -> list[str]:
         """The statistics below the tables: by month, average time, most requested."""
@@ -138,8 +159,10 @@ def annual_report(
     year: int,
     calendar: WorkdayCalendar,
     top: int = 10,
+    departments: dict[str, str] | None = None,
 ) -> AnnualReport:
-    """Tables 三 and 四 and the statistics for ``year``, from the stored requests."""
+    """Tables 三 and 四 and the statistics for ``year``, from the stored requests; with
+    ``departments`` (code → name), the internal statistics by department too."""
     first, last = date(year, 1, 1), date(year, 12, 31)
     table3 = _table3(reporting.table3_counts(conn, agency, first, last))
     return AnnualReport(
@@ -156,7 +179,39 @@ def annual_report(
             (mask_pii(description), count)
             for description, count in reporting.most_requested(conn, agency, first, last, top)
         ],
+        by_department=None
+        if departments is None
+        else _by_department(reporting.department_counts(conn, agency, first, last), departments),
     )
+
+
+def _by_department(
+    counts: list[tuple[str | None, str | None, int, int, int, int, int]],
+    names: dict[str, str],
+) -> dict[str, dict[str, Any]]:
+    """Each department's lines, in the order of ``names`` (then any code no longer listed);
+    requests never assigned under "" (labelled 未分办)."""
+    unassigned = labels()["by_department"]["unassigned"]
+    stats: dict[str, dict[str, Any]] = {}
+
+    def entry(code: str) -> dict[str, Any]:
+        name = names.get(code, code) if code else unassigned
+        return {"name": name, **dict.fromkeys(_DEPARTMENT_COUNTS, 0), "results": {}}
+
+    for code in names:
+        stats[code] = entry(code)
+    for department, outcome, new, carried_in, replied, late, carried_out in counts:
+        code = department or ""
+        row = stats.setdefault(code, entry(code))
+        counted = (new, carried_in, replied, late, carried_out)
+        for key, n in zip(_DEPARTMENT_COUNTS, counted, strict=True):
+            row[key] += n
+        if outcome is not None and replied:
+            line = Outcome(outcome).row.value
+            row["results"][line] = row["results"].get(line, 0) + replied
+    for row in stats.values():  # in the order of table 三's lines
+        row["results"] = {k: row["results"][k] for k in _LINES if k in row["results"]}
+    return stats
 
 
 def _table3(

@@ -47,6 +47,8 @@ def write_xlsx(report: AnnualReport, path: str) -> None:
     _sheet3(sheet, report)
     _sheet4(book.create_sheet("四"), report)
     _sheet_extra(book.create_sheet("附"), report)
+    if report.by_department is not None:  # internal statistics, asked for
+        _sheet_departments(book.create_sheet(labels()["by_department"]["sheet"]), report)
     for each in book.worksheets:
         _print_layout(each, report)
     book.save(path)
@@ -142,3 +144,12 @@ def _sheet_extra(sheet: Worksheet, report: AnnualReport) -> None:
     for description, count in report.most_requested:
         sheet.append([description, count])
     sheet.column_dimensions["A"].width = 50
+
+
+def _sheet_departments(sheet: Worksheet, report: AnnualReport) -> None:
+    table = report.display_tables()[2]
+    sheet["A1"] = table.title
+    sheet.append(table.columns)
+    for row in table.rows:
+        sheet.append([row[0], *(int(n) for n in row[1:])])
+    sheet.column_dimensions["A"].width = 24

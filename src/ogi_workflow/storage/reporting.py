@@ -11,6 +11,7 @@ from ogi_workflow.lifecycle import Event
 from ogi_workflow.storage.schema import EVENT, REQUEST
 
 __all__ = [
+    "department_counts",
     "most_requested",
     "received_by_month",
     "reply_spans",
@@ -54,6 +55,39 @@ def table3_counts(
         (kind, outcome, int(a or 0), int(b or 0), int(c or 0), int(d or 0))
         for query in queries
         for kind, outcome, a, b, c, d in conn.execute(query)
+    ]
+
+
+def department_counts(
+    conn: Connection, agency: str, first: date, last: date
+) -> list[tuple[str | None, str | None, int, int, int, int, int]]:
+    """Table 三's lines by (department, outcome) for internal statistics: new, carried in,
+    replied, replied after the due date, carried out (None: never assigned to one)."""
+    r = REQUEST.c
+
+    def tally(condition: Any) -> Any:
+        return func.sum(case((condition, 1), else_=0))
+
+    def open_at(day: date) -> Any:
+        return or_(r.replied_on.is_(None), r.replied_on > day)
+
+    replied = r.replied_on.between(first, last)
+    query = (
+        select(
+            r.department,
+            r.outcome,
+            tally(r.received_on.between(first, last)),
+            tally(and_(r.received_on < first, open_at(first - timedelta(days=1)))),
+            tally(replied),
+            tally(and_(replied, r.replied_on > r.due_date)),
+            tally(and_(r.received_on <= last, open_at(last))),
+        )
+        .where(r.agency == agency, r.received_on <= last, open_at(first - timedelta(days=1)))
+        .group_by(r.department, r.outcome)
+    )
+    return [
+        (department, outcome, int(a or 0), int(b or 0), int(c or 0), int(d or 0), int(e or 0))
+        for department, outcome, a, b, c, d, e in conn.execute(query)
     ]
 
 

@@ -10,10 +10,11 @@ from datetime import date
 from pathlib import Path
 
 import pytest
+from click.testing import Result
 from conftest import AGENCY, application, details, fixed_clock, open_staffed, signed_reply
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from typer.testing import CliRunner, Result
+from typer.testing import CliRunner
 
 from ogi_workflow import Outcome, Workflow
 from ogi_workflow.cli import app
@@ -241,3 +242,34 @@ def test_fuzz_every_command_exits_0_to_3_without_a_traceback(
         repr(result.exception),
     )
     assert "Traceback" not in result.output, args
+
+
+@pytest.mark.parametrize(
+    "args",
+    [
+        ["fee", "--pages", "121", "--json"],
+        ["deadline", "--received", "2026-03-02", "--json"],
+        ["db", "--help"],
+        ["report", "annual", "--help"],
+        ["fe"],  # a typo: the whole app answers, with its suggestion
+        ["--version"],
+    ],
+)
+def test_the_console_script_builds_only_the_command_asked_for_and_answers_the_same(
+    args: list[str], capsys: pytest.CaptureFixture[str]
+) -> None:
+    """main() hands Typer only the named command (a faster start); what it prints and its
+    exit status are the whole app's."""
+    from ogi_workflow.cli import main  # noqa: PLC0415
+
+    whole = runner.invoke(app, args, prog_name="ogi-workflow")
+    with pytest.raises(SystemExit) as exited:
+        main(args)
+    out, err = capsys.readouterr()
+    if "--help" in args:  # the same page (short help is cut to the terminal's width)
+        out, expected = out.splitlines()[:6], whole.stdout.splitlines()[:6]
+    else:
+        expected = whole.stdout
+    assert (exited.value.code or 0, out) == (whole.exit_code, expected)
+    if whole.exit_code:
+        assert err.strip().splitlines()[-1] == whole.stderr.strip().splitlines()[-1]

@@ -22,7 +22,9 @@ from functools import wraps
 from pathlib import Path
 from typing import TYPE_CHECKING, Annotated, Any, Final, NoReturn, ParamSpec, TypeVar
 
+import click
 import typer
+from typer.core import TyperGroup
 
 if TYPE_CHECKING:
     from ogi_workflow.workflow import Workflow
@@ -51,7 +53,19 @@ EXIT_OVERDUE: Final = 1
 EXIT_INPUT: Final = 2
 EXIT_ENVIRONMENT: Final = 3
 
+class _Commands(TyperGroup):
+    """The command group: a value an option's type cannot even look at (a path with a NUL
+    byte: click's Path calls os.stat on it) is bad input, exit 2, not a traceback."""
+
+    def invoke(self, ctx: click.Context) -> Any:
+        try:
+            return super().invoke(ctx)
+        except ValueError as exc:  # commands catch their own errors (guarded): this is parsing
+            raise click.UsageError(str(exc), ctx) from None
+
+
 app = typer.Typer(
+    cls=_Commands,
     add_completion=False,
     no_args_is_help=True,
     pretty_exceptions_enable=False,
@@ -245,4 +259,25 @@ def open_workflow(db: str, agency_code: str | None, *, read_only: bool, **option
 
 def main(argv: list[str] | None = None) -> None:
     """Entry point of the console script."""
-    app(args=argv if argv is not None else sys.argv[1:], prog_name="ogi-workflow")
+    args = argv if argv is not None else sys.argv[1:]
+    _for_command(args[0] if args else None)(args=args, prog_name="ogi-workflow")
+
+
+def _for_command(name: str | None) -> typer.Typer:
+    """The app with only the command (or command group) ``name`` when it names one: Typer
+    builds every command's parameters from its signature at start-up, a third of a light
+    command's cold start. Anything else (an option first, --help, a typo) gets the whole app."""
+    commands = [c for c in app.registered_commands if _name(c.name, c.callback) == name]
+    groups = [g for g in app.registered_groups if g.name == name]
+    if not commands and not groups:
+        return app
+    only = typer.Typer()
+    only.__dict__.update(app.__dict__)  # the same settings and top-level callback
+    only.registered_commands, only.registered_groups = commands, groups
+    return only
+
+
+def _name(given: str | None, callback: Callable[..., Any] | None) -> str | None:
+    if given is not None:
+        return given
+    return None if callback is None else callback.__name__.lower().replace("_", "-")

@@ -203,24 +203,43 @@ def test_reading_a_missing_file_creates_nothing(tmp_path: Path) -> None:
     assert not path.exists()
 
 
-def test_0003_routing_copies_the_search_tasks_a_database_holds(db_url: str) -> None:
-    """A database at 0002 with 协查 tasks (one open, one answered) upgrades to 0003 with their
-    work items, so the open one is on the morning list."""
+def _registered(wf: Workflow) -> int:
+    """One request received and registered on 2026-03-02."""
+    rid = wf.receive(
+        {
+            "applicant": {"kind": "natural_person", "name": "张三"},
+            "description": "某文件",
+            "received_at": "2026-03-02T09:00",
+        },
+        actor="窗口",
+    ).id
+    wf.register(rid, actor="登记员", on=D(2026, 3, 2))
+    return rid
+
+
+def _back_to(db_url: str, revision: str, gone: str) -> None:
+    """Downgrade the database to ``revision`` (so table ``gone`` is gone), then upgrade it."""
     from importlib.resources import files  # noqa: PLC0415
 
     from alembic import command  # noqa: PLC0415
     from alembic.config import Config  # noqa: PLC0415
 
+    engine = make_engine(db_url)
+    config = Config()
+    config.set_main_option("script_location", str(files("ogi_workflow.storage.migrations")))
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, revision)
+        assert gone not in inspect(conn).get_table_names()
+    assert upgrade(engine) == (revision, HEAD)
+    engine.dispose()
+
+
+def test_0003_routing_copies_the_search_tasks_a_database_holds(db_url: str) -> None:
+    """A database at 0002 with 协查 tasks (one open, one answered) upgrades to 0003 with their
+    work items, so the open one is on the morning list."""
     with staff(Workflow.open(db_url, agency=AGENCY, clock=fixed_clock)) as wf:
-        rid = wf.receive(
-            {
-                "applicant": {"kind": "natural_person", "name": "张三"},
-                "description": "某文件",
-                "received_at": "2026-03-02T09:00",
-            },
-            actor="窗口",
-        ).id
-        wf.register(rid, actor="登记员", on=D(2026, 3, 2))
+        rid = _registered(wf)
         for what in ("收文记录", "发文记录"):
             wf.open_search_task(rid, actor="李明", department="office", what=what, on=D(2026, 3, 2))
         wf.answer_search_task(
@@ -228,15 +247,7 @@ def test_0003_routing_copies_the_search_tasks_a_database_holds(db_url: str) -> N
             on=D(2026, 3, 3),
         )  # fmt: skip
         before = wf.overdue(D(2026, 3, 20))
-    engine = make_engine(db_url)
-    config = Config()
-    config.set_main_option("script_location", str(files("ogi_workflow.storage.migrations")))
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.downgrade(config, "0002_people")
-        assert "ogi_work_item" not in inspect(conn).get_table_names()
-    assert upgrade(engine) == ("0002_people", HEAD)
-    engine.dispose()
+    _back_to(db_url, "0002_people", gone="ogi_work_item")
     with Workflow.open(db_url, clock=fixed_clock) as wf:
         after = wf.overdue(D(2026, 3, 20))
         assert after == before
@@ -246,31 +257,10 @@ def test_0003_routing_copies_the_search_tasks_a_database_holds(db_url: str) -> N
 def test_0004_letters_freezes_a_letter_issued_before_at_its_first_reprint(db_url: str) -> None:
     """A database at 0003 with an issued letter upgrades to 0004; the letter has no frozen
     copy until it is reprinted, then every reprint returns those bytes."""
-    from importlib.resources import files  # noqa: PLC0415
-
-    from alembic import command  # noqa: PLC0415
-    from alembic.config import Config  # noqa: PLC0415
-
     with staff(Workflow.open(db_url, agency=AGENCY, clock=fixed_clock)) as wf:
-        rid = wf.receive(
-            {
-                "applicant": {"kind": "natural_person", "name": "张三"},
-                "description": "某文件",
-                "received_at": "2026-03-02T09:00",
-            },
-            actor="窗口",
-        ).id
-        wf.register(rid, actor="登记员", on=D(2026, 3, 2))
+        rid = _registered(wf)
         number = wf.render(rid, actor="登记员").number
-    engine = make_engine(db_url)
-    config = Config()
-    config.set_main_option("script_location", str(files("ogi_workflow.storage.migrations")))
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.downgrade(config, "0003_routing")
-        assert "ogi_letter" not in inspect(conn).get_table_names()
-    assert upgrade(engine) == ("0003_routing", HEAD)
-    engine.dispose()
+    _back_to(db_url, "0003_routing", gone="ogi_letter")
     with Workflow.open(db_url, clock=fixed_clock) as wf:
         assert wf.letters(rid) == []
         events = len(wf.events(rid))

@@ -487,6 +487,14 @@ def handling(wf: Workflow, received: str = "2026-03-02") -> int:
     return rid
 
 
+DECIDED: Final = D(2026, 3, 10)  # the worked examples' 条例第三十五条 decision day
+
+
+def delay(wf: Workflow, rid: int, *, to: date, on: date = DECIDED) -> None:
+    """条例第三十五条: a reasonable later date ``to`` for a voluminous request, decided ``on``."""
+    wf.delay_reasonably(rid, actor=ACTOR, delayed_to=to, reason="申请数量明显超过合理范围", on=on)
+
+
 def test_art33_pause_begun_on_the_due_date_stops_the_clock_with_nothing_left(
     wf: Workflow,
 ) -> None:
@@ -504,26 +512,14 @@ def test_art33_pause_begun_on_the_due_date_stops_the_clock_with_nothing_left(
 
 def test_art35_art33_extension_within_the_delayed_period(wf: Workflow) -> None:
     rid = handling(wf)
-    wf.delay_reasonably(
-        rid,
-        actor=ACTOR,
-        delayed_to=D(2026, 5, 29),
-        reason="申请数量明显超过合理范围",
-        on=D(2026, 3, 10),
-    )
+    delay(wf, rid, to=D(2026, 5, 29))
     view = wf.extend(rid, actor=ACTOR, approver="王主任", reason="涉及多个部门", on=D(2026, 4, 10))
     assert (view.extension_workdays, view.due_date) == (20, D(2026, 5, 29))
 
 
 def test_art35_art32_consultation_within_the_delayed_period(wf: Workflow) -> None:
     rid = handling(wf)
-    wf.delay_reasonably(
-        rid,
-        actor=ACTOR,
-        delayed_to=D(2026, 5, 29),
-        reason="申请数量明显超过合理范围",
-        on=D(2026, 3, 10),
-    )
+    delay(wf, rid, to=D(2026, 5, 29))
     view = wf.start_consultation(
         rid, actor=ACTOR, party="co_agency", consulted="市规划局", on=D(2026, 4, 10)
     )
@@ -532,13 +528,7 @@ def test_art35_art32_consultation_within_the_delayed_period(wf: Workflow) -> Non
 
 def test_art35_second_delay_within_the_delayed_period(wf: Workflow) -> None:
     rid = handling(wf)
-    wf.delay_reasonably(
-        rid,
-        actor=ACTOR,
-        delayed_to=D(2026, 5, 29),
-        reason="申请数量明显超过合理范围",
-        on=D(2026, 3, 10),
-    )
+    delay(wf, rid, to=D(2026, 5, 29))
     view = wf.delay_reasonably(
         rid, actor=ACTOR, delayed_to=D(2026, 6, 30), reason="申请数量仍在增加", on=D(2026, 4, 10)
     )
@@ -547,13 +537,7 @@ def test_art35_second_delay_within_the_delayed_period(wf: Workflow) -> None:
 
 def test_art35_due_soon_on_a_rest_day(wf: Workflow) -> None:
     rid = handling(wf)
-    wf.delay_reasonably(
-        rid,
-        actor=ACTOR,
-        delayed_to=D(2026, 5, 30),
-        reason="申请数量明显超过合理范围",
-        on=D(2026, 3, 10),
-    )
+    delay(wf, rid, to=D(2026, 5, 30))
     soon = [(i.id, i.workdays_left) for i in wf.overdue(D(2026, 5, 28), within=2)]
     assert soon == [(rid, 1)]  # Friday 05-29 is the one working day left
     assert [(i.id, i.workdays_left) for i in wf.overdue(D(2026, 5, 28), within=1)] == soon
@@ -565,13 +549,7 @@ def test_art30_corrected_application_starts_a_new_period_without_the_art35_date(
     # 条例第三十条: the period runs from receipt of the corrected application; the 条例第三十五条
     # date set for the unclear one (04-10, before the new period's end) no longer applies.
     rid = handling(wf)
-    wf.delay_reasonably(
-        rid,
-        actor=ACTOR,
-        delayed_to=D(2026, 4, 10),
-        reason="申请数量明显超过合理范围",
-        on=D(2026, 3, 3),
-    )
+    delay(wf, rid, to=D(2026, 4, 10), on=D(2026, 3, 3))
     wf.request_correction(
         rid, actor=ACTOR, items=["请写明文件名称"], correct_by=D(2026, 3, 31), on=D(2026, 3, 5)
     )
@@ -588,13 +566,7 @@ def test_art35_art33_consultation_in_the_delayed_period_leaves_the_period_where_
     # 06-01, still inside the consultation, is after the period: an extension then is refused
     # (条例第三十三条: decided within the period) and the request is overdue.
     rid = handling(wf)
-    wf.delay_reasonably(
-        rid,
-        actor=ACTOR,
-        delayed_to=D(2026, 5, 29),
-        reason="申请数量明显超过合理范围",
-        on=D(2026, 3, 10),
-    )
+    delay(wf, rid, to=D(2026, 5, 29))
     view = wf.start_consultation(
         rid, actor=ACTOR, party="third_party", consulted="某建设公司", on=D(2026, 5, 27)
     )

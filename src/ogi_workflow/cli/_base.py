@@ -53,6 +53,7 @@ EXIT_OVERDUE: Final = 1
 EXIT_INPUT: Final = 2
 EXIT_ENVIRONMENT: Final = 3
 
+
 class _Commands(TyperGroup):
     """The command group: a value an option's type cannot even look at (a path with a NUL
     byte: click's Path calls os.stat on it) is bad input, exit 2, not a traceback."""

@@ -29,7 +29,6 @@ __all__ = ["approval_form_docx", "approval_form_rows"]
 _CAPTION_WIDTH = Mm(54)
 _VALUE_WIDTH = Mm(102)
 _OPINION_HEIGHT = Mm(28)  # room for a handwritten signature beside the printed one
-_FACT_ROWS = 10  # the rows before the chain's steps (see approval_form_rows)
 
 
 def _caption(key: str, **values: object) -> str:
@@ -94,7 +93,7 @@ def approval_form_docx(view: RequestView, case: ReviewCase, department: str | No
     table.autofit = False
     for column, width in zip(table.columns, (_CAPTION_WIDTH, _VALUE_WIDTH), strict=True):
         column.width = width  # the grid LibreOffice and WPS lay out by
-    for row in table.rows[_FACT_ROWS:]:
+    for row in table.rows[len(rows) - len(case.chain) :]:  # one row per step of the chain
         row.height, row.height_rule = _OPINION_HEIGHT, WD_ROW_HEIGHT_RULE.AT_LEAST
     for (caption, value), row in zip(rows, table.rows, strict=True):
         for cell, text, width in (

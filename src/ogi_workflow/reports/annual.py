@@ -126,19 +126,19 @@ class AnnualReport:
                 for group in TABLE4_GROUPS
             ],
         )
-        return [table3, table4, *self._department_table()]
+        departments = self.department_table()
+        return [table3, table4] if departments is None else [table3, table4, departments]
 
-    def _department_table(self) -> list[DisplayTable]:
+    def department_table(self) -> DisplayTable | None:
+        """The internal statistics by department, when the report was asked for them."""
         if self.by_department is None:
-            return []
+            return None
         names, keys = labels()["by_department"], _DEPARTMENT_COUNTS
-        return [
-            DisplayTable(
-                f"{self.agency} {self.year}年 {names['title']}",
-                [names["department"], *(names[k] for k in keys)],
-                [[d["name"], *(str(d[k]) for k in keys)] for d in self.by_department.values()],
-            )
-        ]
+        return DisplayTable(
+            f"{self.agency} {self.year}年 {names['title']}",
+            [names["department"], *(names[k] for k in keys)],
+            [[d["name"], *(str(d[k]) for k in keys)] for d in self.by_department.values()],
+        )
 
     def display_notes(self) -> list[str]:
         """The statistics below the tables: by month, average time, most requested."""

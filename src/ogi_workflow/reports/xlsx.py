@@ -9,6 +9,7 @@ from ogi_workflow.reports.annual import (
     RESULTS,
     TABLE4_GROUPS,
     AnnualReport,
+    DisplayTable,
     labels,
     line_labels,
 )
@@ -47,8 +48,9 @@ def write_xlsx(report: AnnualReport, path: str) -> None:
     _sheet3(sheet, report)
     _sheet4(book.create_sheet("四"), report)
     _sheet_extra(book.create_sheet("附"), report)
-    if report.by_department is not None:  # internal statistics, asked for
-        _sheet_departments(book.create_sheet(labels()["by_department"]["sheet"]), report)
+    departments = report.department_table()  # internal statistics, when asked for
+    if departments is not None:
+        _sheet_departments(book.create_sheet(labels()["by_department"]["sheet"]), departments)
     for each in book.worksheets:
         _print_layout(each, report)
     book.save(path)
@@ -146,8 +148,7 @@ def _sheet_extra(sheet: Worksheet, report: AnnualReport) -> None:
     sheet.column_dimensions["A"].width = 50
 
 
-def _sheet_departments(sheet: Worksheet, report: AnnualReport) -> None:
-    table = report.display_tables()[2]
+def _sheet_departments(sheet: Worksheet, table: DisplayTable) -> None:
     sheet["A1"] = table.title
     sheet.append(table.columns)
     for row in table.rows:

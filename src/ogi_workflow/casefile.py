@@ -49,6 +49,9 @@ class CaseFiles(ABC):
     def events(self, request: RequestRef) -> list[EventView]: ...
 
     @abstractmethod
+    def _history(self, request: RequestRef) -> tuple[RequestView, list[HistoryItem]]: ...
+
+    @abstractmethod
     def letters(self, request: RequestRef) -> list[Any]: ...
 
     @abstractmethod
@@ -92,8 +95,7 @@ class CaseFiles(ABC):
         from ogi_workflow.letters.approval import approval_form_docx  # noqa: PLC0415 - docx
 
         self._may("approval_form", actor)
-        view = self.get(request)
-        history = [HistoryItem(e.event, e.on, e.payload) for e in self.events(view.id)]
+        view, history = self._history(request)
         return approval_form_docx(view, self._review_case(view, history, draft), self._dept(view))
 
     def _review_case(

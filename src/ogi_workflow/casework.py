@@ -13,7 +13,7 @@ from datetime import date
 
 from ogi_workflow.actions import Acting
 from ogi_workflow.lifecycle import Event, HistoryItem, search_tasks
-from ogi_workflow.models import AgencyProfile, EventView, RequestRef, RequestView, SearchTaskView
+from ogi_workflow.models import AgencyProfile, RequestRef, RequestView, SearchTaskView
 
 __all__ = ["Casework"]
 
@@ -24,7 +24,7 @@ class Casework(Acting):
     agency: AgencyProfile
 
     @abstractmethod
-    def events(self, request: RequestRef) -> list[EventView]: ...
+    def _history(self, request: RequestRef) -> tuple[RequestView, list[HistoryItem]]: ...
 
     def open_search_task(
         self,
@@ -97,5 +97,4 @@ class Casework(Acting):
 
     def search_tasks(self, request: RequestRef) -> list[SearchTaskView]:
         """The request's 协查 tasks, answered or open, in the order opened."""
-        history = [HistoryItem(e.event, e.on, e.payload) for e in self.events(request)]
-        return [SearchTaskView.from_task(t) for t in search_tasks(history)]
+        return [SearchTaskView.from_task(t) for t in search_tasks(self._history(request)[1])]

@@ -11,7 +11,7 @@ from typing import TYPE_CHECKING, Any, TypeVar
 from ogi_workflow.calendar import WorkdayCalendar
 from ogi_workflow.clock import Channel, ClockPolicy, Deadline, compute_deadline
 from ogi_workflow.errors import ValidationError
-from ogi_workflow.lifecycle import State, clock_events
+from ogi_workflow.lifecycle import HistoryItem, State, clock_events
 from ogi_workflow.models import AgencyProfile, EventView, OverdueItem, RequestRef, RequestView
 from ogi_workflow.outcomes import Outcome
 from ogi_workflow.people import check_code, check_login
@@ -40,6 +40,11 @@ class Reads:
 
     def get(self, request: RequestRef) -> RequestView:
         return request_view(self._store.row(check_ref(request)))
+
+    def _history(self, request: RequestRef) -> tuple[RequestView, list[HistoryItem]]:
+        """The request and its event log as the rules read it, in one load."""
+        row, history = self._store.load(check_ref(request))
+        return request_view(row), history
 
     def events(self, request: RequestRef) -> list[EventView]:
         """The request's audit log, oldest first."""

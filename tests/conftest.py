@@ -180,6 +180,20 @@ def application(received: str = "2026-03-02T09:30", **applicant: Any) -> dict[st
     }
 
 
+def registered(wf: Workflow, received: str = "2026-03-02") -> int:
+    """A request received at 09:30 on ``received`` and registered that day; its id."""
+    rid = wf.receive(application(f"{received}T09:30"), actor="窗口").id
+    wf.register(rid, actor="登记员", on=date.fromisoformat(received))
+    return rid
+
+
+def handling(wf: Workflow, received: str = "2026-03-02", *, handler: str = "李明") -> int:
+    """:func:`registered`, then handled by ``handler`` the same day (2026-03-02: due 03-30)."""
+    rid = registered(wf, received)
+    wf.start_handling(rid, actor=handler, on=date.fromisoformat(received))
+    return rid
+
+
 def postgres_base_url() -> str | None:
     url = os.environ.get("OGI_TEST_POSTGRES_URL")
     if not url and os.environ.get("CI"):

@@ -5,20 +5,12 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import application, details, signed_reply
+from conftest import details, handling, signed_reply
 
 from ogi_workflow import Outcome, PermissionDenied, Workflow
 from ogi_workflow.errors import TransitionError, ValidationError
 
 D = date
-
-
-def handling(wf: Workflow) -> int:
-    """Received and registered 2026-03-02 (due 2026-03-30), handled by 李明."""
-    rid = wf.receive(application("2026-03-02T09:30"), actor="窗口").id
-    wf.register(rid, actor="登记员", on=D(2026, 3, 2))
-    wf.start_handling(rid, actor="李明", on=D(2026, 3, 2))
-    return rid
 
 
 def search(wf: Workflow, rid: int, on: date, due: date | None = None) -> None:

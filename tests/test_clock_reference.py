@@ -33,7 +33,15 @@ from functools import partial
 from typing import Final
 
 import pytest
-from conftest import AGENCY, application, details, fixed_clock, open_staffed, signed_reply
+from conftest import (
+    AGENCY,
+    application,
+    details,
+    fixed_clock,
+    handling,
+    open_staffed,
+    signed_reply,
+)
 from hypothesis import HealthCheck, Phase, given, note, settings
 from hypothesis import event as statistic
 from hypothesis import strategies as st
@@ -477,16 +485,6 @@ def test_art30_art33_art35_reply_clock_agrees_with_the_reference(
 # rules both the library and the reference now follow.
 
 D = date
-
-
-def handling(wf: Workflow, received: str = "2026-03-02") -> int:
-    """A request received, registered and being handled on ``received`` (due 2026-03-30)."""
-    rid = wf.receive(application(f"{received}T09:30"), actor="窗口").id
-    wf.register(rid, actor="登记员", on=D.fromisoformat(received))
-    wf.start_handling(rid, actor=ACTOR, on=D.fromisoformat(received))
-    return rid
-
-
 DECIDED: Final = D(2026, 3, 10)  # the worked examples' 条例第三十五条 decision day
 
 
@@ -501,7 +499,7 @@ def test_art33_pause_begun_on_the_due_date_stops_the_clock_with_nothing_left(
     # 条例第三十三条第二款: the consultation's time is not counted even when it begins on the
     # last day; no working day is left, so the reply is due when the pause's last working day
     # (the 15th after 03-30, 条例第三十二条) has passed: 04-21, and not overdue meanwhile.
-    rid = handling(wf)
+    rid = handling(wf, handler=ACTOR)
     view = wf.start_consultation(
         rid, actor=ACTOR, party="third_party", consulted="某建设公司", on=D(2026, 3, 30)
     )
@@ -511,14 +509,14 @@ def test_art33_pause_begun_on_the_due_date_stops_the_clock_with_nothing_left(
 
 
 def test_art35_art33_extension_within_the_delayed_period(wf: Workflow) -> None:
-    rid = handling(wf)
+    rid = handling(wf, handler=ACTOR)
     delay(wf, rid, to=D(2026, 5, 29))
     view = wf.extend(rid, actor=ACTOR, approver="王主任", reason="涉及多个部门", on=D(2026, 4, 10))
     assert (view.extension_workdays, view.due_date) == (20, D(2026, 5, 29))
 
 
 def test_art35_art32_consultation_within_the_delayed_period(wf: Workflow) -> None:
-    rid = handling(wf)
+    rid = handling(wf, handler=ACTOR)
     delay(wf, rid, to=D(2026, 5, 29))
     view = wf.start_consultation(
         rid, actor=ACTOR, party="co_agency", consulted="市规划局", on=D(2026, 4, 10)
@@ -527,7 +525,7 @@ def test_art35_art32_consultation_within_the_delayed_period(wf: Workflow) -> Non
 
 
 def test_art35_second_delay_within_the_delayed_period(wf: Workflow) -> None:
-    rid = handling(wf)
+    rid = handling(wf, handler=ACTOR)
     delay(wf, rid, to=D(2026, 5, 29))
     view = wf.delay_reasonably(
         rid, actor=ACTOR, delayed_to=D(2026, 6, 30), reason="申请数量仍在增加", on=D(2026, 4, 10)
@@ -536,7 +534,7 @@ def test_art35_second_delay_within_the_delayed_period(wf: Workflow) -> None:
 
 
 def test_art35_due_soon_on_a_rest_day(wf: Workflow) -> None:
-    rid = handling(wf)
+    rid = handling(wf, handler=ACTOR)
     delay(wf, rid, to=D(2026, 5, 30))
     soon = [(i.id, i.workdays_left) for i in wf.overdue(D(2026, 5, 28), within=2)]
     assert soon == [(rid, 1)]  # Friday 05-29 is the one working day left
@@ -548,7 +546,7 @@ def test_art30_corrected_application_starts_a_new_period_without_the_art35_date(
 ) -> None:
     # 条例第三十条: the period runs from receipt of the corrected application; the 条例第三十五条
     # date set for the unclear one (04-10, before the new period's end) no longer applies.
-    rid = handling(wf)
+    rid = handling(wf, handler=ACTOR)
     delay(wf, rid, to=D(2026, 4, 10), on=D(2026, 3, 3))
     wf.request_correction(
         rid, actor=ACTOR, items=["请写明文件名称"], correct_by=D(2026, 3, 31), on=D(2026, 3, 5)
@@ -565,7 +563,7 @@ def test_art35_art33_consultation_in_the_delayed_period_leaves_the_period_where_
     # consultation begun 05-27 stops no statutory clock, so the date set stands (05-29) and
     # 06-01, still inside the consultation, is after the period: an extension then is refused
     # (条例第三十三条: decided within the period) and the request is overdue.
-    rid = handling(wf)
+    rid = handling(wf, handler=ACTOR)
     delay(wf, rid, to=D(2026, 5, 29))
     view = wf.start_consultation(
         rid, actor=ACTOR, party="third_party", consulted="某建设公司", on=D(2026, 5, 27)

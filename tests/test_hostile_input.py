@@ -10,7 +10,15 @@ from decimal import Decimal
 from typing import Any
 
 import pytest
-from conftest import AGENCY, application, details, fixed_clock, open_staffed, signed_reply
+from conftest import (
+    AGENCY,
+    application,
+    details,
+    fixed_clock,
+    open_staffed,
+    registered,
+    signed_reply,
+)
 
 from ogi_workflow import Outcome, Workflow
 from ogi_workflow.errors import OgiError, ValidationError
@@ -38,11 +46,6 @@ BAD_VALUES: list[Any] = [
     "2026-03-02",
     True,
 ]
-
-
-def registered(wf: Workflow) -> int:
-    rid = wf.receive(application(), actor="窗口").id
-    return wf.register(rid, actor="登记员", on=D(2026, 3, 2)).id
 
 
 def test_application_text_is_clean(wf: Workflow) -> None:

@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import AGENCY, fixed_clock, staff
+from conftest import AGENCY, fixed_clock, registered, staff
 from sqlalchemy import Boolean, Date, DateTime, Engine, MetaData, Table, inspect, text
 from sqlalchemy.types import JSON
 
@@ -203,20 +203,6 @@ def test_reading_a_missing_file_creates_nothing(tmp_path: Path) -> None:
     assert not path.exists()
 
 
-def _registered(wf: Workflow) -> int:
-    """One request received and registered on 2026-03-02."""
-    rid = wf.receive(
-        {
-            "applicant": {"kind": "natural_person", "name": "张三"},
-            "description": "某文件",
-            "received_at": "2026-03-02T09:00",
-        },
-        actor="窗口",
-    ).id
-    wf.register(rid, actor="登记员", on=D(2026, 3, 2))
-    return rid
-
-
 def _back_to(db_url: str, revision: str, gone: str) -> None:
     """Downgrade the database to ``revision`` (so table ``gone`` is gone), then upgrade it."""
     from importlib.resources import files  # noqa: PLC0415
@@ -239,7 +225,7 @@ def test_0003_routing_copies_the_search_tasks_a_database_holds(db_url: str) -> N
     """A database at 0002 with 协查 tasks (one open, one answered) upgrades to 0003 with their
     work items, so the open one is on the morning list."""
     with staff(Workflow.open(db_url, agency=AGENCY, clock=fixed_clock)) as wf:
-        rid = _registered(wf)
+        rid = registered(wf)
         for what in ("收文记录", "发文记录"):
             wf.open_search_task(rid, actor="李明", department="office", what=what, on=D(2026, 3, 2))
         wf.answer_search_task(
@@ -258,7 +244,7 @@ def test_0004_letters_freezes_a_letter_issued_before_at_its_first_reprint(db_url
     """A database at 0003 with an issued letter upgrades to 0004; the letter has no frozen
     copy until it is reprinted, then every reprint returns those bytes."""
     with staff(Workflow.open(db_url, agency=AGENCY, clock=fixed_clock)) as wf:
-        rid = _registered(wf)
+        rid = registered(wf)
         number = wf.render(rid, actor="登记员").number
     _back_to(db_url, "0003_routing", gone="ogi_letter")
     with Workflow.open(db_url, clock=fixed_clock) as wf:

@@ -11,7 +11,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import AGENCY, application, details, fixed_clock, open_staffed, signed_reply
+from conftest import AGENCY, application, details, fixed_clock, handling, open_staffed, signed_reply
 from sqlalchemy import select
 
 from ogi_workflow import Outcome, PermissionDenied, Role, Workflow
@@ -21,15 +21,8 @@ from ogi_workflow.storage.schema import NOTICE, ROLE_GRANT, STAFF_LOG
 D = date
 
 
-def registered(wf: Workflow) -> int:
-    rid = wf.receive(application("2026-03-02T09:30"), actor="窗口").id
-    wf.register(rid, actor="登记员", on=D(2026, 3, 2))
-    wf.start_handling(rid, actor="李明", on=D(2026, 3, 2))
-    return rid
-
-
 def test_the_window_clerk_cannot_approve_its_own_extension(wf: Workflow) -> None:
-    rid = registered(wf)
+    rid = handling(wf)
     wf.add_person("窗口兼承办", "窗口兼承办", roles=["registrar", "handler"], actor="管理员")
     with pytest.raises(PermissionDenied, match="cannot approve their own extend"):
         wf.extend(rid, actor="窗口兼承办", approver="窗口兼承办", reason="x", on=D(2026, 3, 20))
@@ -41,7 +34,7 @@ def test_the_window_clerk_cannot_approve_its_own_extension(wf: Workflow) -> None
 
 
 def test_an_unregistered_person_cannot_reply(wf: Workflow) -> None:
-    rid = registered(wf)
+    rid = handling(wf)
     with pytest.raises(PermissionDenied, match="'任何人' is not a registered person"):
         signed_reply(
             wf, rid, actor="任何人", outcome=Outcome.NOT_EXIST, details=details(Outcome.NOT_EXIST)
@@ -50,7 +43,7 @@ def test_an_unregistered_person_cannot_reply(wf: Workflow) -> None:
 
 
 def test_an_intern_without_a_role_cannot_archive(wf: Workflow) -> None:
-    rid = registered(wf)
+    rid = handling(wf)
     nothing = details(Outcome.NOT_EXIST)
     signed_reply(
         wf, rid, actor="李明", outcome=Outcome.NOT_EXIST, details=nothing, on=D(2026, 3, 20)
@@ -61,7 +54,7 @@ def test_an_intern_without_a_role_cannot_archive(wf: Workflow) -> None:
 
 
 def test_only_a_legal_reviewer_records_a_review_result(wf: Workflow) -> None:
-    rid = registered(wf)
+    rid = handling(wf)
     for actor in ("匿名", "李明"):
         with pytest.raises(PermissionDenied):
             wf.record_review(rid, actor=actor, result="upheld", on=D(2026, 3, 20))
@@ -69,7 +62,7 @@ def test_only_a_legal_reviewer_records_a_review_result(wf: Workflow) -> None:
 
 
 def test_a_letter_is_issued_only_by_a_registrar_or_handler(wf: Workflow) -> None:
-    rid = registered(wf)
+    rid = handling(wf)
     with pytest.raises(PermissionDenied, match="issue_letter"):
         wf.render(rid, "notice_registration", fmt="txt", actor="王主任")
     assert wf.render(rid, "notice_registration", fmt="txt", actor="登记员").number
@@ -125,7 +118,7 @@ def test_only_an_administrator_changes_people(wf: Workflow) -> None:
 
 
 def test_a_revoked_role_no_longer_allows_and_its_history_is_kept(wf: Workflow) -> None:
-    rid = registered(wf)
+    rid = handling(wf)
     wf.revoke_role("李明", "handler", actor="管理员")
     nothing = details(Outcome.NOT_EXIST)
     with pytest.raises(PermissionDenied, match="holds no role"):
@@ -141,7 +134,7 @@ def test_a_revoked_role_no_longer_allows_and_its_history_is_kept(wf: Workflow) -
 
 
 def test_a_person_who_left_can_no_longer_act(wf: Workflow) -> None:
-    rid = registered(wf)
+    rid = handling(wf)
     wf.deactivate_person("李明", actor="管理员")
     with pytest.raises(PermissionDenied, match="no longer active"):
         wf.extend(rid, actor="李明", approver="王主任", reason="x", on=D(2026, 3, 20))

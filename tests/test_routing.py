@@ -10,7 +10,7 @@ from datetime import date as D  # noqa: N812
 from pathlib import Path
 
 import pytest
-from conftest import AGENCY, REVIEWERS, details, fixed_clock, sign_off
+from conftest import AGENCY, REVIEWERS, details, fixed_clock, registered, sign_off
 from sqlalchemy import select
 
 from ogi_workflow import (
@@ -36,23 +36,10 @@ def _departments(wf: Workflow) -> None:
     wf.set_department_contact("archives", "档案甲", actor="管理员")
 
 
-def _registered(wf: Workflow) -> int:
-    rid = wf.receive(
-        {
-            "applicant": {"kind": "natural_person", "name": "张三"},
-            "description": "某地块的规划条件",
-            "received_at": "2026-03-02T09:00",
-        },
-        actor="窗口",
-    ).id
-    wf.register(rid, actor="登记员", on=D(2026, 3, 2))
-    return rid
-
-
 @pytest.fixture
 def rid(wf: Workflow) -> int:
     _departments(wf)
-    return _registered(wf)
+    return registered(wf)
 
 
 def _open_items(wf: Workflow, rid: int) -> list[tuple[str, str]]:

@@ -18,7 +18,7 @@ from sqlalchemy import create_engine
 
 from ogi_workflow import Outcome, Workflow
 from ogi_workflow.models import SHANGHAI, RequestView
-from ogi_workflow.storage.schema import normalise_url
+from ogi_workflow.storage.engine import normalise_url
 
 AGENCY: dict[str, Any] = {
     "code": "test-city",

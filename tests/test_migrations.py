@@ -15,8 +15,8 @@ from sqlalchemy.types import JSON
 
 from ogi_workflow import State, Workflow
 from ogi_workflow.errors import PermissionDenied, SchemaVersionError, StorageError
+from ogi_workflow.storage.engine import make_engine
 from ogi_workflow.storage.migrate import HEAD, SchemaState, schema_state, upgrade
-from ogi_workflow.storage.schema import make_engine
 
 V01 = Path(__file__).parent / "data" / "schema-0.1"
 _JSON_COLUMNS = ("profile", "application", "payload", "before_values", "after_values")

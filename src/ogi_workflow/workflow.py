@@ -53,8 +53,9 @@ from ogi_workflow.reflow import CalendarChanges, DeadlineMove
 from ogi_workflow.routing import Routing
 from ogi_workflow.staffing import Staffing
 from ogi_workflow.storage import queries
+from ogi_workflow.storage.engine import make_engine
 from ogi_workflow.storage.migrate import check_schema
-from ogi_workflow.storage.schema import description_key, make_engine
+from ogi_workflow.storage.schema import description_key
 from ogi_workflow.storage.session import Session, Store, request_view
 
 if TYPE_CHECKING:

@@ -22,8 +22,8 @@ def db_upgrade(db: Db) -> None:
     """Bring the database to this version's schema, then recompute open due dates under the
     current rules (each move recorded as a recompute_deadline event). Back it up first."""
     from ogi_workflow.storage import queries  # noqa: PLC0415
+    from ogi_workflow.storage.engine import make_engine  # noqa: PLC0415
     from ogi_workflow.storage.migrate import upgrade  # noqa: PLC0415
-    from ogi_workflow.storage.schema import make_engine  # noqa: PLC0415
 
     engine = make_engine(db)
     try:
@@ -75,8 +75,8 @@ def agency_set(
 def agency_list(db: Db) -> None:
     """The agencies stored in the database, by code."""
     from ogi_workflow.storage import queries  # noqa: PLC0415
+    from ogi_workflow.storage.engine import make_engine  # noqa: PLC0415
     from ogi_workflow.storage.migrate import check_schema  # noqa: PLC0415
-    from ogi_workflow.storage.schema import make_engine  # noqa: PLC0415
 
     engine = make_engine(db, read_only=True)
     try:

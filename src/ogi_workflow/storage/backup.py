@@ -13,7 +13,7 @@ from contextlib import closing
 from pathlib import Path
 
 from ogi_workflow.errors import StorageError, ValidationError
-from ogi_workflow.storage.schema import normalise_url
+from ogi_workflow.storage.engine import normalise_url
 
 __all__ = ["backup_sqlite"]
 

@@ -255,3 +255,20 @@ def test_0004_letters_freezes_a_letter_issued_before_at_its_first_reprint(db_url
         assert len(wf.events(rid)) == events  # a reprint records no event
         assert [x.docx() for x in wf.letters(rid)] == [reprint.docx()]
         assert wf.render(rid, actor="登记员").docx() == reprint.docx()
+
+
+def test_0005_service_upgrades_a_database_with_requests_and_outboxes_what_comes_next(
+    db_url: str,
+) -> None:
+    """A database at 0004 with a request upgrades to 0005: the request keeps its log, the
+    events before the upgrade have no outbox row, and the next action writes one."""
+    with staff(Workflow.open(db_url, agency=AGENCY, clock=fixed_clock)) as wf:
+        rid = registered(wf)
+        before = wf.events(rid)
+    _back_to(db_url, "0004_letters", gone="ogi_outbox")
+    with Workflow.open(db_url, clock=fixed_clock) as wf:
+        assert wf.events(rid) == before
+        wf.start_handling(rid, actor="李明", on=D(2026, 3, 3))
+        with wf.engine.connect() as conn:
+            rows = conn.execute(text("SELECT request_id, seq FROM ogi_outbox")).all()
+    assert [tuple(r) for r in rows] == [(rid, len(before) + 1)]

@@ -6,13 +6,18 @@ logs (or the CLI prints) is enough to fix the input.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import NamedTuple
+
 __all__ = [
     "CalendarError",
     "ConflictError",
+    "FieldProblem",
     "NotFoundError",
     "OgiError",
     "PermissionDenied",
     "SchemaVersionError",
+    "StaleVersionError",
     "StorageError",
     "TransitionError",
     "ValidationError",
@@ -23,8 +28,24 @@ class OgiError(Exception):
     """Base class: catch this to handle every ogi-workflow error."""
 
 
+class FieldProblem(NamedTuple):
+    """One bad field of an input: where it is, and what is wrong in English and Chinese."""
+
+    field: str  # dotted path, e.g. ``applicant.id_number``
+    message: str
+    message_zh: str
+
+
 class ValidationError(OgiError, ValueError):
-    """An input value is outside what the rule allows; nothing was changed."""
+    """An input value is outside what the rule allows; nothing was changed.
+
+    ``fields`` lists every bad field when the input was a whole model (an application, an
+    agency profile); the message says the same in words.
+    """
+
+    def __init__(self, message: str, *, fields: Sequence[FieldProblem] = ()) -> None:
+        super().__init__(message)
+        self.fields = tuple(fields)
 
 
 class CalendarError(OgiError):
@@ -42,6 +63,11 @@ class PermissionDenied(OgiError):  # noqa: N818 - the name the HTTP and Java sid
 
 class ConflictError(OgiError):
     """Another worker changed the request first; reload it and decide again."""
+
+
+class StaleVersionError(ConflictError):
+    """The caller acted on a version of the request that is no longer the stored one
+    (``expected_version``, HTTP ``If-Match``); reload it and decide again."""
 
 
 class NotFoundError(OgiError, LookupError):

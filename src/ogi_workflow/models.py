@@ -24,7 +24,7 @@ from ogi_workflow._pii import mask_pii
 from ogi_workflow._resources import LabelledEnum, label
 from ogi_workflow._text import MAX_TEXT, text_problem
 from ogi_workflow.clock import Channel
-from ogi_workflow.errors import ValidationError
+from ogi_workflow.errors import FieldProblem, ValidationError
 from ogi_workflow.lifecycle.machine import Event, State
 from ogi_workflow.outcomes import Outcome
 
@@ -351,7 +351,7 @@ def validate(model: type[M], data: Any) -> M:
     try:
         return model.model_validate(data)
     except pydantic.ValidationError as exc:
-        raise ValidationError(_describe(model, exc)) from None
+        raise _describe(model, exc) from None
 
 
 _PYDANTIC_KEYS: Final = {
@@ -368,12 +368,13 @@ _PYDANTIC_KEYS: Final = {
 }
 
 
-def _describe(model: type[BaseModel], exc: pydantic.ValidationError) -> str:
+def _describe(model: type[BaseModel], exc: pydantic.ValidationError) -> ValidationError:
     lines = [f"{model.__name__}: {exc.error_count()} invalid field(s)"]
+    fields = []
     for error in exc.errors():
         loc = ".".join(str(part) for part in error["loc"]) or "(whole input)"
-        fields = [str(p) for p in error["loc"] if isinstance(p, str)]
-        field_zh = label("field", fields[-1]) if fields and _has_field(fields[-1]) else loc
+        names = [str(p) for p in error["loc"] if isinstance(p, str)]
+        field_zh = label("field", names[-1]) if names and _has_field(names[-1]) else loc
         cause = error.get("ctx", {}).get("error")
         if isinstance(cause, _InputError):
             key, english = cause.key, str(cause)
@@ -382,8 +383,10 @@ def _describe(model: type[BaseModel], exc: pydantic.ValidationError) -> str:
             english = error["msg"]
         value = error.get("input")
         shown = "" if error["type"] == "missing" else f" (got {_preview(value)})"
-        lines.append(f"  {loc}: {english}{shown} / {field_zh}：{label('error', key)}")
-    return "\n".join(lines)
+        chinese = f"{field_zh}：{label('error', key)}"
+        lines.append(f"  {loc}: {english}{shown} / {chinese}")
+        fields.append(FieldProblem(loc, f"{english}{shown}", chinese))
+    return ValidationError("\n".join(lines), fields=fields)
 
 
 def _has_field(name: str) -> bool:

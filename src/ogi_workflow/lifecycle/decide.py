@@ -29,7 +29,7 @@ from ogi_workflow.clock import (
     PauseReason,
     compute_deadline,
 )
-from ogi_workflow.errors import ConflictError, ValidationError
+from ogi_workflow.errors import StaleVersionError, ValidationError
 from ogi_workflow.fees import FeeBasis, fee_per_request, fee_per_volume
 from ogi_workflow.lifecycle.inner import (
     WorkChange,
@@ -146,7 +146,7 @@ def decide(
     actor_department: str | None = None,
 ) -> Decision:
     """Apply ``event`` to the stored request ``row`` with its ``history``: every change, or an
-    error (:class:`ValidationError`, :class:`TransitionError`, :class:`ConflictError`,
+    error (:class:`ValidationError`, :class:`TransitionError`, :class:`StaleVersionError`,
     :class:`PermissionDenied` when the inner-work rules need another person).
 
     ``actor_roles`` and ``actor_department`` are what the agency's records say of the actor
@@ -155,7 +155,7 @@ def decide(
     label = request_label(row)
     check_params(f"{event.value}: request {label}", params, on)
     if expected_version is not None and row["version"] != expected_version:
-        raise ConflictError(
+        raise StaleVersionError(
             f"{event.value}: request {label} is at version {row['version']}, not "
             f"{expected_version}: another action came first; reload and decide again"
         )

@@ -43,7 +43,13 @@ from ogi_workflow.storage.schema import METADATA, TABLES
 __all__ = ["HEAD", "REVISIONS", "SchemaState", "check_schema", "schema_state", "upgrade"]
 
 # Every revision this code knows, oldest first; the last one is the schema it works with.
-REVISIONS: Final = ("0001_baseline", "0002_people", "0003_routing", "0004_letters")
+REVISIONS: Final = (
+    "0001_baseline",
+    "0002_people",
+    "0003_routing",
+    "0004_letters",
+    "0005_service",
+)
 HEAD: Final = REVISIONS[-1]
 _WAL_ATTEMPTS: Final = 40  # about 40 s of retries while other workers hold the file
 _LOCK_KEY: Final = 0x6F6769  # "ogi": the PostgreSQL advisory lock of schema changes

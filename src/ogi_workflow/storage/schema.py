@@ -49,17 +49,22 @@ from ogi_workflow.lifecycle.machine import Event
 __all__ = [
     "AGENCY",
     "COUNTER",
+    "DELIVERY",
     "DEPARTMENT",
     "EVENT",
+    "IDEMPOTENCY",
     "LETTER",
     "METADATA",
     "NOTICE",
+    "OUTBOX",
     "PERSON",
     "REQUEST",
     "ROLE_GRANT",
     "SET_COUNTER",
     "STAFF_LOG",
     "TABLES",
+    "TOKEN",
+    "WEBHOOK",
     "AgencyRow",
     "CalendarNoticeRow",
     "CounterRow",
@@ -335,6 +340,93 @@ class StaffLogRow(SQLModel, table=True):
     payload: dict[str, Any] = Field(sa_type=JSON)
 
 
+class TokenRow(SQLModel, table=True):
+    """An API token of one person of one agency (the HTTP service). Only the SHA-256 of the
+    token is kept; ``prefix`` (its first characters) names it in lists and logs."""
+
+    __tablename__ = "ogi_token"
+
+    id: int | None = Field(default=None, primary_key=True)
+    agency: str = Field(max_length=64)
+    login: str = Field(max_length=64)
+    label: str | None = Field(default=None, max_length=100)
+    prefix: str = Field(max_length=16)
+    token_sha256: str = Field(max_length=64, unique=True)
+    created_at: datetime = _utc_column()
+    created_by: str = Field(max_length=64)
+    revoked_at: datetime | None = _utc_column(nullable=True)
+
+
+class IdempotencyRow(SQLModel, table=True):
+    """The answer to a POST sent with an ``Idempotency-Key``, stored in the transaction of
+    the action it answers: a retry with the same key gets this answer and acts no twice."""
+
+    __tablename__ = "ogi_idempotency"
+
+    token_id: int = Field(primary_key=True, foreign_key="ogi_token.id")
+    key: str = Field(primary_key=True, max_length=255)
+    fingerprint: str = Field(max_length=64)  # SHA-256 of method, path and body
+    status: int
+    headers: dict[str, Any] = Field(sa_type=JSON)
+    body: bytes = Field(sa_type=LargeBinary)
+    created_at: datetime = _utc_column()
+
+
+class OutboxRow(SQLModel, table=True):
+    """The transactional outbox: one row per event, written in the event's transaction;
+    the dispatcher turns it into one delivery per webhook of the agency, then marks it."""
+
+    __tablename__ = "ogi_outbox"
+    __table_args__ = (Index("ix_ogi_outbox_pending", "dispatched", "id"),)
+
+    id: int | None = Field(default=None, primary_key=True)
+    agency: str = Field(max_length=64)
+    request_id: int = Field(foreign_key="ogi_request.id")
+    seq: int  # the event's number in its request (ogi_event.seq)
+    dispatched: bool = False
+
+
+class WebhookRow(SQLModel, table=True):
+    """A receiver of an agency's events. ``secret`` signs every delivery (HMAC-SHA256), so
+    it is kept as given: protect the database as you would the receivers' keys."""
+
+    __tablename__ = "ogi_webhook"
+
+    id: int | None = Field(default=None, primary_key=True)
+    agency: str = Field(max_length=64)
+    url: str = Field(max_length=2000)
+    secret: str = Field(max_length=200)
+    active: bool = True
+    created_at: datetime = _utc_column()
+    created_by: str = Field(max_length=64)
+
+
+class DeliveryRow(SQLModel, table=True):
+    """One event to one webhook: the delivery log. ``pending`` until the receiver answers
+    2xx (``delivered``); retried with backoff; ``dead`` after the last attempt, which holds
+    the request's later events for that webhook until it is retried."""
+
+    __tablename__ = "ogi_delivery"
+    __table_args__ = (
+        UniqueConstraint("webhook_id", "outbox_id", name="uq_ogi_delivery"),
+        Index("ix_ogi_delivery_due", "status", "next_attempt_at"),
+        Index("ix_ogi_delivery_order", "webhook_id", "request_id", "outbox_id"),
+    )
+
+    id: int | None = Field(default=None, primary_key=True)
+    webhook_id: int = Field(foreign_key="ogi_webhook.id")
+    outbox_id: int = Field(foreign_key="ogi_outbox.id")
+    request_id: int
+    status: str = Field(max_length=12)  # pending, delivered, dead
+    attempts: int = 0
+    next_attempt_at: datetime = _utc_column()
+    claimed_until: datetime | None = _utc_column(nullable=True)
+    last_status: int | None = None
+    last_error: str | None = Field(default=None, max_length=500)
+    delivered_at: datetime | None = _utc_column(nullable=True)
+    created_at: datetime = _utc_column()
+
+
 REQUEST: Final[Table] = RequestRow.__table__  # type: ignore[attr-defined]
 EVENT: Final[Table] = EventRow.__table__  # type: ignore[attr-defined]
 COUNTER: Final[Table] = CounterRow.__table__  # type: ignore[attr-defined]
@@ -346,6 +438,11 @@ ROLE_GRANT: Final[Table] = RoleGrantRow.__table__  # type: ignore[attr-defined]
 STAFF_LOG: Final[Table] = StaffLogRow.__table__  # type: ignore[attr-defined]
 WORK_ITEM: Final[Table] = WorkItemRow.__table__  # type: ignore[attr-defined]
 LETTER: Final[Table] = LetterRow.__table__  # type: ignore[attr-defined]
+TOKEN: Final[Table] = TokenRow.__table__  # type: ignore[attr-defined]
+IDEMPOTENCY: Final[Table] = IdempotencyRow.__table__  # type: ignore[attr-defined]
+OUTBOX: Final[Table] = OutboxRow.__table__  # type: ignore[attr-defined]
+WEBHOOK: Final[Table] = WebhookRow.__table__  # type: ignore[attr-defined]
+DELIVERY: Final[Table] = DeliveryRow.__table__  # type: ignore[attr-defined]
 TABLES: Final = [
     AGENCY,
     REQUEST,
@@ -358,6 +455,11 @@ TABLES: Final = [
     STAFF_LOG,
     WORK_ITEM,
     LETTER,
+    TOKEN,
+    IDEMPOTENCY,
+    OUTBOX,
+    WEBHOOK,
+    DELIVERY,
 ]
 METADATA: Final = SQLModel.metadata
 

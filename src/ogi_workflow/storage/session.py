@@ -9,6 +9,7 @@ them as one version-checked UPDATE per request and one multi-row INSERT of the e
 
 from __future__ import annotations
 
+import threading
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import date, datetime
@@ -28,6 +29,7 @@ from ogi_workflow.outcomes import Outcome
 from ogi_workflow.storage.schema import (
     EVENT,
     NOTICE,
+    OUTBOX,
     REQUEST,
     SET_COUNTER,
     WORK_ITEM,
@@ -35,7 +37,15 @@ from ogi_workflow.storage.schema import (
     insert_many,
 )
 
-__all__ = ["BatchSession", "RequestRef", "Session", "Store", "event_view", "request_view"]
+__all__ = [
+    "BatchSession",
+    "RequestRef",
+    "Session",
+    "Store",
+    "event_view",
+    "outbox_row",
+    "request_view",
+]
 
 
 # Statements built once: executing a prebuilt statement with a dict of values skips
@@ -52,6 +62,7 @@ _SELECT_HISTORY: Final = (
 _INSERT_REQUEST: Final = insert(REQUEST).returning(REQUEST.c.id)
 _REQUEST_COLUMNS: Final = tuple(REQUEST.c.keys())
 _INSERT_EVENT: Final = insert(EVENT)
+_INSERT_OUTBOX: Final = insert(OUTBOX)
 _INSERT_WORK_ITEM: Final = insert(WORK_ITEM)
 _COUNT_NOTICES: Final = select(func.count()).select_from(NOTICE)
 
@@ -173,7 +184,9 @@ class Session:
             )
 
     def _add_event(self, event_row: dict[str, Any]) -> None:
+        """The event row and its outbox row (webhooks), in the same transaction."""
         self.conn.execute(_INSERT_EVENT, event_row)
+        self.conn.execute(_INSERT_OUTBOX, outbox_row(self.agency, event_row))
 
     def _work(self, request_id: int, on: date, work: Sequence[WorkChange]) -> None:
         apply_work(self.conn, self.agency, request_id, on, work)
@@ -296,6 +309,7 @@ class BatchSession(Session):
                 {"b_agency": self.agency, "b_series": series, "b_year": year, "last_seq": last},
             )
         insert_many(self.conn, EVENT, self.events)
+        insert_many(self.conn, OUTBOX, [outbox_row(self.agency, e) for e in self.events])
         for request_id, on, work in self.work:  # in order: an item opened, then closed
             apply_work(self.conn, self.agency, request_id, on, work)
         self.work.clear()
@@ -317,6 +331,16 @@ class BatchSession(Session):
             "batch: a request was changed by another worker during the batch; "
             "the batch was rolled back"
         )
+
+
+def outbox_row(agency: str, event_row: Mapping[str, Any]) -> dict[str, Any]:
+    """The transactional outbox's row for a stored event (delivered by ``service.webhooks``)."""
+    return {
+        "agency": agency,
+        "request_id": event_row["request_id"],
+        "seq": event_row["seq"],
+        "dispatched": False,
+    }
 
 
 def apply_work(
@@ -353,7 +377,14 @@ class Store:
         self.engine = engine
         self.agency = agency
         self.clock = clock
-        self._batch: BatchSession | None = None
+        # The open batch of each thread: threads sharing one Workflow (an HTTP server's
+        # worker threads) each run their own transactions.
+        self._local = threading.local()
+
+    @property
+    def _batch(self) -> BatchSession | None:
+        batch: BatchSession | None = getattr(self._local, "batch", None)
+        return batch
 
     @contextmanager
     def batch(self) -> Iterator[None]:
@@ -362,7 +393,7 @@ class Store:
             yield
             return
         with _translated("batch"), self.engine.begin() as conn:
-            batch = self._batch = BatchSession(conn, self.agency, self.clock)
+            batch = self._local.batch = BatchSession(conn, self.agency, self.clock)
             try:
                 yield
                 batch.flush()
@@ -371,7 +402,7 @@ class Store:
                         "batch: an action failed while writing; the whole batch was rolled back"
                     )
             finally:
-                self._batch = None
+                self._local.batch = None
 
     @property
     def current_batch(self) -> BatchSession | None:

@@ -45,8 +45,10 @@ ALLOWED: dict[str, set[str]] = {
         "storage",
     },
     "staffing": _BASE | {"models", "people", "storage"},
+    "access": _BASE | {"models", "people", "storage"},
     "workflow": _BASE
     | {
+        "access",
         "actions",
         "casework",
         "routing",
@@ -69,7 +71,7 @@ ALLOWED: dict[str, set[str]] = {
     "_terminal": _BASE | {"_console", "lifecycle", "models", "outcomes", "reports", "workflow"},
 }
 # The shells over the public API may use any layer.
-SHELLS = {"__init__", "__main__", "cli", "demo"}
+SHELLS = {"__init__", "__main__", "cli", "demo", "service"}
 
 
 def _layer(path: Path) -> str:

@@ -9,7 +9,14 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ogi_workflow.calendar import WorkdayCalendar
-from ogi_workflow.clock import Channel, ClockPolicy, Deadline, compute_deadline
+from ogi_workflow.clock import (
+    Channel,
+    ClockPolicy,
+    Deadline,
+    ExplainLine,
+    compute_deadline,
+    explain_deadline,
+)
 from ogi_workflow.errors import ValidationError
 from ogi_workflow.lifecycle import HistoryItem, State, clock_events
 from ogi_workflow.models import AgencyProfile, EventView, OverdueItem, RequestRef, RequestView
@@ -173,6 +180,17 @@ class Reads:
         row, history = self._store.load(check_ref(request))
         events = clock_events(row["received_on"], Channel(row["channel"]), history)
         return compute_deadline(events, self.calendar, policy=self.policy)
+
+    def explain(
+        self, request: RequestRef, *, as_of: date | None = None
+    ) -> tuple[Deadline, tuple[ExplainLine, ...]]:
+        """The deadline derived from the request's events and, day by day from the clock
+        start to the due date, why each day counts (or does not); with ``as_of``, its status
+        on that day too."""
+        check_date("explain: as_of", as_of)
+        row, history = self._store.load(check_ref(request))
+        events = clock_events(row["received_on"], Channel(row["channel"]), history)
+        return explain_deadline(events, self.calendar, as_of=as_of, policy=self.policy)
 
     def annual_report(self, year: int, *, by_department: bool = False) -> AnnualReport:
         """Tables 三 and 四 of the 年度报告 for ``year`` (国办公开办函〔2021〕30号); with

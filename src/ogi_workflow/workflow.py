@@ -20,6 +20,7 @@ from typing import TYPE_CHECKING, Any, Final, Self
 
 from sqlalchemy import Engine
 
+from ogi_workflow.access import Access
 from ogi_workflow.actions import Actions
 from ogi_workflow.calendar import WorkdayCalendar, YearSchedule
 from ogi_workflow.casefile import CaseFiles
@@ -83,7 +84,7 @@ _UNSET_AT_RECEIPT: Final = (
 )
 
 
-class Workflow(Staffing, Actions, Routing, Reads, Casework, CaseFiles, CalendarChanges):
+class Workflow(Staffing, Access, Actions, Routing, Reads, Casework, CaseFiles, CalendarChanges):
     """The lifecycle of 政府信息公开 requests for one agency, on one database.
 
     Open with :meth:`open`. A Workflow holds one connection pool; use one per process or

@@ -50,7 +50,10 @@ __all__ = [
 
 # Statements built once: executing a prebuilt statement with a dict of values skips
 # SQLAlchemy's per-call construction and coercion (most of an action's cost).
-_SELECT_BY_ID: Final = select(REQUEST).where(REQUEST.c.id == bindparam("rid"))
+# By id too, a request is found only in its own agency (several share one database).
+_SELECT_BY_ID: Final = select(REQUEST).where(
+    REQUEST.c.id == bindparam("rid"), REQUEST.c.agency == bindparam("agency")
+)
 _SELECT_BY_REG_NO: Final = select(REQUEST).where(
     REQUEST.c.agency == bindparam("agency"), REQUEST.c.reg_no == bindparam("reg_no")
 )
@@ -90,7 +93,7 @@ class Session:
     def row(self, request: RequestRef) -> dict[str, Any]:
         """The stored request by id or registration number (:class:`NotFoundError`)."""
         if isinstance(request, int):
-            result = self.conn.execute(_SELECT_BY_ID, {"rid": request})
+            result = self.conn.execute(_SELECT_BY_ID, {"rid": request, "agency": self.agency})
         else:
             result = self.conn.execute(
                 _SELECT_BY_REG_NO, {"agency": self.agency, "reg_no": request}

@@ -1,0 +1,299 @@
+"""The HTTP service: the ASGI application over the same :class:`Workflow` the library is.
+
+One deployment serves every agency stored in its database; a token names its person and
+agency, and every call works on that agency's Workflow (its numbering, templates, people),
+with the token's person as the actor. Routes are in :mod:`.routes`; errors are problem
+details (:mod:`.problems`); POSTs honour ``Idempotency-Key``; a request's ``ETag`` is its
+version and ``If-Match`` on an action is the version it was decided on. docs/service.md.
+"""
+
+import hashlib
+import threading
+from collections.abc import AsyncIterator, Awaitable, Callable
+from contextlib import asynccontextmanager
+from datetime import datetime
+from pathlib import Path
+from typing import Annotated, Any, Final
+
+import orjson
+from fastapi import Depends, FastAPI, Header, Request
+from fastapi.exceptions import RequestValidationError
+from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from sqlalchemy.exc import IntegrityError
+from starlette.exceptions import HTTPException
+from starlette.responses import Response
+
+from ogi_workflow.errors import OgiError, ValidationError
+from ogi_workflow.models import utc_now
+from ogi_workflow.service.problems import FieldError, problem, problem_for, problem_response
+from ogi_workflow.storage import access
+from ogi_workflow.storage.engine import make_engine
+from ogi_workflow.storage.migrate import check_schema
+from ogi_workflow.workflow import Workflow
+
+__all__ = [
+    "Authenticated",
+    "Caller",
+    "Deployment",
+    "IdempotencyKey",
+    "IfMatch",
+    "create_app",
+    "idempotent",
+    "json_response",
+]
+
+_KEY_CHARS: Final = frozenset(map(chr, range(0x21, 0x7F)))
+_bearer = HTTPBearer(auto_error=False, description="An API token: ogi-workflow token create")
+
+
+class Deployment:
+    """The database and one Workflow per agency, opened on first use and shared by the
+    server's threads."""
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        clock: Callable[[], datetime] = utc_now,
+        letter_templates: str | Path | None = None,
+    ) -> None:
+        self.url = url
+        self.clock = clock
+        self.letter_templates = Path(letter_templates) if letter_templates else None
+        self.engine = make_engine(url)
+        try:
+            check_schema(self.engine, url, read_only=False)
+        except BaseException:
+            self.engine.dispose()
+            raise
+        self._workflows: dict[str, Workflow] = {}
+        self._lock = threading.Lock()
+
+    def workflow(self, agency: str) -> Workflow:
+        found = self._workflows.get(agency)
+        if found is not None:
+            return found
+        with self._lock:
+            if agency not in self._workflows:
+                self._workflows[agency] = Workflow.open(
+                    self.url,
+                    agency_code=agency,
+                    clock=self.clock,
+                    letter_templates=self._templates(agency),
+                )
+            return self._workflows[agency]
+
+    def _templates(self, agency: str) -> Path | None:
+        """An agency's own letter templates: ``<folder>/<agency code>/`` when it exists."""
+        if self.letter_templates is None:
+            return None
+        own = self.letter_templates / agency
+        return own if own.is_dir() else None
+
+    def caller(self, token: str) -> access.Caller | None:
+        with self.engine.connect().execution_options(ogi_read=True) as conn:
+            return access.token_caller(conn, token)
+
+    def close(self) -> None:
+        with self._lock:
+            for workflow in self._workflows.values():
+                workflow.close()
+            self._workflows.clear()
+        self.engine.dispose()
+
+
+class Caller:
+    """Who is calling (from the token) and the Workflow of their agency."""
+
+    def __init__(self, found: access.Caller, workflow: Workflow) -> None:
+        self.token_id = found.token_id
+        self.agency = found.agency
+        self.login = found.login
+        self.wf = workflow
+
+
+def _deployment(request: Request) -> Deployment:
+    deployment: Deployment = request.app.state.deployment
+    return deployment
+
+
+def authenticated(
+    request: Request,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
+) -> Caller:
+    """The token's person, or a 401 problem."""
+    if credentials is None:
+        raise _UnauthenticatedError("no token: send Authorization: Bearer <token>")
+    deployment = _deployment(request)
+    found = deployment.caller(credentials.credentials)
+    if found is None:
+        raise _UnauthenticatedError("the token is unknown or revoked")
+    return Caller(found, deployment.workflow(found.agency))
+
+
+Authenticated = Annotated[Caller, Depends(authenticated)]
+IdempotencyKey = Annotated[
+    str | None,
+    Header(
+        alias="Idempotency-Key",
+        description="Any unique string (≤ 255 visible ASCII characters); a retry with the "
+        "same key and body gets the first answer and acts no twice.",
+    ),
+]
+IfMatch = Annotated[
+    str | None,
+    Header(
+        alias="If-Match",
+        description='The request\'s ETag as last read (its version, e.g. "3"): the action '
+        "is refused with 412 if the request has changed since.",
+    ),
+]
+
+
+class _UnauthenticatedError(Exception):
+    pass
+
+
+def json_response(
+    content: Any, status: int = 200, headers: dict[str, str] | None = None
+) -> Response:
+    return Response(
+        orjson.dumps(content),
+        status_code=status,
+        media_type="application/json",
+        headers=headers,
+    )
+
+
+def idempotent(
+    caller: Caller, key: str | None, request: Request, body: bytes, run: Callable[[], Response]
+) -> Response:
+    """Run a POST once per (token, key): the answer is stored in the action's transaction,
+    and a retry with the same key and body gets it back; another body is a 422."""
+    if key is None:
+        return run()
+    if not 1 <= len(key) <= 255 or not set(key) <= _KEY_CHARS:
+        raise ValidationError("Idempotency-Key must be 1 to 255 visible ASCII characters")
+    fingerprint = hashlib.sha256(
+        b"\0".join([request.method.encode(), request.url.path.encode(), body])
+    ).hexdigest()
+    wf = caller.wf
+    stored = wf.stored_answer(caller.token_id, key)
+    if stored is None:
+        try:
+            with wf.batch():  # the action and its stored answer: one transaction
+                response = run()
+                wf.store_answer(caller.token_id, key, _answer(fingerprint, response))
+            return response
+        except IntegrityError:  # the same key at the same time: the other one acted
+            stored = wf.stored_answer(caller.token_id, key)
+            if stored is None:
+                raise
+    if stored.fingerprint != fingerprint:
+        raise _ReusedKeyError(key)
+    headers = {**stored.headers, "Idempotent-Replayed": "true"}
+    return Response(stored.body, status_code=stored.status, headers=headers)
+
+
+class _ReusedKeyError(Exception):
+    def __init__(self, key: str) -> None:
+        super().__init__(
+            f"Idempotency-Key {key!r} was first used with another method, path or body; "
+            "use a new key for a new request"
+        )
+
+
+def _answer(fingerprint: str, response: Response) -> access.StoredAnswer:
+    kept = ("content-type", "etag", "location", "content-disposition")
+    headers = {k: v for k, v in response.headers.items() if k in kept}
+    return access.StoredAnswer(fingerprint, response.status_code, headers, bytes(response.body))
+
+
+def _handlers(app: FastAPI) -> None:
+    @app.exception_handler(OgiError)
+    async def _ogi(_request: Request, exc: OgiError) -> Response:
+        return problem_response(problem_for(exc))
+
+    @app.exception_handler(_UnauthenticatedError)
+    async def _unauthenticated(_request: Request, exc: _UnauthenticatedError) -> Response:
+        return problem_response(
+            problem("unauthenticated", str(exc)), headers={"WWW-Authenticate": "Bearer"}
+        )
+
+    @app.exception_handler(_ReusedKeyError)
+    async def _reused(_request: Request, exc: _ReusedKeyError) -> Response:
+        return problem_response(problem("idempotency-reused", str(exc)))
+
+    @app.exception_handler(RequestValidationError)
+    async def _invalid(_request: Request, exc: RequestValidationError) -> Response:
+        fields = [
+            FieldError(
+                field=".".join(str(p) for p in e["loc"]),
+                message=str(e["msg"]),
+                message_zh="输入有误",
+            )
+            for e in exc.errors()
+        ]
+        detail = "; ".join(f"{f.field}: {f.message}" for f in fields)
+        return problem_response(problem("validation", detail, fields))
+
+    @app.exception_handler(HTTPException)
+    async def _http(_request: Request, exc: HTTPException) -> Response:
+        kind = {404: "not-found", 405: "method", 401: "unauthenticated"}.get(
+            exc.status_code, "validation"
+        )
+        found = problem(kind, str(exc.detail))
+        found.status = exc.status_code
+        return problem_response(found, headers=dict(exc.headers or {}))
+
+    @app.exception_handler(Exception)
+    async def _internal(_request: Request, exc: Exception) -> Response:
+        # Logged with its traceback by the server; the caller gets no internals.
+        return problem_response(problem("internal", f"internal error: {type(exc).__name__}"))
+
+
+def create_app(
+    url: str,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    letter_templates: str | Path | None = None,
+    deliver_every: float | None = None,
+) -> FastAPI:
+    """The ASGI application over the database at ``url``; with ``deliver_every`` (seconds),
+    webhook deliveries run inside the server too (otherwise: ``ogi-workflow deliver``)."""
+    from importlib.metadata import version  # noqa: PLC0415
+
+    from ogi_workflow.service import routes  # noqa: PLC0415
+
+    deployment = Deployment(url, clock=clock, letter_templates=letter_templates)
+
+    @asynccontextmanager
+    async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
+        stop: Callable[[], Awaitable[None]] | None = None
+        if deliver_every is not None:
+            from ogi_workflow.service.delivery import run_in_background  # noqa: PLC0415
+
+            stop = run_in_background(deployment, every=deliver_every)
+        try:
+            yield
+        finally:
+            if stop is not None:
+                await stop()
+            deployment.close()
+
+    app = FastAPI(
+        title="ogi-workflow",
+        version=version("ogi-workflow"),
+        summary="政府信息公开申请 (依申请公开) lifecycle, deadlines and letters over HTTP.",
+        description=(
+            "Every action, read, letter, report and calendar notice of the ogi-workflow "
+            "library. Authenticate with `Authorization: Bearer <token>` (ogi-workflow token "
+            "create). Errors are RFC 9457 problem details. docs/service.md."
+        ),
+        lifespan=lifespan,
+        responses={},
+    )
+    app.state.deployment = deployment
+    _handlers(app)
+    routes.install(app)
+    return app

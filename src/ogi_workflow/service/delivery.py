@@ -1,0 +1,149 @@
+"""Webhook delivery: signed POSTs of each event, at least once, in order per request.
+
+One round (:func:`deliver_once`) dispatches the outbox into deliveries, claims the due ones
+(each the oldest undelivered event of its request for that webhook), sends them and records
+every answer. A 2xx answer is delivered; anything else (or no answer within the timeout) is
+retried after 10 s, 20 s, 40 s … up to an hour; after ``max_attempts`` the delivery is dead
+and holds that request's later events for the webhook until ``webhook retry``.
+
+Each delivery is signed (docs/service.md): ``Ogi-Signature: t=<unix seconds>,v1=<hex
+HMAC-SHA256(secret, "<t>.<body>")>``; ``Ogi-Event-Id`` is the same on every retry of one
+event, so a receiver can drop a repeat.
+"""
+
+import asyncio
+import hashlib
+import hmac
+import logging
+import threading
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any, Final
+
+import httpx
+import orjson
+
+from ogi_workflow.models import utc_now
+from ogi_workflow.storage import outbox
+from ogi_workflow.storage.session import event_view
+
+__all__ = ["Round", "deliver_once", "run_in_background", "sign"]
+
+_log = logging.getLogger(__name__)
+LEASE: Final = timedelta(seconds=60)
+FIRST_RETRY: Final = timedelta(seconds=10)
+LONGEST_RETRY: Final = timedelta(hours=1)
+MAX_ATTEMPTS: Final = 12
+
+
+@dataclass
+class Round:
+    """What one round did."""
+
+    dispatched: int = 0
+    delivered: int = 0
+    retried: int = 0
+    dead: int = 0
+    errors: list[str] = field(default_factory=list)
+
+
+def sign(secret: str, timestamp: int, body: bytes) -> str:
+    """The ``Ogi-Signature`` header of ``body`` sent at ``timestamp``."""
+    mac = hmac.new(secret.encode(), f"{timestamp}.".encode() + body, hashlib.sha256)
+    return f"t={timestamp},v1={mac.hexdigest()}"
+
+
+def body_of(claimed: outbox.Claimed) -> bytes:
+    """The JSON sent for one event: which, of which request and agency, and the event."""
+    event = event_view(claimed.event)
+    return orjson.dumps(
+        {
+            "id": f"{claimed.agency}:{claimed.event['request_id']}:{claimed.event['seq']}",
+            "type": event.event.value,
+            "agency": claimed.agency,
+            "request_id": claimed.event["request_id"],
+            "reg_no": claimed.reg_no,
+            "event": event.model_dump(mode="json"),
+        }
+    )
+
+
+def _retry_after(attempts: int) -> timedelta:
+    later: timedelta = FIRST_RETRY * 2 ** (attempts - 1)
+    return min(later, LONGEST_RETRY)
+
+
+def deliver_once(
+    engine: Any,
+    client: httpx.Client,
+    *,
+    clock: Callable[[], datetime] = utc_now,
+    max_attempts: int = MAX_ATTEMPTS,
+    limit: int = 50,
+) -> Round:
+    """One round of dispatch, claim, send and record; safe on many nodes at once."""
+    done = Round()
+    with engine.begin() as conn:
+        done.dispatched = outbox.dispatch(conn, clock())
+    with engine.begin() as conn:
+        claimed = outbox.claim(conn, clock(), LEASE, limit)
+    for item in claimed:
+        body = body_of(item)
+        timestamp = int(clock().timestamp())
+        headers = {
+            "Content-Type": "application/json",
+            "Ogi-Event-Id": f"{item.agency}:{item.event['request_id']}:{item.event['seq']}",
+            "Ogi-Signature": sign(item.secret, timestamp, body),
+            "User-Agent": "ogi-workflow-webhook",
+        }
+        status: int | None = None
+        error: str | None = None
+        try:
+            answer = client.post(item.url, content=body, headers=headers)
+            status = answer.status_code
+            if not 200 <= status < 300:
+                error = f"HTTP {status}"
+        except httpx.HTTPError as exc:
+            error = f"{type(exc).__name__}: {exc}"
+        attempts = item.attempts + 1
+        retry = None if attempts >= max_attempts else _retry_after(attempts)
+        with engine.begin() as conn:
+            result = outbox.finish(
+                conn, item, status=status, error=error, now=clock(), retry_in=retry
+            )
+        if result == "delivered":
+            done.delivered += 1
+        elif result == "dead":
+            done.dead += 1
+            _log.warning(
+                "webhook delivery %s dead after %s attempts: %s", item.delivery_id, attempts, error
+            )
+        else:
+            done.retried += 1
+        if error is not None:
+            done.errors.append(f"{item.url}: {error}")
+    return done
+
+
+def run_in_background(deployment: Any, *, every: float) -> Callable[[], Awaitable[None]]:
+    """Deliver every ``every`` seconds in a thread of the server; the coroutine that stops it."""
+    stopping = threading.Event()
+
+    def loop() -> None:
+        with httpx.Client(timeout=10.0) as client:
+            while not stopping.is_set():
+                try:
+                    deliver_once(deployment.engine, client, clock=deployment.clock)
+                except Exception:  # a round that failed is retried next time
+                    _log.exception("webhook delivery round failed")
+                stopping.wait(every)
+
+    worker = threading.Thread(target=loop, name="ogi-webhooks", daemon=True)
+    worker.start()
+
+    async def stop() -> None:
+        stopping.set()
+        await asyncio.to_thread(worker.join, 30)
+
+    return stop

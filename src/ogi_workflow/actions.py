@@ -383,11 +383,13 @@ class Actions(Acting):
         on: date | None = None,
         case_no: str | None = None,
         reason: str | None = None,
+        expected_version: int | None = None,
     ) -> RequestView:
         """Record a 行政复议 about the reply: upheld, corrected, other or pending."""
         return self._act(
             request,
             Event.RECORD_REVIEW,
+            expected_version=expected_version,
             actor=actor,
             on=on,
             note=reason,
@@ -405,11 +407,13 @@ class Actions(Acting):
         on: date | None = None,
         case_no: str | None = None,
         reason: str | None = None,
+        expected_version: int | None = None,
     ) -> RequestView:
         """Record a 行政诉讼 (直接起诉 or 复议后起诉): upheld, corrected, other or pending."""
         return self._act(
             request,
             Event.RECORD_LITIGATION,
+            expected_version=expected_version,
             actor=actor,
             on=on,
             note=reason,

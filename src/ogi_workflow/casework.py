@@ -35,6 +35,7 @@ class Casework(Acting):
         what: str,
         due_date: date | None = None,
         on: date | None = None,
+        expected_version: int | None = None,
     ) -> RequestView:
         """协查: ask ``department`` to search its records for ``what`` by ``due_date``
         (default: the agency's ``search_task_workdays`` working days, never past the
@@ -42,6 +43,7 @@ class Casework(Acting):
         return self._act(
             request,
             Event.OPEN_SEARCH_TASK,
+            expected_version=expected_version,
             actor=actor,
             on=on,
             department=department,
@@ -61,12 +63,14 @@ class Casework(Acting):
         searched_by: str,
         found: str | None = None,
         on: date | None = None,
+        expected_version: int | None = None,
     ) -> RequestView:
         """The department's answer: ``result`` found, not_found or partly; ``where`` it
         searched (档案、业务系统、台账), who searched, and what was ``found``."""
         return self._act(
             request,
             Event.ANSWER_SEARCH_TASK,
+            expected_version=expected_version,
             actor=actor,
             on=on,
             task=task,
@@ -84,11 +88,13 @@ class Casework(Acting):
         participants: Sequence[str],
         conclusion: str,
         on: date | None = None,
+        expected_version: int | None = None,
     ) -> RequestView:
         """会商: a meeting on a hard case, with who took part and what was concluded."""
         return self._act(
             request,
             Event.RECORD_MEETING,
+            expected_version=expected_version,
             actor=actor,
             on=on,
             participants=list(participants) if not isinstance(participants, str) else None,

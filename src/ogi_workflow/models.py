@@ -11,7 +11,7 @@ from __future__ import annotations
 import re
 import string
 import tomllib
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from datetime import UTC, date, datetime
 from pathlib import Path
 from typing import Annotated, Any, Final, Literal, NamedTuple, TypeVar
@@ -43,6 +43,7 @@ __all__ = [
     "RequestView",
     "SearchTaskView",
     "Urgency",
+    "describe_errors",
     "validate",
 ]
 
@@ -369,9 +370,15 @@ _PYDANTIC_KEYS: Final = {
 
 
 def _describe(model: type[BaseModel], exc: pydantic.ValidationError) -> ValidationError:
-    lines = [f"{model.__name__}: {exc.error_count()} invalid field(s)"]
+    return describe_errors(model.__name__, exc.errors())
+
+
+def describe_errors(what: str, errors: Sequence[Mapping[str, Any]]) -> ValidationError:
+    """One ValidationError for pydantic's ``errors`` of input ``what``: a line per bad field,
+    in English and Chinese, and the same as its field list."""
+    lines = [f"{what}: {len(errors)} invalid field(s)"]
     fields = []
-    for error in exc.errors():
+    for error in errors:
         loc = ".".join(str(part) for part in error["loc"]) or "(whole input)"
         names = [str(p) for p in error["loc"] if isinstance(p, str)]
         field_zh = label("field", names[-1]) if names and _has_field(names[-1]) else loc

@@ -36,12 +36,14 @@ class Routing(Acting):
         department: str,
         person: str | None = None,
         on: date | None = None,
+        expected_version: int | None = None,
     ) -> RequestView:
         """分办: send the request to ``department`` (a registered one), or to ``person`` in it;
         it is signed for within the agency's ``accept_workdays`` or shows on the morning list."""
         return self._act(
             request,
             Event.ASSIGN,
+            expected_version=expected_version,
             actor=actor,
             on=on,
             department=department,
@@ -50,19 +52,33 @@ class Routing(Acting):
         )
 
     def accept_assignment(
-        self, request: RequestRef, *, actor: str, on: date | None = None
+        self,
+        request: RequestRef,
+        *,
+        actor: str,
+        on: date | None = None,
+        expected_version: int | None = None,
     ) -> RequestView:
         """签收: the department (or the person it was addressed to) takes the request on."""
-        return self._act(request, Event.ACCEPT_ASSIGNMENT, actor=actor, on=on)
+        return self._act(
+            request, Event.ACCEPT_ASSIGNMENT, expected_version=expected_version, actor=actor, on=on
+        )
 
     def return_assignment(
-        self, request: RequestRef, *, actor: str, reason: str, on: date | None = None
+        self,
+        request: RequestRef,
+        *,
+        actor: str,
+        reason: str,
+        on: date | None = None,
+        expected_version: int | None = None,
     ) -> RequestView:
         """退回: the department does not handle it, and says why; the registrar assigns it
         again within ``accept_workdays``."""
         return self._act(
             request,
             Event.RETURN_ASSIGNMENT,
+            expected_version=expected_version,
             actor=actor,
             on=on,
             reason=reason,
@@ -78,12 +94,14 @@ class Routing(Acting):
         reason: str,
         person: str | None = None,
         on: date | None = None,
+        expected_version: int | None = None,
     ) -> RequestView:
         """转办 inside the agency: move the request to another department (or person), by
         the registrar or the department that holds it."""
         return self._act(
             request,
             Event.REASSIGN,
+            expected_version=expected_version,
             actor=actor,
             on=on,
             department=department,
@@ -100,6 +118,7 @@ class Routing(Acting):
         outcome: Outcome | str,
         details: Mapping[str, Any] | None = None,
         on: date | None = None,
+        expected_version: int | None = None,
     ) -> RequestView:
         """Submit the draft reply (its outcome and the details its letter prints) to the
         agency's review chain for that outcome; the actor is its drafter."""
@@ -110,6 +129,7 @@ class Routing(Acting):
         return self._act(
             request,
             Event.SUBMIT_FOR_REVIEW,
+            expected_version=expected_version,
             actor=actor,
             on=on,
             outcome=outcome,
@@ -119,13 +139,20 @@ class Routing(Acting):
         )
 
     def approve(
-        self, request: RequestRef, *, actor: str, opinion: str, on: date | None = None
+        self,
+        request: RequestRef,
+        *,
+        actor: str,
+        opinion: str,
+        on: date | None = None,
+        expected_version: int | None = None,
     ) -> RequestView:
         """One step of the chain agrees, with its opinion (审核意见); the actor holds the
         step's role and is not the drafter. After the last step (签发) the reply may go out."""
         return self._act(
             request,
             Event.APPROVE,
+            expected_version=expected_version,
             actor=actor,
             on=on,
             opinion=opinion,
@@ -133,8 +160,21 @@ class Routing(Acting):
         )
 
     def send_back(
-        self, request: RequestRef, *, actor: str, opinion: str, on: date | None = None
+        self,
+        request: RequestRef,
+        *,
+        actor: str,
+        opinion: str,
+        on: date | None = None,
+        expected_version: int | None = None,
     ) -> RequestView:
         """One step returns the draft to its drafter with its opinion; the changed draft is
         submitted again and passes the whole chain."""
-        return self._act(request, Event.SEND_BACK, actor=actor, on=on, opinion=opinion)
+        return self._act(
+            request,
+            Event.SEND_BACK,
+            expected_version=expected_version,
+            actor=actor,
+            on=on,
+            opinion=opinion,
+        )

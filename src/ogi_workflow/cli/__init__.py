@@ -7,7 +7,15 @@ found, 2 bad input, 3 the environment failed, with one line on stderr and no tra
 
 from __future__ import annotations
 
-from ogi_workflow.cli import clock_cmds, db_cmds, people_cmds, request_cmds
+from ogi_workflow.cli import clock_cmds, db_cmds, people_cmds, request_cmds, service_cmds
 from ogi_workflow.cli._base import app, main
 
-__all__ = ["app", "clock_cmds", "db_cmds", "main", "people_cmds", "request_cmds"]
+__all__ = [
+    "app",
+    "clock_cmds",
+    "db_cmds",
+    "main",
+    "people_cmds",
+    "request_cmds",
+    "service_cmds",
+]

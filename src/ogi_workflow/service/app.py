@@ -24,20 +24,25 @@ from starlette.exceptions import HTTPException
 from starlette.responses import Response
 
 from ogi_workflow.errors import OgiError, ValidationError
-from ogi_workflow.models import utc_now
-from ogi_workflow.service.problems import FieldError, problem, problem_for, problem_response
+from ogi_workflow.models import describe_errors, utc_now
+from ogi_workflow.service.problems import problem, problem_for, problem_response
 from ogi_workflow.storage import access
 from ogi_workflow.storage.engine import make_engine
 from ogi_workflow.storage.migrate import check_schema
 from ogi_workflow.workflow import Workflow
 
 __all__ = [
+    "DOCX",
+    "XLSX",
     "Authenticated",
     "Caller",
     "Deployment",
     "IdempotencyKey",
     "IfMatch",
+    "app_from_environment",
     "create_app",
+    "download",
+    "file_response",
     "idempotent",
     "json_response",
 ]
@@ -165,6 +170,22 @@ def json_response(
     )
 
 
+DOCX: Final = "application/vnd.openxmlformats-officedocument.wordprocessingml.document"
+XLSX: Final = "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet"
+
+
+def file_response(*media: str) -> dict[int | str, dict[str, Any]]:
+    """The OpenAPI answer of a route that sends a file."""
+    binary = {"schema": {"type": "string", "format": "binary"}}
+    return {200: {"content": dict.fromkeys(media, binary), "description": "The file"}}
+
+
+def download(data: bytes, media: str, name: str) -> Response:
+    return Response(
+        data, media_type=media, headers={"Content-Disposition": f'attachment; filename="{name}"'}
+    )
+
+
 def idempotent(
     caller: Caller, key: str | None, request: Request, body: bytes, run: Callable[[], Response]
 ) -> Response:
@@ -185,7 +206,9 @@ def idempotent(
                 response = run()
                 wf.store_answer(caller.token_id, key, _answer(fingerprint, response))
             return response
-        except IntegrityError:  # the same key at the same time: the other one acted
+        except (IntegrityError, OgiError):
+            # The same key at the same time: the other call acted first (its answer is
+            # stored, or its action made this one conflict or no longer allowed).
             stored = wf.stored_answer(caller.token_id, key)
             if stored is None:
                 raise
@@ -225,17 +248,14 @@ def _handlers(app: FastAPI) -> None:
         return problem_response(problem("idempotency-reused", str(exc)))
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_request: Request, exc: RequestValidationError) -> Response:
-        fields = [
-            FieldError(
-                field=".".join(str(p) for p in e["loc"]),
-                message=str(e["msg"]),
-                message_zh="输入有误",
-            )
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        # The library's own description: the same bilingual lines and field list as a
+        # ValidationError of the Python API (a body's fields named from its root).
+        errors = [
+            {**e, "loc": tuple(e["loc"][1:] if e["loc"][:1] == ("body",) else e["loc"])}
             for e in exc.errors()
         ]
-        detail = "; ".join(f"{f.field}: {f.message}" for f in fields)
-        return problem_response(problem("validation", detail, fields))
+        return problem_response(problem_for(describe_errors(request.url.path, errors)))
 
     @app.exception_handler(HTTPException)
     async def _http(_request: Request, exc: HTTPException) -> Response:
@@ -297,3 +317,16 @@ def create_app(
     _handlers(app)
     routes.install(app)
     return app
+
+
+def app_from_environment() -> FastAPI:
+    """The app ``ogi-workflow serve`` starts in each worker process (settings passed in the
+    environment, as uvicorn's workers are started by import)."""
+    import os  # noqa: PLC0415
+
+    every = float(os.environ.get("OGI_SERVE_DELIVER_EVERY", "0") or 0)
+    return create_app(
+        os.environ["OGI_SERVE_DB"],
+        letter_templates=os.environ.get("OGI_SERVE_TEMPLATES") or None,
+        deliver_every=every or None,
+    )

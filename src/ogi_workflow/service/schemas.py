@@ -1,0 +1,201 @@
+"""The HTTP service's named bodies and answers (the library's own read models aside:
+RequestView, EventView, SearchTaskView, PersonView … are served as they are)."""
+
+from datetime import date
+from typing import Literal
+
+from pydantic import BaseModel, ConfigDict, Field
+
+from ogi_workflow.calendar import DayKind
+from ogi_workflow.clock import ExplainStatus, PauseReason
+from ogi_workflow.fees import FeeBasis
+from ogi_workflow.letters.kinds import LetterKind
+from ogi_workflow.lifecycle import State
+from ogi_workflow.models import RequestView, Urgency
+from ogi_workflow.people import PersonView, Role
+
+
+class RequestPage(BaseModel):
+    """One page of requests, by id."""
+
+    items: list[RequestView]
+    limit: int
+    offset: int
+    next_offset: int | None = Field(description="The offset of the next page; null at the end")
+
+
+class DeadlineOut(BaseModel):
+    """A request's reply deadline (条例第三十三条) as its events make it."""
+
+    received: date
+    channel: str
+    clock_start: date
+    base_due_date: date
+    paused_workdays: int
+    extended: bool
+    extension_workdays: int
+    delayed: bool
+    due_date: date
+    correction_window_end: date
+    estimated: bool = Field(description="A day of the period is not settled by a notice yet")
+    as_of: date | None = None
+    workdays_left: int | None = None
+    overdue: bool | None = None
+    paused_now: bool | None = None
+
+
+class ExplainDay(BaseModel):
+    """How the clock treated one day."""
+
+    date: date
+    status: ExplainStatus
+    day_kind: DayKind
+    workday_number: int | None
+    name: str | None
+    source: str | None
+    pause_reason: PauseReason | None
+    estimated: bool
+
+
+class DeadlineExplained(BaseModel):
+    deadline: DeadlineOut
+    days: list[ExplainDay]
+
+
+class LetterOut(BaseModel):
+    """A letter issued for a request (its 文号, kind, date, recipient)."""
+
+    index: int = Field(description="Its place in issue order, from 1 (the download path)")
+    number: str
+    kind: LetterKind
+    title: str
+    date: date
+    recipient: str
+
+
+class LetterOrder(BaseModel):
+    """Which letter to issue (or print again): default, the one the latest event calls for."""
+
+    model_config = ConfigDict(extra="forbid")
+    kind: LetterKind | None = None
+
+
+class OverdueOut(BaseModel):
+    """One line of the morning list."""
+
+    id: int
+    reg_no: str | None
+    state: State
+    kind: Urgency
+    deadline: date
+    due_date: date | None
+    workdays_left: int
+    overdue: bool
+    estimated: bool
+    handler: str | None
+    department: str | None
+    task: str | None
+    contact: str | None
+
+
+class AnnualReportOut(BaseModel):
+    """Tables 三 and 四 of the 年度报告 (国办公开办函〔2021〕30号), rows and columns by key."""
+
+    year: int
+    agency: str
+    table3: dict[str, dict[str, int]]
+    table4: dict[str, dict[str, int]]
+    balanced: bool = Field(description="The 勾稽关系 of table 三 hold")
+    received_by_month: dict[str, int]
+    replied: int
+    average_workdays_to_reply: float | None
+    most_requested: list[dict[str, str | int]]
+    by_department: dict[str, dict[str, int]] | None = None
+
+
+class FeeQuoteOut(BaseModel):
+    """A 信息处理费 quote (国办函〔2020〕109号)."""
+
+    basis: FeeBasis
+    fee_yuan: int
+    quantity: int
+    tiers: list[tuple[int, int, int]] = Field(description="(from, to, yuan per unit) applied")
+
+
+class DayOut(BaseModel):
+    date: date
+    kind: DayKind
+    workday: bool
+    name: str | None
+    source: str | None
+    estimated: bool
+
+
+class WorkdaysOut(BaseModel):
+    start: date
+    workdays: int
+    date: date
+    estimated: bool
+
+
+class NoticeUpload(BaseModel):
+    """A State Council 节假日安排 notice file's text (TOML, docs/deadlines.md)."""
+
+    model_config = ConfigDict(extra="forbid")
+    content: str = Field(max_length=200_000)
+
+
+class MoveOut(BaseModel):
+    """A due date that a calendar change moved."""
+
+    request_id: int
+    reg_no: str | None
+    before: date | None
+    after: date | None
+    estimated_before: bool
+    estimated_after: bool
+
+
+class Me(BaseModel):
+    agency: str
+    agency_name: str
+    person: PersonView
+
+
+class NewPerson(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    login: str
+    name: str
+    roles: list[Role]
+    department: str | None = None
+
+
+class NewDepartment(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    code: str
+    name: str
+    contact: str | None = None
+
+
+class RoleChange(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    role: Role
+
+
+class NewWebhook(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+    url: str = Field(description="Where events are POSTed (http or https)")
+    secret: str = Field(description="16 to 200 ASCII characters; signs every delivery")
+
+
+class Health(BaseModel):
+    status: Literal["ok"]
+
+
+class Readiness(BaseModel):
+    status: Literal["ready", "not_ready"]
+    database: bool
+    schema_current: bool
+    calendar_days_left: int | None = Field(
+        description="Days from today to the end of the last year a State Council notice settles"
+    )

@@ -1,0 +1,337 @@
+"""The HTTP service against a live server (uvicorn on 127.0.0.1), on SQLite and PostgreSQL:
+the quick start over HTTP, problem answers, ETag/If-Match, idempotent POSTs, tokens and
+agencies, the published OpenAPI document, and signed webhook delivery."""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import threading
+from collections.abc import Iterator
+from datetime import timedelta
+from http.server import BaseHTTPRequestHandler, HTTPServer
+from pathlib import Path
+from typing import Any, NamedTuple
+
+import httpx
+import pytest
+import uvicorn
+from conftest import AGENCY, application, fixed_clock, open_staffed
+
+from ogi_workflow import Workflow
+from ogi_workflow.service.app import create_app
+from ogi_workflow.service.delivery import deliver_once
+
+OPENAPI = Path(__file__).resolve().parents[1] / "docs" / "openapi.json"
+PEOPLE = ("窗口", "登记员", "李明", "审核员", "王主任", "管理员", "法制科")
+
+
+class Live(NamedTuple):
+    client: httpx.Client
+    tokens: dict[str, str]
+    db: str
+
+    def as_(self, login: str) -> dict[str, str]:
+        return {"Authorization": f"Bearer {self.tokens[login]}"}
+
+
+class _Server:
+    """uvicorn serving ``app`` on a free port of 127.0.0.1, in a thread."""
+
+    def __init__(self, app: Any) -> None:
+        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+        self.server = uvicorn.Server(config)
+        self.thread = threading.Thread(target=self.server.run, daemon=True)
+
+    def __enter__(self) -> str:
+        self.thread.start()
+        for _ in range(500):
+            if self.server.started:
+                break
+            threading.Event().wait(0.01)
+        socket = self.server.servers[0].sockets[0]
+        return f"http://127.0.0.1:{socket.getsockname()[1]}"
+
+    def __exit__(self, *_: object) -> None:
+        self.server.should_exit = True
+        self.thread.join(10)
+
+
+def tokens_for(wf: Workflow, people: tuple[str, ...] = PEOPLE) -> dict[str, str]:
+    return {login: wf.create_token(login, actor="管理员")[1] for login in people}
+
+
+@pytest.fixture
+def live(db_url: str) -> Iterator[Live]:
+    with open_staffed(db_url, agency=AGENCY, clock=fixed_clock) as wf:
+        tokens = tokens_for(wf)
+    with _Server(create_app(db_url, clock=fixed_clock)) as url, httpx.Client(base_url=url) as c:
+        yield Live(c, tokens, db_url)
+
+
+def _receive(live: Live, **headers: str) -> httpx.Response:
+    body = application("2026-03-02T09:30")
+    return live.client.post("/v1/requests", json=body, headers=live.as_("窗口") | headers)
+
+
+def _act(live: Live, who: str, rid: int, action: str, **body: Any) -> httpx.Response:
+    return live.client.post(
+        f"/v1/requests/{rid}/actions/{action}", json=body, headers=live.as_(who)
+    )
+
+
+def test_the_quick_start_runs_over_http_from_receipt_to_archive(live: Live) -> None:
+    created = _receive(live)
+    assert created.status_code == 201, created.text
+    rid = created.json()["id"]
+    assert created.headers["Location"] == f"/v1/requests/{rid}"
+    assert created.headers["ETag"] == '"1"'
+    registered = _act(live, "登记员", rid, "register", on="2026-03-02")
+    assert registered.json()["reg_no"] == "2026-0001"
+    assert registered.json()["due_date"] == "2026-03-30"
+    assert _act(live, "李明", rid, "start_handling", on="2026-03-02").status_code == 200
+    details = {"provided": "《关于某项目立项的批复》复制件1份"}
+    submitted = _act(
+        live, "李明", rid, "submit_for_review", outcome="disclosed", details=details,
+        on="2026-03-18",
+    )  # fmt: skip
+    assert submitted.status_code == 200, submitted.text
+    for who in ("审核员", "王主任"):
+        assert _act(live, who, rid, "approve", opinion="同意", on="2026-03-19").status_code == 200
+    replied = _act(live, "李明", rid, "reply", on="2026-03-19")
+    assert replied.json()["state"] == "replied"
+    letter = live.client.post(f"/v1/requests/{rid}/letters", json={}, headers=live.as_("李明"))
+    assert letter.json()["number"] == "某府办信公开〔2026〕1号"
+    docx = live.client.get(f"/v1/requests/{rid}/letters/1", headers=live.as_("李明"))
+    assert docx.content[:2] == b"PK"
+    text = live.client.get(f"/v1/requests/{rid}/letters/1?format=txt", headers=live.as_("李明"))
+    assert "答复书" in text.text
+    archived = _act(live, "登记员", rid, "archive", on="2026-03-20")
+    assert archived.json()["state"] == "archived"
+    log = live.client.get(f"/v1/requests/{rid}/events", headers=live.as_("李明")).json()
+    assert log[0]["actor"] == "窗口"  # every action recorded under the token's person
+    assert [e["actor"] for e in log if e["event"] == "reply"] == ["李明"]
+    deadline = live.client.get(f"/v1/requests/{rid}/deadline", headers=live.as_("李明")).json()
+    assert deadline["deadline"]["due_date"] == "2026-03-30"
+    assert deadline["days"][-1]["workday_number"] == 20
+    zipped = live.client.get(f"/v1/requests/{rid}/case-file", headers=live.as_("李明"))
+    assert zipped.headers["content-type"] == "application/zip"
+
+
+def test_errors_are_problem_details_with_the_librarys_message_and_fields(live: Live) -> None:
+    bad = application("2026-03-02T09:30", id_type="resident_id", id_number="110101199003071234")
+    answer = live.client.post("/v1/requests", json=bad, headers=live.as_("窗口"))
+    assert answer.status_code == 422
+    assert answer.headers["content-type"] == "application/problem+json"
+    problem = answer.json()
+    assert problem["type"] == "urn:ogi-workflow:problem:validation"
+    assert problem["title_zh"] == "输入有误"
+    assert [f["field"] for f in problem["errors"]] == ["applicant.id_number"]
+    assert "11010119900307" not in answer.text  # the ID number is masked
+    rid = _receive(live).json()["id"]
+    refused = _act(live, "李明", rid, "reply", outcome="disclosed")
+    assert refused.status_code in (403, 409, 422), refused.text
+    wrong_state = _act(live, "登记员", rid, "archive")
+    assert (wrong_state.status_code, wrong_state.json()["type"]) == (
+        409,
+        "urn:ogi-workflow:problem:transition",
+    )
+    forbidden = _act(live, "窗口", rid, "start_handling")
+    assert forbidden.status_code == 403
+    missing = live.client.get("/v1/requests/999999", headers=live.as_("李明"))
+    assert missing.status_code == 404
+    assert live.client.get("/v1/requests/1").status_code == 401
+    unknown_body = _act(live, "登记员", rid, "register", by_the_way=1)
+    assert unknown_body.status_code == 422
+    assert [f["field"] for f in unknown_body.json()["errors"]] == ["by_the_way"]
+
+
+def test_if_match_names_the_version_an_action_was_decided_on(live: Live) -> None:
+    rid = _receive(live).json()["id"]
+    seen = live.client.get(f"/v1/requests/{rid}", headers=live.as_("李明")).headers["ETag"]
+    first = live.client.post(
+        f"/v1/requests/{rid}/actions/register",
+        json={},
+        headers=live.as_("登记员") | {"If-Match": seen},
+    )
+    assert first.headers["ETag"] == '"2"'
+    stale = live.client.post(
+        f"/v1/requests/{rid}/actions/start_handling", json={},
+        headers=live.as_("李明") | {"If-Match": seen},
+    )  # fmt: skip
+    assert stale.status_code == 412
+    assert stale.json()["type"] == "urn:ogi-workflow:problem:stale"
+    assert live.client.get(f"/v1/requests/{rid}", headers=live.as_("李明")).json()["state"] == (
+        "registered"
+    )
+
+
+def test_a_retried_post_with_the_same_idempotency_key_acts_once(live: Live) -> None:
+    first = _receive(live, **{"Idempotency-Key": "receipt-42"})
+    again = _receive(live, **{"Idempotency-Key": "receipt-42"})
+    assert again.status_code == 201
+    assert again.json() == first.json()
+    assert again.headers["Idempotent-Replayed"] == "true"
+    found = live.client.get("/v1/requests", headers=live.as_("李明")).json()["items"]
+    assert len(found) == 1
+    other = live.client.post(
+        "/v1/requests",
+        json=application("2026-03-03T09:30"),
+        headers=live.as_("窗口") | {"Idempotency-Key": "receipt-42"},
+    )
+    assert other.status_code == 422
+    assert other.json()["type"] == "urn:ogi-workflow:problem:idempotency-reused"
+
+
+def test_concurrent_retries_with_one_key_act_once(live: Live) -> None:
+    rid = _receive(live).json()["id"]
+    answers: list[httpx.Response] = []
+
+    def register() -> None:
+        headers = live.as_("登记员") | {"Idempotency-Key": "reg-1"}
+        with httpx.Client(base_url=str(live.client.base_url)) as c:
+            answers.append(c.post(f"/v1/requests/{rid}/actions/register", json={}, headers=headers))
+
+    threads = [threading.Thread(target=register) for _ in range(6)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    assert {a.status_code for a in answers} == {200}
+    assert {a.json()["reg_no"] for a in answers} == {"2026-0001"}
+    log = live.client.get(f"/v1/requests/{rid}/events", headers=live.as_("李明")).json()
+    assert [e["event"] for e in log] == ["receive", "register"]
+
+
+def test_a_token_sees_only_its_agency_and_a_revoked_one_nothing(live: Live) -> None:
+    rid = _receive(live).json()["id"]
+    other = {**AGENCY, "code": "other-city", "name": "另一市人民政府办公室"}
+    with Workflow.open(live.db, agency=other, clock=fixed_clock) as wf:
+        wf.add_person("外人", "外人", roles=["admin", "handler"], actor="外人")
+        _, stranger = wf.create_token("外人", actor="外人")
+    headers = {"Authorization": f"Bearer {stranger}"}
+    assert live.client.get(f"/v1/requests/{rid}", headers=headers).status_code == 404
+    assert live.client.get("/v1/requests", headers=headers).json()["items"] == []
+    assert live.client.get("/v1/me", headers=headers).json()["agency"] == "other-city"
+    with Workflow.open(live.db, agency_code=AGENCY["code"], clock=fixed_clock) as wf:
+        token_id = next(t.id for t in wf.tokens() if t.login == "李明")
+        wf.revoke_token(token_id, actor="管理员")
+    assert live.client.get("/v1/me", headers=live.as_("李明")).status_code == 401
+
+
+def test_health_and_readiness(live: Live) -> None:
+    assert live.client.get("/healthz").json() == {"status": "ok"}
+    ready = live.client.get("/readyz", headers=live.as_("李明")).json()
+    assert ready["status"] == "ready"
+    assert ready["schema_current"] is True
+    assert ready["calendar_days_left"] >= 0
+
+
+def test_the_published_openapi_document_is_the_one_served(live: Live) -> None:
+    served = live.client.get("/openapi.json").json()
+    published = json.loads(OPENAPI.read_text(encoding="utf-8"))
+    assert served == published, "regenerate: python scripts/openapi.py"
+    names = set(published["components"]["schemas"])
+    assert {"ExtendBody", "RequestView", "Problem", "Application"} <= names
+    post_operations = [
+        op
+        for path in published["paths"].values()
+        for method, op in path.items()
+        if method == "post"
+    ]
+    assert post_operations
+    for op in post_operations:  # every POST takes an Idempotency-Key, or is an admin's act
+        params = {p["name"] for p in op.get("parameters", [])}
+        assert "Idempotency-Key" in params or op["tags"] in (["people"], ["access"]), op[
+            "operationId"
+        ]
+
+
+# --------------------------------------------------------------------------- webhooks
+
+
+class _Receiver:
+    """An HTTP receiver on 127.0.0.1 that records every POST and answers ``status``."""
+
+    def __init__(self, status: int = 204) -> None:
+        self.status = status
+        self.received: list[tuple[dict[str, str], bytes]] = []
+        outer = self
+
+        class Handler(BaseHTTPRequestHandler):
+            def do_POST(self) -> None:
+                body = self.rfile.read(int(self.headers["Content-Length"]))
+                outer.received.append((dict(self.headers), body))
+                self.send_response(outer.status)
+                self.end_headers()
+
+            def log_message(self, *_: object) -> None:
+                pass
+
+        self.http = HTTPServer(("127.0.0.1", 0), Handler)
+        self.url = f"http://127.0.0.1:{self.http.server_port}/hook"
+        self.thread = threading.Thread(target=self.http.serve_forever, daemon=True)
+
+    def __enter__(self) -> _Receiver:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.http.shutdown()
+        self.http.server_close()
+
+
+SECRET = "s3cret-s3cret-s3cret"
+
+
+def test_webhooks_get_every_event_signed_in_order_at_least_once(db_url: str) -> None:
+    now = [fixed_clock()]
+    with _Receiver(status=500) as receiver, httpx.Client(timeout=5) as client:
+        wf = open_staffed(db_url, agency=AGENCY, clock=lambda: now[0])
+        with wf:
+            hook = wf.add_webhook(receiver.url, SECRET, actor="管理员")
+            rid = wf.receive(application("2026-03-02T09:30"), actor="窗口").id
+            wf.register(rid, actor="登记员", on=fixed_clock().date().replace(month=3, day=2))
+            first = deliver_once(wf.engine, client, clock=lambda: now[0], max_attempts=3)
+            # The receiver fails: the first event is retried, the second waits behind it.
+            assert (first.dispatched, first.delivered, first.retried) == (2, 0, 1)
+            assert len(receiver.received) == 1
+            now[0] += timedelta(seconds=5)
+            assert deliver_once(wf.engine, client, clock=lambda: now[0]).retried == 0  # backoff
+            receiver.status = 204
+            now[0] += timedelta(seconds=10)
+            deliver_once(wf.engine, client, clock=lambda: now[0])
+            deliver_once(wf.engine, client, clock=lambda: now[0])
+            log = wf.deliveries()
+        assert [d.status for d in log] == ["delivered", "delivered"]
+        assert [d.event for d in reversed(log)] == ["receive", "register"]
+        assert {d.webhook_id for d in log} == {hook.id}
+        bodies = [json.loads(body) for _, body in receiver.received]
+        assert [b["type"] for b in bodies] == ["receive", "receive", "register"]
+        assert bodies[-1]["reg_no"] == "2026-0001"
+        for headers, body in receiver.received:
+            t, v1 = (part.split("=", 1)[1] for part in headers["Ogi-Signature"].split(","))
+            mac = hmac.new(SECRET.encode(), f"{t}.".encode() + body, hashlib.sha256)
+            assert hmac.compare_digest(v1, mac.hexdigest())
+        assert receiver.received[0][0]["Ogi-Event-Id"] == receiver.received[1][0]["Ogi-Event-Id"]
+
+
+def test_a_delivery_dies_after_its_last_attempt_and_is_retried_on_request(db_url: str) -> None:
+    now = [fixed_clock()]
+    with (
+        _Receiver(status=503) as receiver,
+        httpx.Client(timeout=5) as client,
+        open_staffed(db_url, agency=AGENCY, clock=lambda: now[0]) as wf,
+    ):
+        wf.add_webhook(receiver.url, SECRET, actor="管理员")
+        wf.receive(application("2026-03-02T09:30"), actor="窗口")
+        for _ in range(3):
+            deliver_once(wf.engine, client, clock=lambda: now[0], max_attempts=3)
+            now[0] += timedelta(hours=2)
+        assert [d.status for d in wf.deliveries()] == ["dead"]
+        assert wf.deliveries()[0].last_status == 503
+        receiver.status = 200
+        assert wf.retry_dead_deliveries(actor="管理员") == 1
+        deliver_once(wf.engine, client, clock=lambda: now[0])
+        assert [d.status for d in wf.deliveries()] == ["delivered"]

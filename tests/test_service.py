@@ -335,3 +335,27 @@ def test_a_delivery_dies_after_its_last_attempt_and_is_retried_on_request(db_url
         assert wf.retry_dead_deliveries(actor="管理员") == 1
         deliver_once(wf.engine, client, clock=lambda: now[0])
         assert [d.status for d in wf.deliveries()] == ["delivered"]
+
+
+def test_reports_fees_and_the_calendar_over_http(live: Live) -> None:
+    rid = _receive(live).json()["id"]
+    _act(live, "登记员", rid, "register", on="2026-03-02")
+    headers = live.as_("李明")
+    report = live.client.get("/v1/reports/annual/2026?by_department=true", headers=headers)
+    assert report.status_code == 200, report.text
+    assert report.json()["table3"]["new"]["total"] == 1
+    assert report.json()["balanced"] is True
+    xlsx = live.client.get("/v1/reports/annual/2026/xlsx", headers=headers)
+    assert xlsx.content[:2] == b"PK"
+    fee = live.client.get("/v1/fees/per_volume/120", headers=headers).json()
+    assert fee["fee_yuan"] == 1100
+    due = live.client.get(
+        "/v1/calendar/add-workdays", params={"start": "2026-02-13", "workdays": 20}, headers=headers
+    ).json()
+    assert due["date"] == "2026-03-19"
+    days = live.client.get(
+        "/v1/calendar/days", params={"start": "2026-02-14", "end": "2026-02-14"}, headers=headers
+    ).json()
+    assert days[0]["workday"] is True  # 调休: a working Saturday
+    overdue = live.client.get("/v1/overdue", params={"as_of": "2026-04-01"}, headers=headers)
+    assert [i["id"] for i in overdue.json() if i["overdue"]] == [rid]

@@ -98,6 +98,18 @@ class OverdueOut(BaseModel):
     contact: str | None
 
 
+class DepartmentStats(BaseModel):
+    """One department's lines of the internal statistics."""
+
+    name: str
+    new: int
+    carried_in: int
+    replied: int
+    late: int
+    carried_out: int
+    results: dict[str, int] = Field(description="Replies by table 三 line")
+
+
 class AnnualReportOut(BaseModel):
     """Tables 三 and 四 of the 年度报告 (国办公开办函〔2021〕30号), rows and columns by key."""
 
@@ -110,7 +122,9 @@ class AnnualReportOut(BaseModel):
     replied: int
     average_workdays_to_reply: float | None
     most_requested: list[dict[str, str | int]]
-    by_department: dict[str, dict[str, int]] | None = None
+    by_department: dict[str, DepartmentStats] | None = Field(
+        default=None, description='By department code ("" for never assigned); internal'
+    )
 
 
 class FeeQuoteOut(BaseModel):

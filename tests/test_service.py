@@ -359,3 +359,78 @@ def test_reports_fees_and_the_calendar_over_http(live: Live) -> None:
     assert days[0]["workday"] is True  # 调休: a working Saturday
     overdue = live.client.get("/v1/overdue", params={"as_of": "2026-04-01"}, headers=headers)
     assert [i["id"] for i in overdue.json() if i["overdue"]] == [rid]
+
+
+# --------------------------------------------------------------------------- commands
+
+
+def test_token_and_webhook_commands(tmp_path: Path) -> None:
+    from typer.testing import CliRunner  # noqa: PLC0415
+
+    from ogi_workflow.cli import app  # noqa: PLC0415
+
+    db = str(tmp_path / "cli.sqlite")
+    open_staffed(db, agency=AGENCY, clock=fixed_clock).close()
+    runner = CliRunner()
+    created = runner.invoke(app, ["token", "create", "李明", "--db", db, "--actor", "管理员"])
+    assert created.exit_code == 0, created.stderr
+    token = created.stdout.strip()
+    assert token.startswith("ogi_")
+    listed = runner.invoke(app, ["token", "list", "--db", db, "--json"])
+    (entry,) = json.loads(listed.stdout)["tokens"]
+    assert token.startswith(entry["prefix"])
+    assert token not in listed.stdout
+    refused = runner.invoke(app, ["token", "create", "李明", "--db", db, "--actor", "李明"])
+    assert refused.exit_code == 2  # only an administrator
+    revoked = runner.invoke(
+        app, ["token", "revoke", str(entry["id"]), "--db", db, "--actor", "管理员"]
+    )
+    assert revoked.exit_code == 0
+    hook = runner.invoke(
+        app, ["webhook", "add", "https://oa.example.cn/ogi", "--secret", SECRET, "--db", db,
+              "--actor", "管理员"],
+    )  # fmt: skip
+    assert hook.exit_code == 0, hook.stderr
+    bad = runner.invoke(
+        app, ["webhook", "add", "ftp://x", "--secret", SECRET, "--db", db, "--actor", "管理员"]
+    )
+    assert bad.exit_code == 2
+    assert "https://oa.example.cn/ogi" in runner.invoke(app, ["webhook", "list", "--db", db]).stdout
+    delivered = runner.invoke(app, ["deliver", "--db", db, "--json"])
+    assert delivered.exit_code == 0, delivered.stderr
+
+
+def test_serve_answers_curl_with_a_token(tmp_path: Path) -> None:
+    """The README's service quick start: serve a database, then act with a token alone."""
+    import socket  # noqa: PLC0415
+    import subprocess  # noqa: PLC0415
+    import sys  # noqa: PLC0415
+    import time  # noqa: PLC0415
+
+    db = str(tmp_path / "serve.sqlite")
+    with open_staffed(db, agency=AGENCY, clock=fixed_clock) as wf:
+        token = wf.create_token("公开办", actor="管理员")[1]
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port = probe.getsockname()[1]
+    command = [sys.executable, "-m", "ogi_workflow", "serve", "--db", db, "--port", str(port)]
+    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        url = f"http://127.0.0.1:{port}"
+        for _ in range(200):
+            try:
+                if httpx.get(f"{url}/healthz").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.05)
+        headers = {"Authorization": f"Bearer {token}"}
+        created = httpx.post(f"{url}/v1/requests", json=application(), headers=headers)
+        assert created.status_code == 201, created.text
+        rid = created.json()["id"]
+        done = httpx.post(f"{url}/v1/requests/{rid}/actions/register", json={}, headers=headers)
+        assert done.json()["state"] == "registered"
+    finally:
+        server.terminate()
+        server.wait(20)
+        assert server.stderr is not None
+        server.stderr.close()

@@ -22,7 +22,8 @@ def main() -> None:
         app.state.deployment.close()
     text = json.dumps(document, ensure_ascii=False, indent=2, sort_keys=True) + "\n"
     TARGET.write_text(text, encoding="utf-8")
-    print(f"{TARGET}: {len(document['paths'])} paths, {len(document['components']['schemas'])} schemas")
+    schemas = len(document["components"]["schemas"])
+    print(f"{TARGET}: {len(document['paths'])} paths, {schemas} schemas")
 
 
 if __name__ == "__main__":

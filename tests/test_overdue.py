@@ -5,16 +5,27 @@ from __future__ import annotations
 import csv
 import io
 import json
+import sqlite3
+import subprocess
+import sys
 from collections.abc import Iterator
+from contextlib import redirect_stdout
 from datetime import date
 from pathlib import Path
 
 import pytest
 from conftest import AGENCY, application, fixed_clock, open_staffed
+from sqlalchemy import update
 from typer.testing import CliRunner
 
-from ogi_workflow import Urgency, Workflow
+import ogi_workflow
+from ogi_workflow import OverdueItem, Urgency, WorkdayCalendar, Workflow
+from ogi_workflow._terminal import write_overdue
 from ogi_workflow.cli import app
+from ogi_workflow.morning import FIELDS
+from ogi_workflow.storage.queries import sqlite_overdue_statements
+from ogi_workflow.storage.quick import overdue_rows
+from ogi_workflow.storage.schema import REQUEST
 
 D = date
 AS_OF = D(2026, 11, 20)  # a Friday
@@ -131,3 +142,190 @@ def test_cli_bad_input_exits_2(tmp_path: Path) -> None:
         result = CliRunner().invoke(app, ["overdue", "--db", db, *args])
         assert result.exit_code == 2, args
         assert result.stderr.count("\n") == 1
+
+
+@pytest.fixture
+def every_kind(
+    morning: tuple[Workflow, dict[str, int]],
+) -> tuple[Workflow, dict[str, int]]:
+    """The morning requests plus every other kind of item: the agency's inner work (分办 not
+    signed for, 退回, a 协查 task with its department's contact, a review step), a request
+    received and never registered (no number), and one due on estimated days."""
+    wf, ids = morning
+    wf.add_department("planning", "规划科", actor="管理员")
+    wf.add_department("archives", "档案科", actor="管理员")
+    wf.add_person("规划甲", "规划甲", roles=["handler"], department="planning", actor="管理员")
+    wf.add_person(
+        "档案甲", "档案甲", roles=["search_contact"], department="archives", actor="管理员"
+    )
+    wf.set_department_contact("archives", "档案甲", actor="管理员")
+
+    def new(name: str, received: str) -> int:
+        rid = wf.receive(application(f"{received}T09:00"), actor="窗口").id
+        wf.register(rid, actor="登记员", on=D.fromisoformat(received))
+        ids[name] = rid
+        return rid
+
+    wf.assign(
+        new("assigned", "2026-10-19"), actor="登记员", department="planning", on=D(2026, 10, 19)
+    )
+    returned = new("returned", "2026-10-19")
+    wf.assign(returned, actor="登记员", department="planning", person="规划甲", on=D(2026, 10, 19))
+    wf.return_assignment(returned, actor="规划甲", reason="不属于本科室职责", on=D(2026, 10, 20))
+    searched = new("searched", "2026-10-19")
+    wf.start_handling(searched, actor="李明", on=D(2026, 10, 19))
+    wf.open_search_task(
+        searched, actor="李明", department="archives", what="收发文记录", on=D(2026, 10, 20)
+    )
+    reviewed = new("reviewed", "2026-10-19")
+    wf.start_handling(reviewed, actor="李明", on=D(2026, 10, 19))
+    wf.submit_for_review(
+        reviewed,
+        actor="李明",
+        outcome="disclosed",
+        details={"provided": "批复1份"},
+        on=D(2026, 10, 21),
+    )
+    ids["unregistered"] = wf.receive(application("2026-10-12T09:00"), actor="窗口").id
+    with wf.engine.begin() as conn:  # stored so while no notice settles the days to its due date
+        conn.execute(update(REQUEST).where(REQUEST.c.id == ids["due_later"]).values(estimated=True))
+    return wf, ids
+
+
+def test_csv_rows_are_byte_for_byte_what_the_items_wrote(
+    every_kind: tuple[Workflow, dict[str, int]], db_url: str
+) -> None:
+    """The CSV path writes rows straight from the query; it must print exactly what writing
+    each OverdueItem's as_row() printed, for every kind of item, filter and window."""
+    wf, ids = every_kind
+    listed = wf.overdue(AS_OF, within=60)
+    assert {i.kind for i in listed} == set(Urgency)
+    assert {i.id for i in listed if i.task and i.contact} == {ids["searched"]}
+    assert {i.id for i in listed if i.reg_no is None} == {ids["unregistered"]}
+    assert {i.id for i in listed if i.estimated} == {ids["due_later"]}
+    asked: list[tuple[str, ...]] = [
+        ("--as-of", "2026-11-20"),
+        ("--as-of", "2026-11-20", "--within", "1"),
+        ("--as-of", "2026-11-20", "--within", "60"),
+        ("--as-of", "2026-11-20", "--within", "60", "--department", "planning"),
+        ("--as-of", "2026-11-20", "--within", "60", "--person", "李明"),
+        ("--as-of", "2026-09-01"),
+        ("--as-of", "2026-12-31", "--within", "5"),
+    ]
+    for args in asked:
+        day = D.fromisoformat(args[1])
+        within = int(args[args.index("--within") + 1]) if "--within" in args else 0
+        narrow = {
+            key: args[args.index(f"--{key}") + 1] if f"--{key}" in args else None
+            for key in ("department", "person")
+        }
+        items = wf.overdue(day, within, **narrow)
+        assert [i.as_row() for i in items] == list(wf.iter_overdue_rows(day, within, **narrow))
+        expected = io.StringIO()
+        with redirect_stdout(expected):
+            late = write_overdue(iter(items), "csv", day, within)
+        result = CliRunner().invoke(app, ["overdue", "--db", db_url, "--format", "csv", *args])
+        assert result.stdout_bytes == expected.getvalue().encode(), args  # \r\n line ends too
+        assert result.exit_code == (1 if late else 0), args
+        assert result.stdout_bytes.count(b"\r\n") == len(items) + 1
+
+
+def test_csv_exit_zero_when_only_due_soon(db_url: str) -> None:
+    wf = open_staffed(db_url, agency=AGENCY, clock=fixed_clock)
+    rid = wf.receive(application("2026-11-02T09:00"), actor="窗口").id
+    wf.register(rid, actor="登记员", on=D(2026, 11, 2))
+    wf.close()
+    code, out, _ = run(db_url, "--format", "csv", "--within", "10")
+    assert code == 0
+    assert [r["kind"] for r in csv.DictReader(io.StringIO(out))] == ["due_soon"]
+
+
+def test_csv_reaches_its_file_while_a_progress_bar_shows_on_the_terminal(
+    morning: tuple[Workflow, dict[str, int]], db_url: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """`ogi-workflow overdue --format csv > list.csv` typed at a terminal: the bar is drawn
+    on stderr and the list goes to stdout, not through the bar's console (where it was lost)."""
+    monkeypatch.setenv("FORCE_COLOR", "1")  # stderr counts as a terminal, as at a prompt
+    code, out, err = run(db_url, "--format", "csv")
+    assert code == 1
+    assert "scanning" in err
+    rows = csv.DictReader(io.StringIO(out))
+    assert [r["workdays_left"] for r in rows] == ["-34", "-19", "-5", "0"]
+
+
+def test_the_quick_sqlite_statements_are_current() -> None:
+    """data/overdue_sqlite.json is what SQLAlchemy compiles from overdue_queries today
+    (`python scripts/overdue_sql.py` rewrites it)."""
+    stored = json.loads(
+        (Path(ogi_workflow.__file__).parent / "data" / "overdue_sqlite.json").read_text("utf-8")
+    )
+    assert stored == sqlite_overdue_statements()
+    assert OverdueItem._fields == FIELDS
+
+
+@pytest.mark.parametrize("db_url", ["sqlite"], indirect=True)
+def test_the_quick_path_lists_what_the_workflow_lists(
+    every_kind: tuple[Workflow, dict[str, int]], db_url: str
+) -> None:
+    """`overdue --format csv` on a SQLite file reads through sqlite3 alone: the same rows as
+    the workflow's, for every kind of item and window, with a stored notice counted."""
+    wf, _ids = every_kind
+    base = WorkdayCalendar.china(allow_estimated=True)
+    for day, within in [(AS_OF, 0), (AS_OF, 1), (AS_OF, 60), (D(2026, 9, 1), 0), (AS_OF, 250)]:
+        quick = overdue_rows(db_url, None, day, within, base)
+        assert quick is not None
+        assert list(quick) == list(wf.iter_overdue_rows(day, within)), (day, within)
+    plain_path = db_url.removeprefix("sqlite:///")
+    assert list(overdue_rows(plain_path, AGENCY["code"], AS_OF, 5, base) or []) == list(
+        wf.iter_overdue_rows(AS_OF, 5)
+    )
+
+
+def test_the_quick_path_leaves_anything_unusual_to_the_workflow(tmp_path: Path) -> None:
+    """Not the plain case: None, and the command then says what is wrong as before."""
+    base = WorkdayCalendar.china(allow_estimated=True)
+    ours = tmp_path / "ours.sqlite"
+    open_staffed(str(ours), agency=AGENCY, clock=fixed_clock).close()
+    other = tmp_path / "other.sqlite"
+    sqlite3.connect(other).execute("CREATE TABLE t (x)").connection.close()
+    older = tmp_path / "older.sqlite"
+    older.write_bytes(ours.read_bytes())
+    with sqlite3.connect(older) as conn:
+        conn.execute("UPDATE alembic_version SET version_num = '0004_older'")
+    conn.close()
+    assert overdue_rows(str(ours), None, AS_OF, 0, base) is not None
+    for db, code, within in [
+        (str(tmp_path / "missing.sqlite"), None, 0),
+        (str(other), None, 0),
+        (str(older), None, 0),
+        (str(ours), "no-such-agency", 0),
+        (str(ours), None, 251),
+        ("postgresql://localhost/x", None, 0),
+    ]:
+        assert overdue_rows(db, code, AS_OF, within, base) is None, (db, code, within)
+    for db, exit_code in [(older, 3), (other, 3), (tmp_path / "missing.sqlite", 3)]:
+        code, _out, err = run(str(db), "--format", "csv")
+        assert code == exit_code, db
+        assert err.count("\n") == 1, err
+
+
+def test_overdue_csv_from_cron_loads_no_database_library(tmp_path: Path) -> None:
+    """The cold start is the point of the quick path: no SQLAlchemy, pydantic or rich."""
+    db = tmp_path / "ogi.sqlite"
+    wf = open_staffed(str(db), agency=AGENCY, clock=fixed_clock)
+    rid = wf.receive(application("2026-10-12T09:00"), actor="窗口").id
+    wf.register(rid, actor="登记员", on=D(2026, 10, 12))
+    wf.close()
+    code = (
+        "import sys; from ogi_workflow.cli import main\n"
+        "try:\n"
+        f"    main(['overdue', '--db', {str(db)!r}, '--format', 'csv', '--as-of', '2026-11-20'])\n"
+        "except SystemExit as done:\n"
+        "    heavy = [m for m in ('sqlalchemy', 'pydantic', 'rich') if m in sys.modules]\n"
+        "    print(done.code, heavy, file=sys.stderr)\n"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", code], capture_output=True, text=True, check=True, timeout=60
+    )
+    assert out.stderr.strip() == "1 []"
+    assert out.stdout.splitlines()[1].startswith(f"{rid},")

@@ -10,13 +10,13 @@ from __future__ import annotations
 
 import logging
 from importlib import import_module
-from importlib.metadata import PackageNotFoundError, version
 from typing import TYPE_CHECKING, Any
 
 # A library logs, the application decides where to (the CLI: --log-format).
 logging.getLogger(__name__).addHandler(logging.NullHandler())
 
 if TYPE_CHECKING:  # the names below, for type checkers (at run time: __getattr__)
+    __version__: str
     from ogi_workflow.calendar import DayInfo, DayKind, Notice, WorkdayCalendar, YearSchedule
     from ogi_workflow.clock import (
         Channel,
@@ -79,11 +79,6 @@ if TYPE_CHECKING:  # the names below, for type checkers (at run time: __getattr_
     from ogi_workflow.reflow import DeadlineMove
     from ogi_workflow.reports.annual import AnnualReport
     from ogi_workflow.workflow import Workflow
-
-try:
-    __version__ = version("ogi-workflow")
-except PackageNotFoundError:  # pragma: no cover - running from a source tree
-    __version__ = "0.0.0"
 
 _HOME: dict[str, str] = {
     "CalendarError": "ogi_workflow.errors",
@@ -223,7 +218,21 @@ __all__ = [
 ]
 
 
+def _version() -> str:
+    """The installed distribution's version (importlib.metadata reads it: 40 ms, so only
+    when asked)."""
+    from importlib.metadata import PackageNotFoundError, version  # noqa: PLC0415
+
+    try:
+        return version("ogi-workflow")
+    except PackageNotFoundError:  # pragma: no cover - running from a source tree
+        return "0.0.0"
+
+
 def __getattr__(name: str) -> Any:
+    if name == "__version__":
+        globals()[name] = value = _version()
+        return value
     home = _HOME.get(name)
     if home is None:
         raise AttributeError(f"module 'ogi_workflow' has no attribute {name!r}")

@@ -26,6 +26,7 @@ from ogi_workflow._text import MAX_TEXT, text_problem
 from ogi_workflow.clock import Channel
 from ogi_workflow.errors import FieldProblem, ValidationError
 from ogi_workflow.lifecycle.machine import Event, State
+from ogi_workflow.morning import Urgency
 from ogi_workflow.outcomes import Outcome
 
 __all__ = [
@@ -496,19 +497,6 @@ class EventView(BaseModel):
     payload: dict[str, Any]
     before: dict[str, Any]
     after: dict[str, Any]
-
-
-class Urgency(LabelledEnum):
-    """Why a request is on the morning list."""
-
-    OVERDUE = "overdue"  # the reply period has ended (条例第三十三条)
-    DUE_SOON = "due_soon"  # the reply is due within the given working days
-    CORRECTION_WINDOW = "correction_window"  # the 7 working days for 补正 end soon (第三十条)
-    # The agency's inner work, late or due soon (it never moves the legal clock):
-    ASSIGNMENT = "assignment"  # 分办 not signed for (签收)
-    RETURNED = "returned"  # 退回 and not assigned again
-    SEARCH_TASK = "search_task"  # 协查 not answered
-    REVIEW_STEP = "review_step"  # a step of the review chain not taken
 
 
 class OverdueItem(NamedTuple):

@@ -4,7 +4,7 @@ annual report. Reads never write; every argument is checked (a ValidationError n
 from __future__ import annotations
 
 from collections.abc import Iterator
-from datetime import date, timedelta
+from datetime import date
 from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
 
@@ -20,6 +20,7 @@ from ogi_workflow.clock import (
 from ogi_workflow.errors import ValidationError
 from ogi_workflow.lifecycle import HistoryItem, State, clock_events
 from ogi_workflow.models import AgencyProfile, EventView, OverdueItem, RequestRef, RequestView
+from ogi_workflow.morning import MAX_WITHIN, listed_until, soon_until
 from ogi_workflow.outcomes import Outcome
 from ogi_workflow.people import check_code, check_login
 from ogi_workflow.storage import queries, staff
@@ -113,17 +114,16 @@ class Reads:
     def _overdue_queries(
         self, day: date, within: int, department: str | None, person: str | None
     ) -> list[Any]:
-        check_int("overdue: within (working days)", within, 0, 250)
+        check_int("overdue: within (working days)", within, 0, MAX_WITHIN)
         check_date("overdue: as_of", day)
         if department is not None:
             check_code("overdue: department", department)
         if person is not None:
             check_login("overdue: person", person)
-        # Due soon: at most ``within`` working days left, i.e. before the (within+1)-th
-        # working day (a due date on a rest day counts by the working days before it).
-        soon = self.calendar.add_workdays(day, within + 1) - timedelta(days=1) if within else day
+        soon = soon_until(self.calendar, day, within)
+        last = listed_until(day, soon, within)
         return queries.overdue_queries(
-            self.agency.code, day, soon, within, department=department, person=person
+            self.agency.code, day, soon, last, department=department, person=person
         )
 
     def iter_overdue(
@@ -150,6 +150,23 @@ class Reads:
         listed = self._overdue_queries(day, within, department, person)
         with self._store.reading() as conn:
             yield from queries.iter_urgent(conn, listed, day, self.calendar)
+
+    def iter_overdue_rows(
+        self,
+        as_of: date | None = None,
+        within: int = 0,
+        *,
+        department: str | None = None,
+        person: str | None = None,
+    ) -> Iterator[tuple[Any, ...]]:
+        """:meth:`iter_overdue` as plain rows, what :meth:`OverdueItem.as_row` gives (fields
+        in the order of ``OverdueItem._fields``; dates as ISO text, enums as their values),
+        without building the items: for writing the list out, as ``ogi-workflow overdue
+        --format csv`` does."""
+        day = as_of or self._today()
+        listed = self._overdue_queries(day, within, department, person)
+        with self._store.reading() as conn:
+            yield from queries.iter_urgent_rows(conn, listed, day, self.calendar)
 
     def count_overdue(
         self,

@@ -22,7 +22,7 @@ from sqlalchemy import Engine
 
 from ogi_workflow.access import Access
 from ogi_workflow.actions import Actions
-from ogi_workflow.calendar import WorkdayCalendar, YearSchedule
+from ogi_workflow.calendar import WorkdayCalendar
 from ogi_workflow.casefile import CaseFiles
 from ogi_workflow.casework import Casework
 from ogi_workflow.clock import ClockPolicy
@@ -200,9 +200,7 @@ class Workflow(Staffing, Access, Actions, Routing, Reads, Casework, CaseFiles, C
         return self._store.batch()
 
     def _use_notices(self, notices: Sequence[str]) -> None:
-        calendar = self._base_calendar
-        for content in notices:
-            calendar = calendar.with_schedule(YearSchedule.from_text(content, origin="database"))
+        calendar = self._base_calendar.with_stored_notices(notices)
         self.calendar, self._notices_seen = calendar, len(notices)
 
     def _fresh_calendar(self, session: Session | None = None) -> None:

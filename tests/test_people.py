@@ -133,6 +133,23 @@ def test_a_revoked_role_no_longer_allows_and_its_history_is_kept(wf: Workflow) -
     assert [a for (a,) in log] == ["add_person", "revoke_role", "grant_role"]
 
 
+def test_inside_a_batch_a_role_change_holds_for_the_next_action(wf: Workflow) -> None:
+    """A batch looks each person up once, and again after a staff change in it."""
+    rid = handling(wf)
+    nothing = details(Outcome.NOT_EXIST)
+    with wf.batch():
+        wf.register(wf.receive(application(), actor="窗口").id, actor="登记员")
+        wf.revoke_role("李明", "handler", actor="管理员")
+        with pytest.raises(PermissionDenied, match="holds no role"):
+            wf.submit_for_review(rid, actor="李明", outcome=Outcome.NOT_EXIST, details=nothing)
+        wf.grant_role("李明", Role.HANDLER, actor="管理员")
+        wf.submit_for_review(rid, actor="李明", outcome=Outcome.NOT_EXIST, details=nothing)
+        wf.deactivate_person("登记员", actor="管理员")
+        with pytest.raises(PermissionDenied, match="no longer active"):
+            wf.register(wf.receive(application(), actor="窗口").id, actor="登记员")
+    assert wf.get(rid).state.value == "handling"  # submitted for review, still being handled
+
+
 def test_a_person_who_left_can_no_longer_act(wf: Workflow) -> None:
     rid = handling(wf)
     wf.deactivate_person("李明", actor="管理员")

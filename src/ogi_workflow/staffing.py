@@ -9,7 +9,8 @@ be left without an active administrator.
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
 from datetime import datetime
 from typing import Any
 
@@ -29,7 +30,7 @@ from ogi_workflow.people import (
     check_roles,
 )
 from ogi_workflow.storage import staff
-from ogi_workflow.storage.session import Store
+from ogi_workflow.storage.session import Session, Store
 
 __all__ = ["Staffing"]
 
@@ -75,14 +76,33 @@ class Staffing:
         The actor's record (roles and department, for the inner-work rules)."""
         code = self.agency.code
         login = check_login(f"{action}: actor", actor)
-        who = _person(staff.person(conn, code, login))
+        who = _person(self._looked_up(conn, login))
         authorise(action, login, who, agency=code)
         assert who is not None  # authorise refused an unknown actor
         if approver is not None:
             other = check_login(f"{action}: approver", approver)
-            found = _person(staff.person(conn, code, other))
+            found = _person(self._looked_up(conn, other))
             authorise_approval(action, login, other, found, agency=code)
         return who
+
+    @contextmanager
+    def _staff_writing(self) -> Iterator[Session]:
+        """A unit of work changing people or departments: the people it looked up are
+        forgotten after it, so later actions see the change."""
+        with self._store.writing() as session:
+            try:
+                yield session
+            finally:
+                session.people.clear()
+
+    def _looked_up(self, conn: Connection, login: str) -> dict[str, Any] | None:
+        """``staff.person``, once per login in an open batch (Session.people)."""
+        batch = self._store.current_batch
+        if batch is None or batch.conn is not conn:
+            return staff.person(conn, self.agency.code, login)
+        if login not in batch.people:
+            batch.people[login] = staff.person(conn, self.agency.code, login)
+        return batch.people[login]
 
     def _may(self, action: str, actor: object) -> None:
         """:meth:`_authorise` for an action that writes nothing (a case file)."""
@@ -146,7 +166,7 @@ class Staffing:
         """A new department (处室); ``contact`` is its 协查联络人, a registered person."""
         code = check_code("add_department: code", code)
         name = check_name("add_department: name", name)
-        with self._store.writing() as session:
+        with self._staff_writing() as session:
             conn = session.conn
             self._authorise(conn, "manage_people", actor)
             if staff.department(conn, self.agency.code, code) is not None:
@@ -164,7 +184,7 @@ class Staffing:
     def set_department_contact(self, code: str, contact: str | None, *, actor: str) -> None:
         """Name (or clear) the department's 协查联络人: a person holding ``search_contact``."""
         code = check_code("set_department_contact: code", code)
-        with self._store.writing() as session:
+        with self._staff_writing() as session:
             conn = session.conn
             self._authorise(conn, "manage_people", actor)
             self._existing_department(conn, "set_department_contact", code)
@@ -190,7 +210,7 @@ class Staffing:
         login = check_login("add_person: login", login)
         name = check_name("add_person: name", name)
         granted = check_roles("add_person: roles", roles)
-        with self._store.writing() as session:
+        with self._staff_writing() as session:
             conn = session.conn
             code = self.agency.code
             if staff.has_active_role(conn, code, Role.ADMIN.value):
@@ -234,7 +254,7 @@ class Staffing:
     def _change(self, login: str, actor: str, action: str, payload: dict[str, Any]) -> PersonView:
         login = check_login(f"{action}: login", login)
         code = self.agency.code
-        with self._store.writing() as session:
+        with self._staff_writing() as session:
             conn = session.conn
             self._authorise(conn, "manage_people", actor)
             before = _person(staff.person(conn, code, login))

@@ -87,6 +87,10 @@ class Session:
         self.conn = conn
         self.agency = agency
         self.clock = clock
+        # The people this unit of work looked up, by login: each action authorises its actor,
+        # and a batch's actions are taken as of its first look (on SQLite the batch holds the
+        # write lock, so nobody else can change them meanwhile). A staff change clears it.
+        self.people: dict[str, dict[str, Any] | None] = {}
 
     # ---- reads
 
@@ -365,12 +369,22 @@ def apply_work(
             }
             conn.execute(_INSERT_WORK_ITEM, values)
             continue
-        where = [WORK_ITEM.c.request_id == request_id, WORK_ITEM.c.closed_on.is_(None)]
-        if change.kind is not None:
-            where.append(WORK_ITEM.c.kind == change.kind)
-        if change.ref is not None:
-            where.append(WORK_ITEM.c.ref == change.ref)
-        conn.execute(update(WORK_ITEM).where(*where).values(closed_on=on))
+        closing = _close_work_items(change.kind is not None, change.ref is not None)
+        conn.execute(
+            closing, {"b_rid": request_id, "b_kind": change.kind, "b_ref": change.ref, "b_on": on}
+        )
+
+
+@cache
+def _close_work_items(by_kind: bool, by_ref: bool) -> Update:
+    """The statement closing a request's open work items (of one kind, one ref), built once
+    per shape so SQLAlchemy's compiled cache hits: a batch runs it for most actions."""
+    where = [WORK_ITEM.c.request_id == bindparam("b_rid"), WORK_ITEM.c.closed_on.is_(None)]
+    if by_kind:
+        where.append(WORK_ITEM.c.kind == bindparam("b_kind"))
+    if by_ref:
+        where.append(WORK_ITEM.c.ref == bindparam("b_ref"))
+    return update(WORK_ITEM).where(*where).values(closed_on=bindparam("b_on"))
 
 
 class Store:

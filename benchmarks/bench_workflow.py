@@ -3,20 +3,26 @@
 Run by hand, never in the test suite::
 
     python benchmarks/bench_workflow.py [--quick]               # this checkout alone
+    python benchmarks/bench_workflow.py --only cli,scan [--rounds N] [--db FILE]
     python benchmarks/bench_workflow.py --vs REV [--rounds N] [--quick]
 
-The first form prints Markdown rows for docs/benchmarks.md. The second checks REV out into
-a temporary git worktree and measures both trees side by side in the same run: every
-measurement runs in a fresh child process whose ``PYTHONPATH`` points at one tree (the
-child proves which ``ogi_workflow`` it imported), the trees alternate within each round, and
-the table gives medians and the ratio, so machine noise hits both sides alike. The scan
-and the report read one shared database filled once with this checkout's schema.
+The first form prints Markdown rows for docs/benchmarks.md. The second measures only the
+named measurements of this checkout, in interleaved rounds, and gives medians (and, for
+``cli`` with ``scan``, how many times the in-process scan the whole command takes). The
+third checks REV out into a temporary git worktree and measures both trees side by side in
+the same run: every measurement runs in a fresh child process whose ``PYTHONPATH`` points
+at one tree (the child proves which ``ogi_workflow`` it imported), the trees alternate
+within each round, and the table gives medians and the ratio, so machine noise hits both
+sides alike. The scan and the report read one shared database filled once with this
+checkout's schema. ``--db FILE`` keeps that database in FILE and reuses it on later runs
+(filling a million requests takes about two minutes); delete the file after a schema change.
 """
 
 from __future__ import annotations
 
 import argparse
 import importlib
+import json
 import os
 import platform
 import random
@@ -215,6 +221,13 @@ def child_main(measure: str, path: str, count: int) -> None:
     print(f"{value:.6f} {peak_mb:.0f} {module.__file__}")
 
 
+def compile_tree(tree: Path) -> None:
+    """Byte-compile a tree's package once, as pip does when it installs one: a command
+    started from cron loads .pyc files, and where PYTHONDONTWRITEBYTECODE is set (as in some
+    shells and containers) it would otherwise compile every module at every start."""
+    subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "src")], check=True)
+
+
 def run_child(tree: Path, measure: str, path: Path, count: int) -> tuple[float, float]:
     """Run one measurement with ``tree``'s package first on the path; (value, peak MB)."""
     env = dict(os.environ, PYTHONPATH=str(tree / "src"))
@@ -294,7 +307,23 @@ def fill(path: Path, stored: int) -> int:
     return int(overdue)
 
 
-# -- the two reports ----------------------------------------------------------------------
+def filled(folder: Path, size: Size, keep: Path | None) -> tuple[Path, int]:
+    """The shared database and how many of its requests are overdue: ``keep`` when it was
+    filled earlier with as many requests, otherwise filled now (in ``keep`` if given)."""
+    path = keep or folder / "stored.sqlite"
+    facts = path.with_name(path.name + ".json")  # what the fill returned, beside the file
+    if keep is not None and path.exists() and facts.exists():
+        known = json.loads(facts.read_text())
+        if known["stored"] == size.stored:
+            return path, int(known["overdue"])
+    for stale in (path, facts, path.with_name(path.name + "-wal")):
+        stale.unlink(missing_ok=True)
+    expected = fill(path, size.stored)
+    facts.write_text(json.dumps({"stored": size.stored, "overdue": expected}))
+    return path, expected
+
+
+# -- the reports --------------------------------------------------------------------------
 
 
 def machine() -> str:
@@ -305,7 +334,7 @@ def machine() -> str:
     )
 
 
-def alone(folder: Path, size: Size) -> None:
+def alone(folder: Path, size: Size, keep: Path | None) -> None:
     rows = []
     rates = sorted(
         run_child(HERE, "batch", folder / f"life-{i}.sqlite", size.lifecycles)[0] for i in range(3)
@@ -319,11 +348,10 @@ def alone(folder: Path, size: Size) -> None:
         f"| full lifecycle, {size.single:,} requests, one transaction per action |"
         f" {single:,.0f} requests/s |"
     )
-    path = folder / "stored.sqlite"
     t0 = time.perf_counter()
-    expected = fill(path, size.stored)
+    path, expected = filled(folder, size, keep)
     rows.append(
-        f"| load {size.stored:,} requests (bulk insert, setup only) |"
+        f"| load {size.stored:,} requests (bulk insert, setup only; 0 if reused) |"
         f" {time.perf_counter() - t0:.1f} s |"
     )
     scan, scan_peak = run_child(HERE, "scan", path, expected)
@@ -345,18 +373,62 @@ def alone(folder: Path, size: Size) -> None:
     print("\n".join(rows))
 
 
+def some(folder: Path, size: Size, rounds: int, only: set[str], keep: Path | None) -> None:
+    """The measurements in ``only`` of this checkout, in interleaved rounds: medians."""
+    measures = [m for m in MEASURES if m in only]
+    shared = bool(only - {"batch", "single"})
+    path, expected = filled(folder, size, keep) if shared else (folder / "none", 0)
+    counts = {"batch": size.lifecycles, "single": size.single, "scan": expected, "list": expected}
+    values: dict[str, list[float]] = {}
+    for round_ in range(rounds):
+        for measure in measures if round_ % 2 == 0 else reversed(measures):
+            target = path
+            if measure in ("batch", "single"):
+                target = folder / f"{measure}-{round_}.sqlite"
+            value, _peak = run_child(HERE, measure, target, counts.get(measure, 0))
+            values.setdefault(measure, []).append(value)
+            print(
+                f"round {round_ + 1}/{rounds} {measure:>6}: {value:,.3f}",
+                file=sys.stderr,
+                flush=True,
+            )
+    print(machine())
+    print()
+    print(f"Median of {rounds} interleaved rounds; range.")
+    print()
+    print("| what | median | range |")
+    print("|---|---:|---:|")
+    for measure in measures:
+        got = values[measure]
+        unit = "lifecycles/s" if measure in ("batch", "single") else "s"
+        shown = "{:,.0f}" if measure in ("batch", "single") else "{:.3f}"
+        print(
+            f"| {measure} ({unit}) | {shown.format(statistics.median(got))} |"
+            f" {shown.format(min(got))}–{shown.format(max(got))} |"
+        )
+    if {"cli", "scan"} <= only:
+        ratio = statistics.median(values["cli"]) / statistics.median(values["scan"])
+        print(f"| the whole command / the in-process scan | {ratio:.2f}× | |")
+
+
 def side_by_side(
-    folder: Path, size: Size, rev: str, rounds: int, only: set[str] | None = None
+    folder: Path,
+    size: Size,
+    rev: str,
+    rounds: int,
+    *,
+    only: set[str] | None = None,
+    keep: Path | None = None,
 ) -> None:
     other = folder / "other"
     subprocess.run(
         ["git", "-C", str(HERE), "worktree", "add", "--detach", "-q", str(other), rev],
         check=True,
     )
+    compile_tree(other)
     try:
-        path = folder / "stored.sqlite"
         shared = only is None or bool(only - {"batch", "single"})
-        expected = fill(path, size.stored) if shared else 0
+        path, expected = filled(folder, size, keep) if shared else (folder / "none", 0)
         trees = {"previous": other, "this": HERE}
         measures = [
             ("batch", size.lifecycles, f"lifecycles/s, {size.lifecycles:,} in batches of 500"),
@@ -400,6 +472,16 @@ def side_by_side(
             ratio = after / before if rate else before / after
             shown = "{:,.0f}" if rate else "{:.3f}"
             print(f"| {label} | {shown.format(before)} | {shown.format(after)} | {ratio:.2f}× |")
+        if {"cli", "scan"} <= {measure for measure, _, _ in measures}:
+            times = {
+                name: statistics.median(values[("cli", name)])
+                / statistics.median(values[("scan", name)])
+                for name in trees
+            }
+            print(
+                f"| the command / the in-process scan | {times['previous']:.2f}× |"
+                f" {times['this']:.2f}× | |"
+            )
     finally:
         subprocess.run(
             ["git", "-C", str(HERE), "worktree", "remove", "--force", str(other)], check=False
@@ -412,23 +494,35 @@ def main() -> None:
         return
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--vs", metavar="REV", help="measure side by side with this commit")
-    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (--vs)")
+    parser.add_argument("--rounds", type=int, default=5, help="interleaved rounds (--vs, --only)")
     parser.add_argument("--quick", action="store_true", help="smaller sizes, for a first look")
     parser.add_argument("--workdir", type=Path, help="where the temporary files go")
     parser.add_argument(
         "--only",
-        help="comma-separated measurements (batch,single,scan,list,report,cli); --vs only. "
-        "batch and single alone need no shared database, so they also compare across a "
-        "schema change",
+        help="comma-separated measurements (batch,single,scan,list,report,cli), in rounds. "
+        "With --vs, batch and single alone need no shared database, so they also compare "
+        "across a schema change",
+    )
+    parser.add_argument(
+        "--db",
+        type=Path,
+        help="keep the filled database in this file and reuse it (refilled if it holds "
+        "another number of requests; delete it after a schema change)",
     )
     args = parser.parse_args()
     size = QUICK if args.quick else FULL
+    only = set(args.only.split(",")) if args.only else None
+    if only is not None and only - set(MEASURES):
+        parser.error(f"--only: not measurements: {', '.join(sorted(only - set(MEASURES)))}")
+    keep = args.db.resolve() if args.db else None
+    compile_tree(HERE)
     with tempfile.TemporaryDirectory(dir=args.workdir) as tmp:
         if args.vs:
-            only = set(args.only.split(",")) if args.only else None
-            side_by_side(Path(tmp), size, args.vs, args.rounds, only)
+            side_by_side(Path(tmp), size, args.vs, args.rounds, only=only, keep=keep)
+        elif only:
+            some(Path(tmp), size, args.rounds, only, keep)
         else:
-            alone(Path(tmp), size)
+            alone(Path(tmp), size, keep)
 
 
 if __name__ == "__main__":

@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import json
 import sqlite3
+import weakref
 from collections.abc import Iterator
 from datetime import date
 from functools import cache
@@ -75,7 +76,9 @@ def overdue_rows(
     if statements is None:
         conn.close()
         return None
-    return _read(conn, *statements, day)
+    rows = _read(conn, *statements, day)
+    weakref.finalize(rows, conn.close)  # closed even if the rows are never read
+    return rows
 
 
 def _statements(

@@ -28,6 +28,8 @@ AGENCY: dict[str, Any] = {
     "court": "某市中级人民法院",
 }
 TODAY = date(2026, 11, 22)
+# A test 2027 holiday notice: 元旦 1-1..1-3 off, Sunday 2026-12-27 worked.
+NOTICE_2027 = Path(__file__).resolve().parent / "data" / "notice-2027.toml"
 # Sample reply details: what each outcome's letter prints (checked when the reply is made).
 DETAILS: dict[Outcome, dict[str, Any]] = {
     Outcome.ALREADY_PUBLIC: {

@@ -12,7 +12,7 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import open_staffed
+from conftest import NOTICE_2027, open_staffed
 from typer.testing import CliRunner
 
 from ogi_workflow import mermaid_diagram
@@ -312,15 +312,8 @@ def test_reflow_command_loads_the_next_notice(tmp_path: Path) -> None:
             actor="窗口",
         ).id
         wf.register(rid, actor="登记员", on=date(2026, 12, 10))
-    notice = tmp_path / "2027.toml"
-    notice.write_text(
-        'year = 2027\n[[notices]]\ntitle = "国务院办公厅关于2027年部分节假日安排的通知（测试）"\n'
-        'date = 2026-11-10\n[[work]]\nname = "元旦"\ndates = [2026-12-27]\n'
-        '[[rest]]\nname = "元旦"\nfrom = 2027-01-01\nto = 2027-01-03\n',
-        encoding="utf-8",
-    )
     code, out, _ = run(
-        "reflow", "--actor", "管理员", "--db", db, "--calendar", str(notice), "--json"
+        "reflow", "--actor", "管理员", "--db", db, "--calendar", str(NOTICE_2027), "--json"
     )
     assert code == 0
     assert json.loads(out) == {

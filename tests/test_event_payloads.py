@@ -9,7 +9,7 @@ from pathlib import Path
 from typing import Any, get_args
 
 import pytest
-from conftest import REVIEWERS, application, details, handling, registered, sign_off
+from conftest import NOTICE_2027, REVIEWERS, application, details, handling, registered, sign_off
 from pydantic import BaseModel, TypeAdapter
 
 from ogi_workflow import Outcome, Workflow
@@ -378,27 +378,18 @@ def _short_lives(wf: Workflow) -> None:
     wf.receive_payment(eleventh, actor="财务", on=D(2026, 4, 2))
 
 
-def _reflow(wf: Workflow, tmp_path: Path) -> None:
+def _reflow(wf: Workflow) -> None:
     """The 2027 notice moves an estimated due date: a recompute_deadline record."""
     rid = registered(wf, "2026-12-10")
-    notice = tmp_path / "2027.toml"
-    notice.write_text(
-        'year = 2027\n[[notices]]\ntitle = "国务院办公厅关于2027年部分节假日安排的通知（测试）"\n'
-        'date = 2026-11-10\n[[rest]]\nname = "元旦"\nfrom = 2027-01-01\nto = 2027-01-03\n'
-        '[[work]]\nname = "元旦"\ndates = [2026-12-27]\n',
-        encoding="utf-8",
-    )
-    assert [m.request_id for m in wf.load_calendar_notice(notice, actor="管理员")] == [rid]
+    assert [m.request_id for m in wf.load_calendar_notice(NOTICE_2027, actor="管理员")] == [rid]
 
 
-def test_every_stored_event_fits_its_schema_and_every_kind_occurs(
-    wf: Workflow, tmp_path: Path
-) -> None:
+def test_every_stored_event_fits_its_schema_and_every_kind_occurs(wf: Workflow) -> None:
     _staff_departments(wf)
     _inner_work_review_and_remedies(wf)
     _correction_consultation_fee_delay_withdrawal(wf)
     _short_lives(wf)
-    _reflow(wf, tmp_path)
+    _reflow(wf)
     keys = _typed_log(wf)
     assert set(keys) == set(Event)
     # and every field of every payload model, optional ones included, is written somewhere

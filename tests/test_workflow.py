@@ -7,7 +7,15 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import AGENCY, application, details, fixed_clock, open_staffed, signed_reply
+from conftest import (
+    AGENCY,
+    NOTICE_2027,
+    application,
+    details,
+    fixed_clock,
+    open_staffed,
+    signed_reply,
+)
 
 from ogi_workflow import Outcome, State, Workflow
 from ogi_workflow.errors import ConflictError, NotFoundError, TransitionError, ValidationError
@@ -491,17 +499,10 @@ def test_batch_survives_a_refused_action(wf: Workflow) -> None:
     assert len(wf.events(rid)) == 3
 
 
-def test_reflow_after_loading_next_years_notice(wf: Workflow, tmp_path: Path, db_url: str) -> None:
+def test_reflow_after_loading_next_years_notice(wf: Workflow, db_url: str) -> None:
     rid = registered(wf, "2026-12-10T09:00")
     assert (wf.get(rid).due_date, wf.get(rid).estimated) == (D(2027, 1, 8), True)
-    notice = tmp_path / "2027.toml"
-    notice.write_text(
-        'year = 2027\n[[notices]]\ntitle = "国务院办公厅关于2027年部分节假日安排的通知（测试）"\n'
-        'date = 2026-11-10\n[[rest]]\nname = "元旦"\nfrom = 2027-01-01\nto = 2027-01-03\n'
-        '[[work]]\nname = "元旦"\ndates = [2026-12-27]\n',
-        encoding="utf-8",
-    )
-    moves = wf.load_calendar_notice(notice, actor="管理员")
+    moves = wf.load_calendar_notice(NOTICE_2027, actor="管理员")
     assert [(m.request_id, m.before, m.after, m.estimated_after) for m in moves] == [
         (rid, D(2027, 1, 8), D(2027, 1, 7), False)
     ]
@@ -513,22 +514,13 @@ def test_reflow_after_loading_next_years_notice(wf: Workflow, tmp_path: Path, db
     other.close()
 
 
-def test_a_long_lived_worker_uses_a_notice_another_worker_loaded(
-    wf: Workflow, tmp_path: Path, db_url: str
-) -> None:
+def test_a_long_lived_worker_uses_a_notice_another_worker_loaded(wf: Workflow, db_url: str) -> None:
     """Worker 1 opened before the 2027 notice; worker 2 loads it; worker 1's next action
     stores the official due date (2027-01-07), not its stale estimate (2027-01-08)."""
     rid = registered(wf, "2026-12-10T09:00")
     other_request = registered(wf, "2026-12-11T09:00")
-    notice = tmp_path / "2027.toml"
-    notice.write_text(
-        'year = 2027\n[[notices]]\ntitle = "国务院办公厅关于2027年部分节假日安排的通知（测试）"\n'
-        'date = 2026-11-10\n[[rest]]\nname = "元旦"\nfrom = 2027-01-01\nto = 2027-01-03\n'
-        '[[work]]\nname = "元旦"\ndates = [2026-12-27]\n',
-        encoding="utf-8",
-    )
     with open_staffed(db_url, clock=fixed_clock) as loader:
-        loader.load_calendar_notice(notice, actor="管理员")
+        loader.load_calendar_notice(NOTICE_2027, actor="管理员")
     view = wf.extend(rid, actor="李四", approver="王主任", reason="档案多", on=D(2026, 12, 14))
     fresh = wf.recompute(rid)
     assert (view.due_date, view.estimated) == (fresh.due_date, False)

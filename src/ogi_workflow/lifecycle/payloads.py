@@ -11,7 +11,7 @@ class names are the schema names.
 from __future__ import annotations
 
 from datetime import date
-from typing import Any, Final, Literal
+from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, ConfigDict, Field
 
@@ -72,6 +72,28 @@ _DETAILS_DESCRIPTION: Final = (
     "reply's guard; empty when the letter prints none"
 )
 
+# Fields several payloads share, each described once.
+_Details = Annotated[dict[str, Any], Field(description=_DETAILS_DESCRIPTION)]
+_ReplyOutcome = Annotated[
+    Outcome, Field(description="The reply's outcome, one leaf of the annual report")
+]
+_Result = Annotated[
+    CaseResult,
+    Field(description="upheld (维持), corrected (纠正), other (其他) or pending (尚未审结)"),
+]
+_Against = Annotated[
+    Against,
+    Field(description="reply: over the reply; non_reply: over the lack of one (逾期未作出处理)"),
+]
+_AddressedTo = Annotated[
+    str | None, Field(description="The person in it the request is addressed to, if any")
+]
+_AcceptBy = Annotated[
+    date, Field(description="When it is to be signed for (签收): the agency's accept_workdays")
+]
+_Step = Annotated[int, Field(description="Which step of the chain: 1, 2, …")]
+_StepRole = Annotated[ReviewRole, Field(description="The role the step needs")]
+
 
 class _Payload(BaseModel):
     """What every payload model shares: frozen, and no key it does not name."""
@@ -97,8 +119,8 @@ class RegisterPayload(_Payload):
 class ReplyOnTheSpotPayload(_Payload):
     """当场答复 on the day of receipt (条例第三十三条第一款)."""
 
-    outcome: Outcome = Field(description="The reply's outcome, one leaf of the annual report")
-    details: dict[str, Any] = Field(description=_DETAILS_DESCRIPTION)
+    outcome: _ReplyOutcome
+    details: _Details
 
 
 class StartHandlingPayload(_Payload):
@@ -231,8 +253,8 @@ class WithdrawPayload(_Payload):
 class ReplyPayload(_Payload):
     """答复: the outcome and details of the draft its review chain signed off."""
 
-    outcome: Outcome = Field(description="The reply's outcome, one leaf of the annual report")
-    details: dict[str, Any] = Field(description=_DETAILS_DESCRIPTION)
+    outcome: _ReplyOutcome
+    details: _Details
 
 
 class ArchivePayload(_Payload):
@@ -242,28 +264,20 @@ class ArchivePayload(_Payload):
 class RecordReviewPayload(_Payload):
     """A 行政复议 about the request (条例第五十一条)."""
 
-    result: CaseResult = Field(
-        description="upheld (维持), corrected (纠正), other (其他) or pending (尚未审结)"
-    )
+    result: _Result
     case_no: str | None = Field(default=None, description="The review body's case number")
-    against: Against = Field(
-        description="reply: over the reply; non_reply: over the lack of one (逾期未作出处理)"
-    )
+    against: _Against
 
 
 class RecordLitigationPayload(_Payload):
     """A 行政诉讼 about the request (条例第五十一条)."""
 
-    result: CaseResult = Field(
-        description="upheld (维持), corrected (纠正), other (其他) or pending (尚未审结)"
-    )
+    result: _Result
     after_review: bool = Field(
         description="True for 复议后起诉, false for 直接起诉 (the annual report's columns)"
     )
     case_no: str | None = Field(default=None, description="The court's case number")
-    against: Against = Field(
-        description="reply: over the reply; non_reply: over the lack of one (逾期未作出处理)"
-    )
+    against: _Against
 
 
 # --------------------------------------------------------------------------- the inner work
@@ -302,16 +316,12 @@ class AssignPayload(_Payload):
     """分办: to a department, or a person in it."""
 
     department: str = Field(description="The department it is assigned to (its code)")
-    person: str | None = Field(
-        default=None, description="The person in it the request is addressed to, if any"
-    )
+    person: _AddressedTo = None
     number: int = Field(
         description="The assignment's number within the request (assign and reassign count "
         "together): 1, 2, …"
     )
-    accept_by: date = Field(
-        description="When it is to be signed for (签收): the agency's accept_workdays"
-    )
+    accept_by: _AcceptBy
 
 
 class AcceptAssignmentPayload(_Payload):
@@ -334,24 +344,20 @@ class ReassignPayload(_Payload):
     """转办 inside the agency: to another department, or a person in it."""
 
     department: str = Field(description="The department it moves to (its code)")
-    person: str | None = Field(
-        default=None, description="The person in it the request is addressed to, if any"
-    )
+    person: _AddressedTo = None
     reason: str = Field(description="Why it moves")
     number: int = Field(
         description="The assignment's number within the request (assign and reassign count "
         "together): 2, 3, …"
     )
-    accept_by: date = Field(
-        description="When it is to be signed for (签收): the agency's accept_workdays"
-    )
+    accept_by: _AcceptBy
 
 
 class SubmitForReviewPayload(_Payload):
     """A draft reply enters its review chain (审核 → 法制审核 → 签发)."""
 
     outcome: Outcome = Field(description="The draft's outcome")
-    details: dict[str, Any] = Field(description=_DETAILS_DESCRIPTION)
+    details: _Details
     chain: list[ReviewRole] = Field(
         description="The roles that approve it, in order; the last one signs (签发)"
     )
@@ -366,8 +372,8 @@ class ApprovePayload(_Payload):
     """One step of the review chain agrees (审核、法制审核、签发)."""
 
     opinion: str = Field(description="The step's opinion (审核意见)")
-    step: int = Field(description="Which step of the chain: 1, 2, …")
-    role: ReviewRole = Field(description="The role the step needs")
+    step: _Step
+    role: _StepRole
     by: str = Field(description="Who approved it (the actor)")
     next_step_due: date | None = Field(
         default=None,
@@ -380,8 +386,8 @@ class SendBackPayload(_Payload):
     """One step of the review chain returns the draft to its drafter."""
 
     opinion: str = Field(description="Why it goes back (审核意见)")
-    step: int = Field(description="Which step of the chain: 1, 2, …")
-    role: ReviewRole = Field(description="The role the step needs")
+    step: _Step
+    role: _StepRole
     by: str = Field(description="Who sent it back (the actor)")
 
 

@@ -19,7 +19,7 @@ from sqlalchemy import update
 from typer.testing import CliRunner
 
 import ogi_workflow
-from ogi_workflow import OverdueItem, Urgency, WorkdayCalendar, Workflow
+from ogi_workflow import OverdueItem, Urgency, Workflow
 from ogi_workflow._terminal import write_overdue
 from ogi_workflow.cli import app
 from ogi_workflow.morning import FIELDS
@@ -270,20 +270,18 @@ def test_the_quick_path_lists_what_the_workflow_lists(
     """`overdue --format csv` on a SQLite file reads through sqlite3 alone: the same rows as
     the workflow's, for every kind of item and window, with a stored notice counted."""
     wf, _ids = every_kind
-    base = WorkdayCalendar.china(allow_estimated=True)
     for day, within in [(AS_OF, 0), (AS_OF, 1), (AS_OF, 60), (D(2026, 9, 1), 0), (AS_OF, 250)]:
-        quick = overdue_rows(db_url, None, day, within, base)
+        quick = overdue_rows(db_url, None, day, within)
         assert quick is not None
         assert list(quick) == list(wf.iter_overdue_rows(day, within)), (day, within)
     plain_path = db_url.removeprefix("sqlite:///")
-    assert list(overdue_rows(plain_path, AGENCY["code"], AS_OF, 5, base) or []) == list(
+    assert list(overdue_rows(plain_path, AGENCY["code"], AS_OF, 5) or []) == list(
         wf.iter_overdue_rows(AS_OF, 5)
     )
 
 
 def test_the_quick_path_leaves_anything_unusual_to_the_workflow(tmp_path: Path) -> None:
     """Not the plain case: None, and the command then says what is wrong as before."""
-    base = WorkdayCalendar.china(allow_estimated=True)
     ours = tmp_path / "ours.sqlite"
     open_staffed(str(ours), agency=AGENCY, clock=fixed_clock).close()
     other = tmp_path / "other.sqlite"
@@ -293,7 +291,7 @@ def test_the_quick_path_leaves_anything_unusual_to_the_workflow(tmp_path: Path) 
     with sqlite3.connect(older) as conn:
         conn.execute("UPDATE alembic_version SET version_num = '0004_older'")
     conn.close()
-    assert overdue_rows(str(ours), None, AS_OF, 0, base) is not None
+    assert overdue_rows(str(ours), None, AS_OF, 0) is not None
     for db, code, within in [
         (str(tmp_path / "missing.sqlite"), None, 0),
         (str(other), None, 0),
@@ -302,7 +300,7 @@ def test_the_quick_path_leaves_anything_unusual_to_the_workflow(tmp_path: Path) 
         (str(ours), None, 251),
         ("postgresql://localhost/x", None, 0),
     ]:
-        assert overdue_rows(db, code, AS_OF, within, base) is None, (db, code, within)
+        assert overdue_rows(db, code, AS_OF, within) is None, (db, code, within)
     for path in [older, other, tmp_path / "missing.sqlite"]:
         status, _out, err = run(str(path), "--format", "csv")
         assert status == 3, path  # the full path says what is wrong

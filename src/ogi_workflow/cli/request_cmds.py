@@ -199,24 +199,15 @@ def overdue(
     with _collector_paused():
         rows = None
         if fmt == "csv" and not bar and department is None and person is None:
-            rows = _quick_rows(db, agency_code, day, within)  # None: not the plain case
+            from ogi_workflow.storage.quick import overdue_rows  # noqa: PLC0415
+
+            rows = overdue_rows(db, agency_code, day, within)  # None: not the plain case
         if rows is not None:
             late = _write_csv(rows)
         else:
             late = _listed(db, agency_code, fmt, day, within, narrow, bar=bar)
     if late:
         raise typer.Exit(EXIT_OVERDUE)
-
-
-def _quick_rows(
-    db: str, agency_code: str | None, day: date, within: int
-) -> Iterator[tuple[Any, ...]] | None:
-    """The list read through sqlite3 alone, when ``db`` is a plain SQLite case of ours."""
-    from ogi_workflow.calendar.workdays import WorkdayCalendar  # noqa: PLC0415
-    from ogi_workflow.storage.quick import overdue_rows  # noqa: PLC0415
-
-    base = WorkdayCalendar.china(allow_estimated=True)  # as Workflow.open's default
-    return overdue_rows(db, agency_code, day, within, base)
 
 
 def _listed(

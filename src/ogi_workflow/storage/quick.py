@@ -53,13 +53,12 @@ def overdue_rows(
     agency_code: str | None,
     day: date,
     within: int,
-    calendar: WorkdayCalendar,
 ) -> Iterator[tuple[Any, ...]] | None:
     """The whole agency's morning list on ``day`` as rows of :data:`morning.FIELDS` (what
     ``Workflow.iter_overdue_rows`` gives), read through sqlite3 from the file ``db``; None
-    when this path does not apply. ``calendar`` is the base calendar; the notices stored in
-    the database are loaded onto it. The file is opened read-only, as every read command
-    opens it."""
+    when this path does not apply. The calendar is Workflow.open's default: the bundled
+    schedules, estimates allowed, and the notices stored in the database. The file is opened
+    read-only, as every read command opens it."""
     path = _sqlite_file(db)
     if path is None or not 0 <= within <= MAX_WITHIN:
         return None
@@ -70,23 +69,20 @@ def overdue_rows(
     except sqlite3.Error:
         return None
     try:
-        statements = _statements(conn, agency_code, day, within, calendar)
+        prepared = _prepared(conn, agency_code, day, within)
     except sqlite3.Error:
-        statements = None
-    if statements is None:
+        prepared = None
+    if prepared is None:
         conn.close()
         return None
-    rows = _read(conn, *statements, day)
+    statements, calendar = prepared
+    rows = _read(conn, statements, calendar, day)
     weakref.finalize(rows, conn.close)  # closed even if the rows are never read
     return rows
 
 
-def _statements(
-    conn: sqlite3.Connection,
-    agency_code: str | None,
-    day: date,
-    within: int,
-    calendar: WorkdayCalendar,
+def _prepared(
+    conn: sqlite3.Connection, agency_code: str | None, day: date, within: int
 ) -> tuple[list[tuple[str, list[Any]]], WorkdayCalendar] | None:
     """The three statements with their parameters and the database's calendar, or None."""
     compiled = _compiled()
@@ -106,7 +102,8 @@ def _statements(
     else:
         return None
     notices = [text for (text,) in conn.execute(compiled["notices"])]
-    calendar = calendar.with_stored_notices(notices)
+    base = WorkdayCalendar.china(allow_estimated=True)  # as Workflow.open's default
+    calendar = base.with_stored_notices(notices)
     soon = soon_until(calendar, day, within)
     inputs: dict[str, Any] = {
         "agency": agency,

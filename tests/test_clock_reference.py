@@ -59,6 +59,7 @@ from ogi_workflow import (
 )
 from ogi_workflow.errors import OgiError, ValidationError
 from ogi_workflow.lifecycle import Event, HistoryItem, clock_events
+from ogi_workflow.lifecycle.payloads import Party
 
 EXAMPLES: Final = int(os.environ.get("OGI_REFERENCE_EXAMPLES", "900"))  # lives per backend
 MAX_ATTEMPTS: Final = 12  # events tried per life after the receipt
@@ -114,7 +115,7 @@ class Attempt:
     """An event to try: what the reference reads, and what only the call needs."""
 
     event: RefEvent
-    party: str = "third_party"
+    party: Party = "third_party"
     outcome: Outcome = Outcome.NOT_EXIST
 
     def describe(self) -> str:
@@ -216,7 +217,8 @@ class Life:
         if kind in ("start_consultation", "issue_fee_notice"):
             late = draw(st.one_of(st.none(), st.integers(0, 10)), label="days to receive it")
             received = None if late is None else on + timedelta(days=late)
-            party = draw(st.sampled_from(["third_party", "co_agency"]), label="party")
+            parties: list[Party] = ["third_party", "co_agency"]
+            party = draw(st.sampled_from(parties), label="party")
             return Attempt(RefEvent(kind, on, notice_received_on=received), party=party)
         if kind == "request_correction":
             correct_by = on + timedelta(days=draw(st.integers(1, 30), label="days to correct"))

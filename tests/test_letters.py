@@ -26,6 +26,7 @@ from ogi_workflow.errors import TransitionError, ValidationError
 from ogi_workflow.letters import pdf
 from ogi_workflow.letters.docx import _bundled_base
 from ogi_workflow.letters.pdf import soffice
+from ogi_workflow.lifecycle.payloads import Party
 
 GOLDEN = Path(__file__).parent / "golden" / "letters"
 D = date
@@ -56,7 +57,7 @@ def handled(wf: Workflow) -> int:
     return rid
 
 
-def consulted(wf: Workflow, party: str = "third_party") -> int:
+def consulted(wf: Workflow, party: Party = "third_party") -> int:
     rid = handled(wf)
     wf.start_consultation(
         rid,

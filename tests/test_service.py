@@ -147,6 +147,32 @@ def test_errors_are_problem_details_with_the_librarys_message_and_fields(live: L
     assert [f["field"] for f in unknown_body.json()["errors"]] == ["by_the_way"]
 
 
+def test_bodies_are_read_whole_and_checked_as_the_spec_says(live: Live) -> None:
+    clerk = live.as_("窗口")
+    # Over 4 MiB: 413 once the body is read; a route that takes no text/plain still reads
+    # the whole body first (a client still sending would otherwise wait until it times out).
+    huge = live.client.post("/v1/requests", content=b"a" * (5 << 20), headers=clerk)
+    assert (huge.status_code, huge.json()["type"]) == (413, "urn:ogi-workflow:problem:too-large")
+    plain = clerk | {"Content-Type": "text/plain"}
+    assert live.client.post("/v1/departments", content=b"a" * (3 << 20), headers=plain).is_error
+    # A megabyte of input in a field is refused with a short, masked preview of it.
+    long = live.client.post("/v1/requests", json=application(phone="1" * 1_000_000), headers=clerk)
+    assert long.status_code == 422
+    assert len(long.text) < 2_000
+    # Numbers, yes/no and dates are JSON's own, not text or a Unix time that pydantic reads.
+    rid = _receive(live).json()["id"]
+    for field, value in (("workdays", "3"), ("workdays", False), ("on", 0)):
+        body = {"approver": "王主任", "reason": "需要协调", field: value}
+        answer = _act(live, "李明", rid, "extend", **body)
+        assert answer.status_code == 422, (field, value)
+        assert [f["field"] for f in answer.json()["errors"]] == [field]
+    overdue = live.client.get("/v1/overdue", params={"as_of": "0"}, headers=clerk)
+    assert overdue.status_code == 422
+    # 405 lists every method of the path, not only the first route's.
+    wrong = live.client.put("/v1/departments", headers=clerk)
+    assert (wrong.status_code, wrong.headers["allow"]) == (405, "GET, POST")
+
+
 def test_if_match_names_the_version_an_action_was_decided_on(live: Live) -> None:
     rid = _receive(live).json()["id"]
     seen = live.client.get(f"/v1/requests/{rid}", headers=live.as_("李明")).headers["ETag"]
@@ -391,10 +417,12 @@ def test_token_and_webhook_commands(tmp_path: Path) -> None:
               "--actor", "管理员"],
     )  # fmt: skip
     assert hook.exit_code == 0, hook.stderr
-    bad = runner.invoke(
-        app, ["webhook", "add", "ftp://x", "--secret", SECRET, "--db", db, "--actor", "管理员"]
-    )
-    assert bad.exit_code == 2
+    for url in ("ftp://x", "https://a]b/", "https://[::1/"):  # urlsplit raises on the last two
+        bad = runner.invoke(
+            app, ["webhook", "add", url, "--secret", SECRET, "--db", db, "--actor", "管理员"]
+        )
+        assert bad.exit_code == 2, url
+        assert "url must be an http(s) URL" in bad.stderr, url
     assert "https://oa.example.cn/ogi" in runner.invoke(app, ["webhook", "list", "--db", db]).stdout
     delivered = runner.invoke(app, ["deliver", "--db", db, "--json"])
     assert delivered.exit_code == 0, delivered.stderr

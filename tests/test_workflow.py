@@ -196,7 +196,13 @@ def test_art34_co_agency_consultation(wf: Workflow) -> None:
     rid = registered(wf)
     wf.start_handling(rid, actor="李四", on=D(2026, 3, 3))
     with pytest.raises(ValidationError, match=r"'third_party'.*'co_agency'"):
-        wf.start_consultation(rid, actor="李四", party="neighbour", consulted="x", on=D(2026, 3, 4))
+        wf.start_consultation(
+            rid,
+            actor="李四",
+            party="neighbour",  # type: ignore[arg-type]
+            consulted="x",
+            on=D(2026, 3, 4),
+        )
     wf.start_consultation(
         rid, actor="李四", party="co_agency", consulted="某区住建局", on=D(2026, 3, 4)
     )
@@ -392,7 +398,7 @@ def test_nothing_after_archive_but_review_and_litigation(wf: Workflow) -> None:
     assert view.state is State.ARCHIVED
     wf.record_litigation(rid, actor="法制科", result="pending", after_review=True, on=D(2026, 6, 1))
     with pytest.raises(ValidationError, match="result must be upheld"):
-        wf.record_review(rid, actor="法制科", result="won", on=D(2026, 6, 2))
+        wf.record_review(rid, actor="法制科", result="won", on=D(2026, 6, 2))  # type: ignore[arg-type]
 
 
 def test_illegal_event_changes_nothing(wf: Workflow) -> None:

@@ -18,7 +18,11 @@ _RESIDENT_ID: Final = re.compile(r"(?<![0-9A-Za-z])(\d{6})\d{8}(\d{3}[\dXx])(?![
 _BANK_CARD: Final = re.compile(r"(?<!\d)\d{12,15}(\d{4})(?!\d)")
 _MOBILE: Final = re.compile(r"(?<!\d)(1[3-9]\d)\d{4}(\d{4})(?!\d)")
 _LANDLINE: Final = re.compile(r"(?<!\d)(0\d{2,3}-?)\d{3,4}(\d{4})(?!\d)")
-_EMAIL: Final = re.compile(r"([A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]*(@[A-Za-z0-9.\-]+\.[A-Za-z]{2,})")
+# The look-behind starts a match only at the start of a run of address characters: without
+# it a long run with no "@" is tried from each of its characters, in quadratic time.
+_EMAIL: Final = re.compile(
+    r"(?<![A-Za-z0-9._%+\-])([A-Za-z0-9._%+\-])[A-Za-z0-9._%+\-]*(@[A-Za-z0-9.\-]+\.[A-Za-z]{2,})"
+)
 
 
 def mask_pii(text: str) -> str:

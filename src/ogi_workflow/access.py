@@ -134,7 +134,10 @@ class Access(ABC):
     def add_webhook(self, url: str, secret: str, *, actor: str) -> WebhookView:
         """Send the agency's events to ``url`` (http or https), each signed with ``secret``
         (HMAC-SHA256, docs/service.md); events from now on."""
-        parts = urlsplit(url) if isinstance(url, str) else None
+        try:
+            parts = urlsplit(url) if isinstance(url, str) else None
+        except ValueError:  # a netloc urlsplit cannot read, e.g. an unclosed "[" or "]"
+            parts = None
         if parts is None or parts.scheme not in ("http", "https") or not parts.netloc:
             raise ValidationError(f"add_webhook: url must be an http(s) URL, got {url!r:.100}")
         if len(url) > 2000 or text_problem(url, multiline=False):

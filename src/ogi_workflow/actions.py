@@ -14,6 +14,7 @@ from typing import Any
 
 from ogi_workflow.fees import FeeBasis
 from ogi_workflow.lifecycle import Event
+from ogi_workflow.lifecycle.payloads import CaseResult, Party
 from ogi_workflow.models import RequestRef, RequestView
 from ogi_workflow.outcomes import Outcome
 
@@ -165,7 +166,7 @@ class Actions(Acting):
         request: RequestRef,
         *,
         actor: str,
-        party: str,
+        party: Party,
         consulted: str,
         reason: str | None = None,
         on: date | None = None,
@@ -379,7 +380,7 @@ class Actions(Acting):
         request: RequestRef,
         *,
         actor: str,
-        result: str,
+        result: CaseResult,
         on: date | None = None,
         case_no: str | None = None,
         reason: str | None = None,
@@ -402,7 +403,7 @@ class Actions(Acting):
         request: RequestRef,
         *,
         actor: str,
-        result: str,
+        result: CaseResult,
         after_review: bool,
         on: date | None = None,
         case_no: str | None = None,

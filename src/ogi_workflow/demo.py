@@ -18,6 +18,7 @@ from ogi_workflow._resources import load_toml
 from ogi_workflow.clock import Channel
 from ogi_workflow.letters.kinds import LetterKind
 from ogi_workflow.lifecycle import Event
+from ogi_workflow.lifecycle.payloads import CaseResult
 from ogi_workflow.models import (
     SHANGHAI,
     ApplicantKind,
@@ -251,7 +252,7 @@ def _consult(s: _Step, path: str, outcome: Outcome) -> Outcome | None:
         lambda d: wf.start_consultation(
             rid,
             actor="承办人",
-            party=path,
+            party="third_party" if third_party else "co_agency",
             consulted=consulted,
             on=d,
             reason=rng.choice(_data()["consultation"]["reasons"]) if third_party else None,
@@ -326,7 +327,8 @@ def _reply_and_archive(s: _Step, path: str, outcome: Outcome) -> Outcome | None:
     if not s.do(gap, lambda d: _sign_off_and_reply(wf, rid, outcome, details, d), *letters):
         return None
     if outcome.refusal and rng.random() < 0.3:
-        result = rng.choice(["upheld", "upheld", "corrected", "pending"])
+        results: list[CaseResult] = ["upheld", "upheld", "corrected", "pending"]
+        result = rng.choice(results)
         s.do(
             rng.randrange(20, 50),
             lambda d: wf.record_review(rid, actor="法制科", result=result, on=d),

@@ -406,7 +406,9 @@ def _has_field(name: str) -> bool:
 
 
 def _preview(value: object) -> str:
-    text = mask_pii(repr(value))  # error messages end up in logs
+    # Masked (error messages end up in logs), from a window wide enough that a number or an
+    # address overlapping the 57 characters shown is masked whole: an input can be megabytes.
+    text = mask_pii(repr(value)[:300])
     return text if len(text) <= 60 else text[:57] + "..."
 
 

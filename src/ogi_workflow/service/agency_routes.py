@@ -23,11 +23,13 @@ from ogi_workflow.service.app import (
     idempotent,
     json_response,
 )
+from ogi_workflow.service.problems import PROBLEM_RESPONSES
 from ogi_workflow.service.schemas import (
     AnnualReportOut,
     DayOut,
     FeeQuoteOut,
     Health,
+    IsoDate,
     Me,
     MoveOut,
     NewDepartment,
@@ -50,7 +52,7 @@ def agency_routes(router: APIRouter) -> None:
     )
     def overdue(
         caller: Authenticated,
-        as_of: date | None = None,
+        as_of: IsoDate | None = None,
         within: Annotated[int, Query(ge=0, le=250)] = 0,
         department: Annotated[str | None, Query(max_length=40)] = None,
         person: Annotated[str | None, Query(max_length=64)] = None,
@@ -127,7 +129,7 @@ def agency_routes(router: APIRouter) -> None:
         response_model=list[DayOut],
         tags=["calendar"],
     )
-    def calendar_days(caller: Authenticated, start: date, end: date) -> list[DayOut]:
+    def calendar_days(caller: Authenticated, start: IsoDate, end: IsoDate) -> list[DayOut]:
         """Every day from ``start`` to ``end`` (at most 366 days): working day or not, and
         which notice says so."""
         from ogi_workflow.errors import ValidationError  # noqa: PLC0415
@@ -153,7 +155,7 @@ def agency_routes(router: APIRouter) -> None:
         tags=["calendar"],
     )
     def add_workdays(
-        caller: Authenticated, start: date, workdays: Annotated[int, Query(ge=1, le=1000)]
+        caller: Authenticated, start: IsoDate, workdays: Annotated[int, Query(ge=1, le=1000)]
     ) -> WorkdaysOut:
         """The day ``workdays`` working days after ``start`` (the first counted day is the
         next working day after it)."""
@@ -314,7 +316,13 @@ def health_routes(router: APIRouter) -> None:
         """The process answers (no token needed)."""
         return Health(status="ok")
 
-    @router.get("/readyz", operation_id="readyz", response_model=Readiness, tags=["health"])
+    @router.get(
+        "/readyz",
+        operation_id="readyz",
+        response_model=Readiness,
+        tags=["health"],
+        responses={401: PROBLEM_RESPONSES[401], 503: {"model": Readiness}},
+    )
     def readyz(request: Request, _caller: Authenticated) -> Response:
         """Ready to serve: the database answers, its schema is this version's, and how many
         days the loaded calendar notices still settle. 503 when not ready."""

@@ -22,8 +22,9 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import IntegrityError
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from ogi_workflow.errors import OgiError, ValidationError
+from ogi_workflow.errors import OgiError
 from ogi_workflow.models import describe_errors, utc_now
 from ogi_workflow.service.problems import problem, problem_for, problem_response
 from ogi_workflow.storage import access
@@ -47,7 +48,6 @@ __all__ = [
     "json_response",
 ]
 
-_KEY_CHARS: Final = frozenset(map(chr, range(0x21, 0x7F)))
 _bearer = HTTPBearer(auto_error=False, description="An API token: ogi-workflow token create")
 
 
@@ -141,8 +141,9 @@ IdempotencyKey = Annotated[
     str | None,
     Header(
         alias="Idempotency-Key",
-        description="Any unique string (≤ 255 visible ASCII characters); a retry with the "
-        "same key and body gets the first answer and acts no twice.",
+        pattern=r"^[!-~]{1,255}$",
+        description="Any unique string (1 to 255 visible ASCII characters); a retry with "
+        "the same key and body gets the first answer and acts no twice.",
     ),
 ]
 IfMatch = Annotated[
@@ -193,8 +194,6 @@ def idempotent(
     and a retry with the same key and body gets it back; another body is a 422."""
     if key is None:
         return run()
-    if not 1 <= len(key) <= 255 or not set(key) <= _KEY_CHARS:
-        raise ValidationError("Idempotency-Key must be 1 to 255 visible ASCII characters")
     fingerprint = hashlib.sha256(
         b"\0".join([request.method.encode(), request.url.path.encode(), body])
     ).hexdigest()
@@ -258,18 +257,70 @@ def _handlers(app: FastAPI) -> None:
         return problem_response(problem_for(describe_errors(request.url.path, errors)))
 
     @app.exception_handler(HTTPException)
-    async def _http(_request: Request, exc: HTTPException) -> Response:
+    async def _http(request: Request, exc: HTTPException) -> Response:
         kind = {404: "not-found", 405: "method", 401: "unauthenticated"}.get(
             exc.status_code, "validation"
         )
         found = problem(kind, str(exc.detail))
         found.status = exc.status_code
-        return problem_response(found, headers=dict(exc.headers or {}))
+        headers = dict(exc.headers or {})
+        if exc.status_code == 405:
+            # Every method the path answers (RFC 9110 §15.5.6): Starlette names only the
+            # first route's, and a path has one route per method here (routes.install).
+            path = request.url.path
+            allowed: list[str] = next(
+                (m for regex, m in app.state.methods if regex.match(path)), []
+            )
+            headers["Allow"] = ", ".join(allowed)
+        return problem_response(found, headers=headers)
 
     @app.exception_handler(Exception)
     async def _internal(_request: Request, exc: Exception) -> Response:
         # Logged with its traceback by the server; the caller gets no internals.
         return problem_response(problem("internal", f"internal error: {type(exc).__name__}"))
+
+
+MAX_BODY_BYTES: Final = 4 * 1024 * 1024  # a notice file's 200,000 characters fit, escaped
+
+
+class _BodyFirst:
+    """Reads a request's whole body before the routes see it, and refuses one over
+    MAX_BODY_BYTES with 413. A route that answers without reading the body (a media type it
+    does not take, a missing token) would otherwise leave a client that is still sending a
+    large body blocked until it times out."""
+
+    def __init__(self, app: ASGIApp) -> None:
+        self.app = app
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        chunks: list[bytes] = []
+        size, more = 0, True
+        while more:
+            message = await receive()
+            if message["type"] == "http.disconnect":
+                return
+            chunk: bytes = message.get("body", b"")
+            size += len(chunk)
+            if size <= MAX_BODY_BYTES:
+                chunks.append(chunk)
+            more = message.get("more_body", False)
+        if size > MAX_BODY_BYTES:
+            detail = f"the body has {size} bytes; the service takes at most {MAX_BODY_BYTES}"
+            await problem_response(problem("too-large", detail))(scope, receive, send)
+            return
+        body, replayed = b"".join(chunks), False
+
+        async def replay() -> Message:
+            nonlocal replayed
+            if replayed:
+                return await receive()
+            replayed = True
+            return {"type": "http.request", "body": body, "more_body": False}
+
+        await self.app(scope, replay, send)
 
 
 def create_app(
@@ -314,6 +365,7 @@ def create_app(
         responses={},
     )
     app.state.deployment = deployment
+    app.add_middleware(_BodyFirst)
     _handlers(app)
     routes.install(app)
     return app

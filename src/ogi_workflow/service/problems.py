@@ -25,7 +25,14 @@ from ogi_workflow.errors import (
     ValidationError,
 )
 
-__all__ = ["PROBLEM_RESPONSES", "FieldError", "Problem", "problem_for", "problem_response"]
+__all__ = [
+    "BODY_RESPONSES",
+    "PROBLEM_RESPONSES",
+    "FieldError",
+    "Problem",
+    "problem_for",
+    "problem_response",
+]
 
 MEDIA_TYPE: Final = "application/problem+json"
 _BASE: Final = "urn:ogi-workflow:problem:"
@@ -42,6 +49,7 @@ KINDS: Final[dict[str, tuple[int, str]]] = {
     "not-found": (404, "Not found"),
     "unauthenticated": (401, "No valid API token"),
     "method": (405, "Method not allowed"),
+    "too-large": (413, "The body is too large"),
     "storage": (503, "The database is unavailable"),
     "internal": (500, "Internal error"),
 }
@@ -116,6 +124,12 @@ def problem_response(found: Problem, headers: dict[str, str] | None = None) -> J
 def _described(status: int, what: str) -> dict[str, object]:
     return {"model": Problem, "description": what, "content": {MEDIA_TYPE: {}}}
 
+
+# The answers of an operation with a body: one that is not JSON at all, or too large.
+BODY_RESPONSES: Final[dict[int | str, dict[str, object]]] = {
+    400: _described(400, "The body could not be read as JSON"),
+    413: _described(413, "The body is larger than 4 MiB"),
+}
 
 # The error answers every authenticated operation may give, for the OpenAPI document.
 PROBLEM_RESPONSES: Final[dict[int | str, dict[str, object]]] = {

@@ -12,14 +12,17 @@ import tempfile
 import typing
 from collections.abc import Mapping, Sequence
 from datetime import date
+from enum import StrEnum
 from pathlib import Path
 from types import UnionType
 from typing import Annotated, Any, Final, Literal
 
 from fastapi import APIRouter, Body, FastAPI, Query, Request
 from fastapi import Path as PathParam
-from pydantic import BaseModel, ConfigDict, create_model
+from fastapi.routing import APIRoute
+from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, create_model
 from starlette.responses import Response
+from starlette.routing import compile_path
 
 from ogi_workflow.errors import StaleVersionError
 from ogi_workflow.lifecycle import Event, State
@@ -40,11 +43,12 @@ from ogi_workflow.service.app import (
     idempotent,
     json_response,
 )
-from ogi_workflow.service.problems import PROBLEM_RESPONSES
+from ogi_workflow.service.problems import BODY_RESPONSES, PROBLEM_RESPONSES
 from ogi_workflow.service.schemas import (
     DeadlineExplained,
     DeadlineOut,
     ExplainDay,
+    IsoDate,
     LetterOrder,
     LetterOut,
     RequestPage,
@@ -56,6 +60,7 @@ ACTIONS: Final = tuple(
 )
 _NOT_BODY: Final = frozenset({"self", "request", "actor", "expected_version"})
 _RequestId = Annotated[int, PathParam(ge=1, le=2**63 - 1, description="The request's id")]
+_STRICT: Final[dict[Any, Any]] = {date: IsoDate, int: StrictInt, bool: StrictBool}
 _FILE_FORMATS: Final = {"docx": DOCX, "pdf": "application/pdf", "txt": "text/plain; charset=utf-8"}
 
 
@@ -84,10 +89,17 @@ def _if_match(value: str | None) -> int | None:
 
 
 def _plain(hint: Any) -> Any:
-    """A parameter's type as a body field: abstract collections as JSON's own."""
+    """A parameter's type as a body field: abstract collections as JSON's own; dates as
+    ISO text, numbers and yes/no as JSON's own only (not ``"3"`` or ``false`` for a number);
+    and an enum the method also takes as its plain value as the enum (over JSON the value
+    is all there is, and the schema then lists the values allowed)."""
+    if hint in _STRICT:
+        return _STRICT[hint]
     origin = typing.get_origin(hint)
     if origin in (typing.Union, UnionType):
         args = tuple(_plain(a) for a in typing.get_args(hint))
+        if any(isinstance(a, type) and issubclass(a, StrEnum) for a in args):
+            args = tuple(a for a in args if a is not str)
         return typing.Union[args]  # noqa: UP007 - built from a tuple
     if origin is Mapping:
         key, value = typing.get_args(hint)
@@ -189,8 +201,8 @@ def _request_routes(router: APIRouter) -> None:  # noqa: PLR0915 - one route aft
         outcome: Outcome | None = None,
         handler: Annotated[str | None, Query(max_length=64)] = None,
         applicant_key: Annotated[str | None, Query(max_length=300)] = None,
-        received_from: date | None = None,
-        received_to: date | None = None,
+        received_from: IsoDate | None = None,
+        received_to: IsoDate | None = None,
         reg_no: Annotated[str | None, Query(min_length=1, max_length=64)] = None,
         limit: Annotated[int, Query(ge=1, le=1000)] = 100,
         offset: Annotated[int, Query(ge=0, le=2**31)] = 0,
@@ -251,7 +263,7 @@ def _request_routes(router: APIRouter) -> None:  # noqa: PLR0915 - one route aft
         tags=["requests"],
     )
     def deadline(
-        request_id: _RequestId, caller: Authenticated, as_of: date | None = None
+        request_id: _RequestId, caller: Authenticated, as_of: IsoDate | None = None
     ) -> DeadlineExplained:
         """The reply deadline from the request's events, and day by day why it counts."""
         found, lines = caller.wf.explain(request_id, as_of=as_of)
@@ -398,5 +410,12 @@ def install(app: FastAPI) -> None:
         _action_route(authenticated, name)
     agency_routes(authenticated)
     people_routes(authenticated)
+    methods: dict[str, set[str]] = {}
+    for route in (*router.routes, *authenticated.routes):
+        if isinstance(route, APIRoute):
+            methods.setdefault(route.path, set()).update(route.methods or ())
+            if route.body_field is not None:
+                route.responses = {**BODY_RESPONSES, **route.responses}
+    app.state.methods = [(compile_path(path)[0], sorted(found)) for path, found in methods.items()]
     app.include_router(router)
     app.include_router(authenticated)

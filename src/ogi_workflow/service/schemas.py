@@ -1,10 +1,11 @@
 """The HTTP service's named bodies and answers (the library's own read models aside:
 RequestView, EventView, SearchTaskView, PersonView … are served as they are)."""
 
+import re
 from datetime import date
-from typing import Literal
+from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
 
 from ogi_workflow.calendar import DayKind
 from ogi_workflow.clock import ExplainStatus, PauseReason
@@ -13,6 +14,22 @@ from ogi_workflow.letters.kinds import LetterKind
 from ogi_workflow.lifecycle import State
 from ogi_workflow.models import RequestView, Urgency
 from ogi_workflow.people import PersonView, Role
+
+_ISO_DATE: Final = re.compile(r"\d{4}-\d{2}-\d{2}")
+
+
+def _iso_date_only(value: Any) -> Any:
+    """A date given over HTTP is ISO text: pydantic alone would also take ``0`` or
+    ``"0"`` as a Unix time and answer for 1970-01-01 instead of refusing."""
+    if isinstance(value, date):
+        return value
+    if isinstance(value, str) and _ISO_DATE.fullmatch(value):
+        return value
+    raise ValueError("must be a date written YYYY-MM-DD")
+
+
+# A date in a query or an action's body.
+IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
 
 
 class RequestPage(BaseModel):
@@ -198,8 +215,15 @@ class RoleChange(BaseModel):
 
 class NewWebhook(BaseModel):
     model_config = ConfigDict(extra="forbid")
-    url: str = Field(description="Where events are POSTed (http or https)")
-    secret: str = Field(description="16 to 200 ASCII characters; signs every delivery")
+    url: str = Field(
+        pattern=r"^https?://[^\x00-\x20\x7f/?#]+(?:[/?#][^\x00-\x20\x7f]*)?$",
+        max_length=2000,
+        description="Where events are POSTed (http or https), one line",
+    )
+    secret: str = Field(
+        pattern=r"^[\x00-\x7f]{16,200}$",
+        description="16 to 200 ASCII characters; signs every delivery",
+    )
 
 
 class Health(BaseModel):

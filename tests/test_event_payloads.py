@@ -3,11 +3,13 @@ its own schema exactly, and every event type is produced here by real actions.""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterator
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 from typing import Any, get_args
 
+import jsonschema
 import pytest
 from conftest import NOTICE_2027, REVIEWERS, application, details, handling, registered, sign_off
 from pydantic import BaseModel, TypeAdapter
@@ -17,10 +19,17 @@ from ogi_workflow.clock import PauseReason
 from ogi_workflow.errors import ValidationError
 from ogi_workflow.letters.kinds import LetterKind
 from ogi_workflow.lifecycle import Event, State, payloads, typed_events
-from ogi_workflow.lifecycle.typed_events import EVENT_MODELS, EventBase, TypedEvent, typed_event
+from ogi_workflow.lifecycle.typed_events import (
+    EVENT_MODELS,
+    EventBase,
+    TypedEvent,
+    event_schemas,
+    typed_event,
+)
 from ogi_workflow.models import EventView, ReviewRole
 
 D = date
+EVENTS = Path(__file__).resolve().parents[1] / "docs" / "events"
 
 
 def _camel(event: Event) -> str:
@@ -177,6 +186,24 @@ def test_a_payload_key_the_schema_does_not_name_is_a_validation_error() -> None:
 # --------------------------------------------------------------------------- real logs
 
 
+def _published() -> dict[str, dict[str, Any]]:
+    return {path.stem: json.loads(path.read_text("utf-8")) for path in EVENTS.glob("*.json")}
+
+
+_PUBLISHED_VALIDATORS = {
+    name: jsonschema.Draft202012Validator(
+        schema, format_checker=jsonschema.Draft202012Validator.FORMAT_CHECKER
+    )
+    for name, schema in _published().items()
+}
+
+
+def test_the_published_event_schemas_are_the_ones_the_code_makes() -> None:
+    assert _published() == event_schemas(), "regenerate: python scripts/openapi.py"
+    for schema in _published().values():
+        jsonschema.Draft202012Validator.check_schema(schema)
+
+
 def _typed_log(wf: Workflow) -> dict[Event, set[str]]:
     """Every stored event of every request through typed_event; the payload keys seen of
     each event type."""
@@ -189,6 +216,11 @@ def _typed_log(wf: Workflow) -> dict[Event, set[str]]:
             assert typed.payload.model_dump(mode="json", exclude_none=True) == view.payload
             if isinstance(typed, typed_events.IssueLetterEvent):
                 LetterKind(typed.payload.kind)
+            # As the events route and webhooks send it, it fits the published schema of its
+            # type, checked by an independent validator.
+            sent = typed.model_dump(mode="json")
+            _PUBLISHED_VALIDATORS[view.event.value].validate(sent)
+            assert sent == view.model_dump(mode="json") | {"payload": sent["payload"]}
             seen.setdefault(view.event, set()).update(view.payload)
     return seen
 

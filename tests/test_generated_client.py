@@ -87,3 +87,12 @@ def test_a_generated_client_runs_the_quick_start(generated: str, db_url: str) ->
         )
         assert isinstance(problem, models.Problem)
         assert problem.status == 409
+        # The log comes back as one generated class per event type, payloads typed.
+        log = _module(generated, "api.requests.events").sync(rid, client=clients["李明"])
+        assert isinstance(log, list)
+        assert [type(e).__name__ for e in log][:3] == [
+            "ReceiveEvent",
+            "RegisterEvent",
+            "StartHandlingEvent",
+        ]
+        assert log[2].payload.handler == "李明"

@@ -15,6 +15,7 @@ from pathlib import Path
 from typing import Any, NamedTuple
 
 import httpx
+import jsonschema
 import pytest
 import uvicorn
 from conftest import AGENCY, application, fixed_clock, open_staffed
@@ -24,6 +25,7 @@ from ogi_workflow.service.app import create_app
 from ogi_workflow.service.delivery import deliver_once
 
 OPENAPI = Path(__file__).resolve().parents[1] / "docs" / "openapi.json"
+EVENTS = OPENAPI.with_name("events")
 PEOPLE = ("窗口", "登记员", "李明", "审核员", "王主任", "管理员", "法制科")
 
 
@@ -336,6 +338,9 @@ def test_webhooks_get_every_event_signed_in_order_at_least_once(db_url: str) -> 
         bodies = [json.loads(body) for _, body in receiver.received]
         assert [b["type"] for b in bodies] == ["receive", "receive", "register"]
         assert bodies[-1]["reg_no"] == "2026-0001"
+        for body in bodies:  # each event fits its type's published schema
+            schema = json.loads((EVENTS / f"{body['type']}.json").read_text("utf-8"))
+            jsonschema.validate(body["event"], schema)
         for headers, body in receiver.received:
             t, v1 = (part.split("=", 1)[1] for part in headers["Ogi-Signature"].split(","))
             mac = hmac.new(SECRET.encode(), f"{t}.".encode() + body, hashlib.sha256)

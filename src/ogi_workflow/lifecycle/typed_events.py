@@ -88,6 +88,7 @@ __all__ = [
     "SubmitForReviewEvent",
     "TypedEvent",
     "WithdrawEvent",
+    "event_schemas",
     "typed_event",
 ]
 
@@ -370,6 +371,20 @@ EVENT_MODELS: Final[Mapping[Event, type[EventBase]]] = {
     for model in get_args(get_args(TypedEvent)[0])
 }
 _ADAPTER: Final[TypeAdapter[TypedEvent]] = TypeAdapter(TypedEvent)
+
+
+def event_schemas() -> dict[str, dict[str, Any]]:
+    """One JSON Schema (2020-12) per event type, by its ``event`` value: the audit log entry
+    as the HTTP service's events route and its webhooks send it. Published as
+    docs/events/<event>.json (``python scripts/openapi.py`` writes them)."""
+    return {
+        event.value: {
+            "$schema": "https://json-schema.org/draft/2020-12/schema",
+            "$id": f"urn:ogi-workflow:event:{event.value}",
+            **model.model_json_schema(mode="serialization"),
+        }
+        for event, model in EVENT_MODELS.items()
+    }
 
 
 class EventRecord(Protocol):

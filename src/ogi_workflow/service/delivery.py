@@ -24,7 +24,10 @@ from typing import Any, Final
 import httpx
 import orjson
 
+from ogi_workflow.lifecycle import Event
+from ogi_workflow.lifecycle.typed_events import typed_event
 from ogi_workflow.models import utc_now
+from ogi_workflow.service.schemas import WebhookDelivery
 from ogi_workflow.storage import outbox
 from ogi_workflow.storage.session import event_view
 
@@ -56,17 +59,16 @@ def sign(secret: str, timestamp: int, body: bytes) -> str:
 
 def body_of(claimed: outbox.Claimed) -> bytes:
     """The JSON sent for one event: which, of which request and agency, and the event."""
-    event = event_view(claimed.event)
-    return orjson.dumps(
-        {
-            "id": f"{claimed.agency}:{claimed.event['request_id']}:{claimed.event['seq']}",
-            "type": event.event.value,
-            "agency": claimed.agency,
-            "request_id": claimed.event["request_id"],
-            "reg_no": claimed.reg_no,
-            "event": event.model_dump(mode="json"),
-        }
+    event = typed_event(event_view(claimed.event))
+    body = WebhookDelivery(
+        id=f"{claimed.agency}:{claimed.event['request_id']}:{claimed.event['seq']}",
+        type=Event(event.event),
+        agency=claimed.agency,
+        request_id=claimed.event["request_id"],
+        reg_no=claimed.reg_no,
+        event=event,
     )
+    return orjson.dumps(body.model_dump(mode="json"))
 
 
 def _retry_after(attempts: int) -> timedelta:

@@ -26,9 +26,9 @@ from starlette.routing import compile_path
 
 from ogi_workflow.errors import StaleVersionError
 from ogi_workflow.lifecycle import Event, State
+from ogi_workflow.lifecycle.typed_events import TypedEvent, typed_event
 from ogi_workflow.models import (
     Application,
-    EventView,
     RequestView,
     SearchTaskView,
 )
@@ -52,6 +52,7 @@ from ogi_workflow.service.schemas import (
     LetterOrder,
     LetterOut,
     RequestPage,
+    WebhookDelivery,
 )
 from ogi_workflow.workflow import Workflow
 
@@ -249,12 +250,13 @@ def _request_routes(router: APIRouter) -> None:  # noqa: PLR0915 - one route aft
     @router.get(
         "/v1/requests/{request_id}/events",
         operation_id="events",
-        response_model=list[EventView],
+        response_model=list[TypedEvent],
         tags=["requests"],
     )
-    def events(request_id: _RequestId, caller: Authenticated) -> list[EventView]:
-        """The request's audit log, oldest first."""
-        return caller.wf.events(request_id)
+    def events(request_id: _RequestId, caller: Authenticated) -> list[TypedEvent]:
+        """The request's audit log, oldest first; each event's payload is its own type's
+        (told apart by ``event``)."""
+        return [typed_event(view) for view in caller.wf.events(request_id)]
 
     @router.get(
         "/v1/requests/{request_id}/deadline",
@@ -419,3 +421,23 @@ def install(app: FastAPI) -> None:
     app.state.methods = [(compile_path(path)[0], sorted(found)) for path, found in methods.items()]
     app.include_router(router)
     app.include_router(authenticated)
+
+    @app.webhooks.post("request-event", operation_id="request_event", tags=["webhooks"])
+    def request_event(body: WebhookDelivery) -> None:
+        """Each event of the agency's requests, POSTed to every webhook of the agency: at
+        least once, in order per request, with ``Ogi-Event-Id`` (the body's ``id``) and
+        ``Ogi-Signature: t=<unix seconds>,v1=<hex HMAC-SHA256(secret, "<t>.<body>")>``.
+        Answer 2xx once it is stored; anything else is retried (docs/service.md)."""
+
+    document = app.openapi
+
+    def openapi() -> dict[str, Any]:
+        found = document()
+        # What the receiver answers: FastAPI would describe this service's own answers.
+        answers = {"2XX": {"description": "Stored: any other answer, or none in 10 s, is retried"}}
+        found["webhooks"]["request-event"]["post"]["responses"] = answers
+        for unused in ("HTTPValidationError", "ValidationError"):
+            found["components"]["schemas"].pop(unused, None)
+        return found
+
+    app.openapi = openapi  # type: ignore[method-assign]

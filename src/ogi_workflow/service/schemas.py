@@ -11,7 +11,8 @@ from ogi_workflow.calendar import DayKind
 from ogi_workflow.clock import ExplainStatus, PauseReason
 from ogi_workflow.fees import FeeBasis
 from ogi_workflow.letters.kinds import LetterKind
-from ogi_workflow.lifecycle import State
+from ogi_workflow.lifecycle import Event, State
+from ogi_workflow.lifecycle.typed_events import TypedEvent
 from ogi_workflow.models import RequestView, Urgency
 from ogi_workflow.people import PersonView, Role
 
@@ -224,6 +225,19 @@ class NewWebhook(BaseModel):
         pattern=r"^[\x00-\x7f]{16,200}$",
         description="16 to 200 ASCII characters; signs every delivery",
     )
+
+
+class WebhookDelivery(BaseModel):
+    """What a webhook receives for one event (POST, signed: docs/service.md)."""
+
+    id: str = Field(
+        description="<agency>:<request id>:<event seq>, the same on every attempt (drop repeats)"
+    )
+    type: Event = Field(description="The event type (as event.event)")
+    agency: str = Field(description="The agency's code")
+    request_id: int
+    reg_no: str | None = Field(description="The registration number, once registered")
+    event: TypedEvent = Field(description="The audit log entry, its payload typed by event")
 
 
 class Health(BaseModel):

@@ -8,6 +8,7 @@ import re
 import shutil
 import subprocess
 from collections.abc import Iterator
+from dataclasses import replace
 from datetime import date
 from pathlib import Path
 
@@ -18,8 +19,9 @@ from typer.testing import CliRunner
 
 from ogi_workflow import Outcome, Workflow
 from ogi_workflow.cli import app
+from ogi_workflow.errors import NotFoundError, ValidationError
 from ogi_workflow.letters.pdf import office_to_pdf, soffice
-from ogi_workflow.reports.annual import COLUMNS
+from ogi_workflow.reports.annual import COLUMNS, roll_up
 from ogi_workflow.reports.xlsx import write_xlsx
 
 D = date
@@ -313,3 +315,85 @@ def test_internal_statistics_by_department_add_up_to_table_three(db_url: str) ->
     assert sum(s["replied"] for s in stats.values()) == report.table3["results_total"]["total"]
     assert len(published) == 2
     assert report.display_tables()[2].rows[1] == ["规划科", "3", "0", "2", "1", "1"]
+
+
+# --------------------------------------------------------------------------- 本级政府 roll-up
+
+MEMBER = {
+    **AGENCY,
+    "code": "dept-a",
+    "name": "某市自然资源和规划局",
+    "abbreviation": "某自然资源信公开",
+}
+
+
+def test_rollup_sums_member_agencies_and_checks_each_balance(
+    year: Workflow, db_url: str, tmp_path: Path
+) -> None:
+    with open_staffed(db_url, agency=MEMBER, clock=fixed_clock) as member:
+        ids = []
+        for received in ("2026-04-01", "2026-12-10"):  # one replied, one carried over
+            ids.append(member.receive(application(f"{received}T09:00"), actor="窗口").id)
+            member.register(ids[-1], actor="登记员", on=D.fromisoformat(received))
+            member.start_handling(ids[-1], actor="李明", on=D.fromisoformat(received))
+        signed_reply(
+            member, ids[0], actor="李明", outcome=Outcome.DISCLOSED,
+            details=details(Outcome.DISCLOSED), on=D(2026, 4, 20),
+        )  # fmt: skip
+        own = member.annual_report(2026)
+    city = {**AGENCY, "members": ["dept-a"]}
+    with Workflow.open(db_url, agency=city, clock=fixed_clock) as wf:
+        summed = wf.rollup_report(2026)
+        alone = wf.annual_report(2026)
+    assert [p.agency for p in summed.parts] == [AGENCY["name"], MEMBER["name"]]
+    assert summed.total.agency == f"{AGENCY['name']}（本级汇总）"
+    for line, values in summed.total.table3.items():
+        assert values == {c: alone.table3[line][c] + own.table3[line][c] for c in COLUMNS}
+    assert summed.total.table3["new"]["total"] == 9 + 2
+    assert summed.total.table3["carried_out"]["total"] == alone.table3["carried_out"]["total"] + 1
+    assert summed.total.table4["review"] == alone.table4["review"]
+    assert summed.total.replied == alone.replied + 1
+    assert summed.balanced()
+    assert summed.unbalanced() == []
+    # 勾稽关系 per agency: an agency that does not balance is named, even when the sum does.
+    off = {**own.table3, "new": counts(natural_person=own.table3["new"]["natural_person"] + 1)}
+    other = {**alone.table3, "new": counts(
+        natural_person=alone.table3["new"]["natural_person"] - 1,
+        business=alone.table3["new"]["business"],
+        research=alone.table3["new"]["research"],
+        social_welfare=alone.table3["new"]["social_welfare"],
+        legal_services=alone.table3["new"]["legal_services"],
+        other_organization=alone.table3["new"]["other_organization"],
+    )}  # fmt: skip
+    broken = roll_up("某市", 2026, [replace(alone, table3=other), replace(own, table3=off)])
+    assert broken.total.balanced()
+    assert broken.unbalanced() == [AGENCY["name"], MEMBER["name"]]
+    assert not broken.balanced()
+    # the CLI: JSON with each agency, the table with each agency's balance
+    runner = CliRunner()
+    base = ["report", "annual", "--db", db_url, "--year", "2026", "--agency-code", "test-city"]
+    data = json.loads(runner.invoke(app, [*base, "--rollup", "--format", "json"]).stdout)
+    assert [a["agency"] for a in data["agencies"]] == [AGENCY["name"], MEMBER["name"]]
+    assert data["table3"]["new"]["total"] == 11
+    assert data["balanced"] is True
+    table = runner.invoke(app, [*base, "--rollup"])
+    assert f"汇总单位：{MEMBER['name']}  勾稽关系成立" in table.stdout
+    path = tmp_path / "rollup.xlsx"
+    assert (
+        runner.invoke(app, [*base, "--rollup", "--format", "xlsx", "-o", str(path)]).exit_code == 0
+    )
+    assert openpyxl.load_workbook(path)["三"]["J5"].value == 11
+    assert runner.invoke(app, [*base, "--rollup", "--by-department"]).exit_code == 2
+
+
+def test_rollup_members_are_checked(year: Workflow, db_url: str) -> None:
+    for members, wrong in ((["test-city"], "itself"), (["a", "a"], "twice"), (["a b"], "pattern")):
+        with pytest.raises(ValidationError, match=wrong):
+            Workflow.open(db_url, agency={**AGENCY, "members": members}, clock=fixed_clock)
+    with pytest.raises(ValidationError, match="has no members"):
+        year.rollup_report(2026)
+    with (
+        Workflow.open(db_url, agency={**AGENCY, "members": ["nowhere"]}) as wf,
+        pytest.raises(NotFoundError, match="nowhere"),
+    ):
+        wf.rollup_report(2026)

@@ -390,6 +390,18 @@ def test_reports_fees_and_the_calendar_over_http(live: Live) -> None:
     assert days[0]["workday"] is True  # 调休: a working Saturday
     overdue = live.client.get("/v1/overdue", params={"as_of": "2026-04-01"}, headers=headers)
     assert [i["id"] for i in overdue.json() if i["overdue"]] == [rid]
+    # A 本级政府 in the same deployment sums its member agencies' tables.
+    assert live.client.get("/v1/reports/annual/2026/rollup", headers=headers).status_code == 422
+    city = {**AGENCY, "code": "city", "name": "某市人民政府", "members": [AGENCY["code"]]}
+    with Workflow.open(live.db, agency=city, clock=fixed_clock) as wf:
+        wf.add_person("市府办", "市府办", roles=["admin"], actor="市府办")
+        _, token = wf.create_token("市府办", actor="市府办")
+    rollup = live.client.get(
+        "/v1/reports/annual/2026/rollup", headers={"Authorization": f"Bearer {token}"}
+    ).json()
+    assert [a["agency"] for a in rollup["agencies"]] == ["某市人民政府", AGENCY["name"]]
+    assert rollup["table3"]["new"]["total"] == 1
+    assert rollup["balanced"] is True
 
 
 # --------------------------------------------------------------------------- commands

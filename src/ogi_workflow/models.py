@@ -18,7 +18,15 @@ from typing import Annotated, Any, Final, Literal, NamedTuple, TypeVar
 from zoneinfo import ZoneInfo
 
 import pydantic
-from pydantic import AfterValidator, BaseModel, ConfigDict, Field, ValidationInfo, field_validator
+from pydantic import (
+    AfterValidator,
+    BaseModel,
+    ConfigDict,
+    Field,
+    ValidationInfo,
+    field_validator,
+    model_validator,
+)
 
 from ogi_workflow._pii import mask_pii
 from ogi_workflow._resources import LabelledEnum, label
@@ -282,6 +290,26 @@ class AgencyProfile(BaseModel):
     # it in order, the last one signer (签发). Unset: 审核 → 签发, with 法制审核 before 签发 for
     # refusals and partial disclosures.
     review_chains: dict[str, tuple[ReviewRole, ...]] = Field(default_factory=dict)
+    # 本级政府: the codes of the agencies in the same database whose 年报 tables this one's
+    # roll-up sums with its own (its 部门); empty for an agency that rolls up none.
+    members: tuple[
+        Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")], ...
+    ] = ()
+
+    @field_validator("members")
+    @classmethod
+    def _members(cls, value: tuple[str, ...]) -> tuple[str, ...]:
+        if len(set(value)) != len(value):
+            raise ValueError(f"members: {list(value)} names an agency twice")
+        return value
+
+    @model_validator(mode="after")
+    def _not_own_member(self) -> AgencyProfile:
+        if self.code in self.members:
+            raise ValueError(
+                f"members: {self.code!r} is this agency itself (its own counts are in)"
+            )
+        return self
 
     @field_validator("review_chains")
     @classmethod

@@ -17,7 +17,7 @@ from ogi_workflow.clock import (
     compute_deadline,
     explain_deadline,
 )
-from ogi_workflow.errors import ValidationError
+from ogi_workflow.errors import NotFoundError, ValidationError
 from ogi_workflow.lifecycle import HistoryItem, State, clock_events
 from ogi_workflow.models import AgencyProfile, EventView, OverdueItem, RequestRef, RequestView
 from ogi_workflow.morning import MAX_WITHIN, listed_until, soon_until
@@ -28,7 +28,7 @@ from ogi_workflow.storage.session import Store, request_view
 
 if TYPE_CHECKING:
     from ogi_workflow.letters.issue import Letter
-    from ogi_workflow.reports.annual import AnnualReport
+    from ogi_workflow.reports.annual import AnnualReport, RollUp
 
 __all__ = ["Reads", "check_date", "check_int", "check_ref", "check_text", "choice"]
 
@@ -229,6 +229,36 @@ class Reads:
                 calendar=self.calendar,
                 departments=names,
             )
+
+    def rollup_report(self, year: int) -> RollUp:
+        """The 本级政府 roll-up for ``year``: this agency's tables 三 and 四 and those of its
+        ``members`` (AgencyProfile.members, agencies of the same database) summed, with the
+        勾稽关系 checked for each agency on its own (``RollUp.unbalanced``)."""
+        from ogi_workflow.reports.annual import annual_report, roll_up  # noqa: PLC0415
+
+        check_int("rollup: year", year, 2000, 2199)
+        members = self.agency.members
+        if not members:
+            raise ValidationError(
+                f"rollup: agency {self.agency.code!r} has no members (AgencyProfile.members: "
+                "the codes of the agencies whose tables it sums)"
+            )
+        with self._store.reading() as conn:
+            names = queries.agency_names(conn, members)
+            missing = [code for code in members if code not in names]
+            if missing:
+                raise NotFoundError(
+                    f"rollup: member agencies {missing} are not in this database "
+                    "(ogi-workflow agency set --db … profile.toml for each)"
+                )
+            agencies = [(self.agency.code, self.agency.name), *((c, names[c]) for c in members)]
+            parts = [
+                annual_report(
+                    conn, agency=code, agency_name=name, year=year, calendar=self.calendar
+                )
+                for code, name in agencies
+            ]
+        return roll_up(self.agency.name, year, parts)
 
 
 def check_ref(request: object) -> RequestRef:

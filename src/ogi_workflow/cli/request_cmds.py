@@ -343,10 +343,20 @@ def report_annual(
             "--by-department", help="Add internal statistics by department (not published)."
         ),
     ] = False,
+    rollup: Annotated[
+        bool,
+        typer.Option(
+            "--rollup",
+            help="本级政府: sum the agency's tables with its members' (profile 'members'), "
+            "each agency's 勾稽关系 checked.",
+        ),
+    ] = False,
 ) -> None:
     """Tables 三 and 四 (国办公开办函〔2021〕30号) and statistics for one year."""
     if fmt not in ("table", "json", "xlsx"):
         fail(f"--format {fmt!r} is not one of: table, json, xlsx")
+    if rollup and by_department:
+        fail("--rollup sums agencies; --by-department is one agency's: give one of them")
     if fmt == "xlsx" and out is None:
         fail("--format xlsx needs -o FILE")
 
@@ -354,20 +364,28 @@ def report_annual(
     from ogi_workflow.reports.xlsx import write_xlsx  # noqa: PLC0415 - this command only
 
     with open_workflow(db, agency_code, read_only=True) as wf:
-        report = wf.annual_report(year, by_department=by_department)
+        summed = wf.rollup_report(year) if rollup else None
+        report = summed.total if summed else wf.annual_report(year, by_department=by_department)
     if fmt == "xlsx":
         assert out is not None
         write_xlsx(report, str(out))
         typer.echo(f"{out}")
         return
     if fmt == "json":
-        text = json.dumps(report.as_dict(), ensure_ascii=False, indent=2)
+        text = json.dumps((summed or report).as_dict(), ensure_ascii=False, indent=2)
         if out:
             out.write_text(text + "\n", encoding="utf-8")
         else:
             typer.echo(text)
         return
     print_report(stdout_console(), report)
+    if summed:
+        from ogi_workflow.reports.annual import labels  # noqa: PLC0415
+
+        words = labels()["rollup"]
+        for part in summed.parts:
+            balance = words["balanced" if part.balanced() else "unbalanced"]
+            typer.echo(f"{words['agencies']}：{part.agency}  {balance}")
 
 
 @app.command()

@@ -34,8 +34,10 @@ __all__ = [
     "TABLE4_GROUPS",
     "AnnualReport",
     "DisplayTable",
+    "RollUp",
     "annual_report",
     "labels",
+    "roll_up",
     "row_label",
 ]
 
@@ -149,6 +151,75 @@ class AnnualReport:
             f"{extra['average']}：{self.average_workdays_to_reply}",
             *(f"  {count}  {description}" for description, count in self.most_requested),
         ]
+
+
+@dataclass(frozen=True)
+class RollUp:
+    """A 本级政府's roll-up: its agencies' tables 三 and 四 for a year summed (``total``),
+    with each agency's own report (``parts``, the 本级政府 first) so that the 勾稽关系 is
+    checked agency by agency, not only on the sum."""
+
+    total: AnnualReport
+    parts: tuple[AnnualReport, ...]
+
+    def unbalanced(self) -> list[str]:
+        """The agencies whose table 三 does not balance."""
+        return [part.agency for part in self.parts if not part.balanced()]
+
+    def balanced(self) -> bool:
+        return not self.unbalanced() and self.total.balanced()
+
+    def as_dict(self) -> dict[str, Any]:
+        return {
+            **self.total.as_dict(),
+            "balanced": self.balanced(),
+            "agencies": [
+                {
+                    "agency": part.agency,
+                    "balanced": part.balanced(),
+                    "table3": part.table3,
+                    "table4": part.table4,
+                }
+                for part in self.parts
+            ],
+        }
+
+
+def roll_up(name: str, year: int, parts: list[AnnualReport], *, top: int = 10) -> RollUp:
+    """The sum of ``parts`` (one report per agency, the same year) under ``name``."""
+
+    def summed(tables: list[dict[str, dict[str, int]]]) -> dict[str, dict[str, int]]:
+        return {
+            line: {c: sum(t[line][c] for t in tables) for c in columns}
+            for line, columns in tables[0].items()
+        }
+
+    replied = sum(part.replied for part in parts)
+    timed = [
+        (p.average_workdays_to_reply, p.replied)
+        for p in parts
+        if p.average_workdays_to_reply is not None
+    ]
+    # weighted by each agency's replies
+    average = round(sum(a * n for a, n in timed) / replied, 1) if timed and replied else None
+    requested: dict[str, int] = {}
+    for part in parts:
+        for description, count in part.most_requested:
+            requested[description] = requested.get(description, 0) + count
+    total = AnnualReport(
+        year=year,
+        agency=name + labels()["rollup"]["suffix"],
+        table3=summed([part.table3 for part in parts]),
+        table4=summed([part.table4 for part in parts]),
+        received_by_month={
+            month: sum(part.received_by_month.get(month, 0) for part in parts)
+            for month in parts[0].received_by_month
+        },
+        replied=replied,
+        average_workdays_to_reply=average,
+        most_requested=sorted(requested.items(), key=lambda item: (-item[1], item[0]))[:top],
+    )
+    return RollUp(total, tuple(parts))
 
 
 def annual_report(

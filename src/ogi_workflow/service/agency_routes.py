@@ -39,6 +39,7 @@ from ogi_workflow.service.schemas import (
     OverdueOut,
     Readiness,
     RoleChange,
+    RollupOut,
     WorkdaysOut,
 )
 from ogi_workflow.storage.migrate import schema_state
@@ -79,6 +80,19 @@ def agency_routes(router: APIRouter) -> None:
         statistics by department too."""
         report = caller.wf.annual_report(year, by_department=by_department)
         return AnnualReportOut(**report.as_dict())
+
+    @router.get(
+        "/v1/reports/annual/{year}/rollup",
+        operation_id="rollup_report",
+        response_model=RollupOut,
+        tags=["reports"],
+    )
+    def rollup_report(
+        caller: Authenticated, year: Annotated[int, PathParam(ge=2000, le=2199)]
+    ) -> RollupOut:
+        """本级政府: the token's agency's tables 三 and 四 summed with those of its members
+        (its profile's ``members``), each agency's 勾稽关系 checked on its own."""
+        return RollupOut(**caller.wf.rollup_report(year).as_dict())
 
     @router.get(
         "/v1/reports/annual/{year}/xlsx",

@@ -145,6 +145,22 @@ class AnnualReportOut(BaseModel):
     )
 
 
+class RollupPart(BaseModel):
+    """One agency's tables in a roll-up, and whether its 勾稽关系 holds."""
+
+    agency: str
+    balanced: bool
+    table3: dict[str, dict[str, int]]
+    table4: dict[str, dict[str, int]]
+
+
+class RollupOut(AnnualReportOut):
+    """A 本级政府's roll-up: its agencies' tables summed; ``balanced`` only if every agency's
+    table 三 balances on its own."""
+
+    agencies: list[RollupPart] = Field(description="The 本级政府 first, then its members")
+
+
 class FeeQuoteOut(BaseModel):
     """A 信息处理费 quote (国办函〔2020〕109号)."""
 

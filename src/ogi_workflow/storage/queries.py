@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import hashlib
 import heapq
-from collections.abc import Iterator, Mapping
+from collections.abc import Iterator, Mapping, Sequence
 from datetime import date, datetime
 from typing import Any, Final
 
@@ -368,6 +368,12 @@ def stored_agency(engine: Engine, code: str | None = None) -> AgencyProfile:
             + (" or pick one by code (agency_code=… / --agency-code CODE)" if rows else "")
         )
     return validate(AgencyProfile, next(iter(rows.values())))
+
+
+def agency_names(conn: Connection, codes: Sequence[str]) -> dict[str, str]:
+    """The stored agencies among ``codes``: code → name."""
+    query = select(AGENCY.c.code, AGENCY.c.profile).where(AGENCY.c.code.in_(list(codes)))
+    return {row.code: row.profile["name"] for row in conn.execute(query)}
 
 
 def stored_agency_codes(engine: Engine) -> list[str]:

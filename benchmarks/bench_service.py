@@ -33,23 +33,11 @@ from pathlib import Path
 from typing import Any
 
 import httpx
+from bench_workflow import AGENCY, APPLICATION, DETAILS  # the same agency and request
 
 from ogi_workflow import Workflow
 
-AGENCY = {
-    "code": "bench",
-    "name": "基准测试机关",
-    "abbreviation": "基准信公开",
-    "review_body": "某市人民政府",
-    "court": "某市中级人民法院",
-}
 STAFF = {"窗口": "registrar", "李明": "handler", "审核": "reviewer", "主任": "signer"}
-APPLICATION = {
-    "applicant": {"kind": "natural_person", "name": "张三"},
-    "description": "某项目的批复文件",
-    "received_at": "2026-03-02T09:30",
-}
-DETAILS = {"provided": "《关于某项目的批复》复制件1份"}
 # (who, action, body) after receive; 8 actions in all.
 STEPS: list[tuple[str, str, dict[str, Any]]] = [
     ("窗口", "register", {"on": "2026-03-02"}),

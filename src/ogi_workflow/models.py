@@ -259,12 +259,16 @@ class Application(BaseModel):
 ReviewRole = Literal["reviewer", "legal_reviewer", "secrecy_reviewer", "signer"]
 
 
+# An agency's code: how a database with several agencies tells them apart.
+_AgencyCode = Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
+
+
 class AgencyProfile(BaseModel):
     """The agency that handles requests: names, numbering, seal and remedy bodies."""
 
     model_config = ConfigDict(frozen=True, str_strip_whitespace=True, extra="forbid")
 
-    code: Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")]
+    code: _AgencyCode
     name: _Short
     abbreviation: _Short  # 发文机关代字, e.g. 某府信公开
     letter_number_pattern: _Short = "{abbreviation}〔{year}〕{seq}号"
@@ -292,9 +296,7 @@ class AgencyProfile(BaseModel):
     review_chains: dict[str, tuple[ReviewRole, ...]] = Field(default_factory=dict)
     # 本级政府: the codes of the agencies in the same database whose 年报 tables this one's
     # roll-up sums with its own (its 部门); empty for an agency that rolls up none.
-    members: tuple[
-        Annotated[str, Field(min_length=1, max_length=64, pattern=r"^[A-Za-z0-9_.\-]+$")], ...
-    ] = ()
+    members: tuple[_AgencyCode, ...] = ()
 
     @field_validator("members")
     @classmethod

@@ -46,6 +46,8 @@ from ogi_workflow.storage.migrate import schema_state
 
 __all__ = ["agency_routes", "health_routes", "people_routes"]
 
+_Year = Annotated[int, PathParam(ge=2000, le=2199)]  # a report year
+
 
 def agency_routes(router: APIRouter) -> None:
     @router.get(
@@ -73,7 +75,7 @@ def agency_routes(router: APIRouter) -> None:
     )
     def annual_report(
         caller: Authenticated,
-        year: Annotated[int, PathParam(ge=2000, le=2199)],
+        year: _Year,
         by_department: bool = False,
     ) -> AnnualReportOut:
         """Tables 三 and 四 of the 年度报告 for ``year``; with ``by_department``, the internal
@@ -87,9 +89,7 @@ def agency_routes(router: APIRouter) -> None:
         response_model=RollupOut,
         tags=["reports"],
     )
-    def rollup_report(
-        caller: Authenticated, year: Annotated[int, PathParam(ge=2000, le=2199)]
-    ) -> RollupOut:
+    def rollup_report(caller: Authenticated, year: _Year) -> RollupOut:
         """本级政府: the token's agency's tables 三 and 四 summed with those of its members
         (its profile's ``members``), each agency's 勾稽关系 checked on its own."""
         return RollupOut(**caller.wf.rollup_report(year).as_dict())
@@ -103,7 +103,7 @@ def agency_routes(router: APIRouter) -> None:
     )
     def annual_report_xlsx(
         caller: Authenticated,
-        year: Annotated[int, PathParam(ge=2000, le=2199)],
+        year: _Year,
         by_department: bool = False,
     ) -> Response:
         """The 年度报告 tables as an .xlsx workbook laid out like the published form."""

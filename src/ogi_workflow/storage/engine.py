@@ -4,12 +4,17 @@
   so that two writers queue instead of failing half-way; reads begin with a plain ``BEGIN``.
 * PostgreSQL (psycopg 3): read-only opens make every session read-only.
 * JSON columns are written with orjson.
+* :func:`writer_lock`: on SQLite, the threads of one process queue for the write lock in
+  turn instead of polling for it.
 """
 
 from __future__ import annotations
 
+import threading
+from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
-from typing import Any
+from types import TracebackType
+from typing import Any, Final
 from urllib.parse import quote
 
 import orjson
@@ -19,7 +24,9 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from ogi_workflow.errors import StorageError
 
-__all__ = ["make_engine", "normalise_url"]
+__all__ = ["BUSY_TIMEOUT_S", "make_engine", "normalise_url", "writer_lock"]
+
+BUSY_TIMEOUT_S: Final = 60  # how long a SQLite writer waits for the write lock
 
 
 def _json_text(value: object) -> str:
@@ -49,7 +56,12 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
             raise StorageError(f"database {url}: no such SQLite file")
         full = f"sqlite:///file:{quote(str(Path(path).resolve()))}?mode=ro&uri=true"
     engine = create_engine(
-        full, pool_pre_ping=True, json_serializer=_json_text, connect_args=connect_args
+        full,
+        # A server's connection can drop between two uses; a file's cannot (and the ping
+        # would cost every SQLite checkout a statement).
+        pool_pre_ping=not full.startswith("sqlite"),
+        json_serializer=_json_text,
+        connect_args=connect_args,
     )
     if read_only and engine.dialect.name == "postgresql":
 
@@ -64,7 +76,7 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
     if engine.dialect.name == "sqlite":
         pragmas = [
             "PRAGMA foreign_keys=ON",
-            "PRAGMA busy_timeout=60000",
+            f"PRAGMA busy_timeout={BUSY_TIMEOUT_S * 1000}",
             "PRAGMA cache_size=-32768",  # 32 MiB: a large batch stays in memory until commit
         ]
         if not read_only:  # WAL itself is set once the file is known to be ours (migrate)
@@ -85,3 +97,43 @@ def make_engine(url: str, *, read_only: bool = False) -> Engine:
             connection.exec_driver_sql("BEGIN" if reading else "BEGIN IMMEDIATE")
 
     return engine
+
+
+class _Writers:
+    """One database file's writers in this process, in turn (see :func:`writer_lock`)."""
+
+    def __init__(self) -> None:
+        self._lock = threading.RLock()
+
+    def __enter__(self) -> None:
+        if not self._lock.acquire(timeout=BUSY_TIMEOUT_S):
+            raise StorageError(
+                f"database (write): another writer of this process held it past {BUSY_TIMEOUT_S} s"
+            )
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self._lock.release()
+
+
+_WRITERS: dict[str, _Writers] = {}
+_WRITERS_GUARD = threading.Lock()
+
+
+def writer_lock(engine: Engine) -> AbstractContextManager[None]:
+    """What a write transaction holds in this process besides the database's own lock.
+
+    SQLite lets one writer in at a time and makes the others poll for the lock with growing
+    sleeps (the busy timeout), so under load a writer can wait seconds while later ones slip
+    in. The threads of one process (a server's workers) therefore queue on one lock per
+    database file, each woken as soon as the previous writer commits; other processes still
+    meet at SQLite's own lock. Re-entrant: a write inside a write is the same transaction's.
+    PostgreSQL locks rows, not the database: nothing to hold.
+    """
+    if engine.dialect.name != "sqlite":
+        return nullcontext()
+    name = engine.url.database or ""
+    key = str(Path(name).resolve()) if name not in ("", ":memory:") else name
+    with _WRITERS_GUARD:
+        return _WRITERS.setdefault(key, _Writers())

@@ -26,6 +26,7 @@ from ogi_workflow.lifecycle import Event, HistoryItem, State, jsonable_columns, 
 from ogi_workflow.lifecycle.inner import WorkChange
 from ogi_workflow.models import ApplicantKind, EventView, RequestRef, RequestView
 from ogi_workflow.outcomes import Outcome
+from ogi_workflow.storage.engine import writer_lock
 from ogi_workflow.storage.schema import (
     EVENT,
     NOTICE,
@@ -397,6 +398,7 @@ class Store:
         # The open batch of each thread: threads sharing one Workflow (an HTTP server's
         # worker threads) each run their own transactions.
         self._local = threading.local()
+        self._writer = writer_lock(engine)
 
     @property
     def _batch(self) -> BatchSession | None:
@@ -409,7 +411,7 @@ class Store:
         if self._batch is not None:
             yield
             return
-        with _translated("batch"), self.engine.begin() as conn:
+        with self._writer, _translated("batch"), self.engine.begin() as conn:
             batch = self._local.batch = BatchSession(conn, self.agency, self.clock)
             try:
                 yield
@@ -440,7 +442,7 @@ class Store:
         if self._batch is not None:
             yield self._batch
             return
-        with _translated("write"), self.engine.begin() as conn:
+        with self._writer, _translated("write"), self.engine.begin() as conn:
             yield Session(conn, self.agency, self.clock)
 
     def load(self, request: RequestRef) -> tuple[dict[str, Any], list[HistoryItem]]:

@@ -281,8 +281,11 @@ def people_routes(router: APIRouter) -> None:
     @router.delete(
         "/v1/tokens/{token_id}", operation_id="revoke_token", status_code=204, tags=["access"]
     )
-    def revoke_token(token_id: Annotated[int, PathParam(ge=1)], caller: Authenticated) -> Response:
+    def revoke_token(
+        token_id: Annotated[int, PathParam(ge=1)], caller: Authenticated, request: Request
+    ) -> Response:
         caller.wf.revoke_token(token_id, actor=caller.login)
+        request.app.state.deployment.forget_token(token_id)
         return Response(status_code=204)
 
     @router.get(

@@ -9,6 +9,7 @@ version and ``If-Match`` on an action is the version it was decided on. docs/ser
 
 import hashlib
 import threading
+import time
 from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
@@ -48,6 +49,11 @@ __all__ = [
     "json_response",
 ]
 
+# How long a worker keeps a token's person: a revoked token stops working at once in the
+# worker that revoked it and within this many seconds in the others (docs/service.md).
+TOKEN_CACHE_S: Final = 2.0
+_TOKEN_CACHE_SIZE: Final = 10_000
+
 _bearer = HTTPBearer(auto_error=False, description="An API token: ogi-workflow token create")
 
 
@@ -73,6 +79,7 @@ class Deployment:
             raise
         self._workflows: dict[str, Workflow] = {}
         self._lock = threading.Lock()
+        self._callers: dict[str, tuple[float, access.Caller]] = {}
 
     def workflow(self, agency: str) -> Workflow:
         found = self._workflows.get(agency)
@@ -96,8 +103,24 @@ class Deployment:
         return own if own.is_dir() else None
 
     def caller(self, token: str) -> access.Caller | None:
+        """The token's person: looked up, or as looked up less than TOKEN_CACHE_S ago."""
+        now = time.monotonic()
+        cached = self._callers.get(token)
+        if cached is not None and now - cached[0] < TOKEN_CACHE_S:
+            return cached[1]
         with self.engine.connect().execution_options(ogi_read=True) as conn:
-            return access.token_caller(conn, token)
+            found = access.token_caller(conn, token)
+        if found is not None:  # unknown tokens are not kept: they cannot fill the memory
+            if len(self._callers) >= _TOKEN_CACHE_SIZE:
+                self._callers.clear()
+            self._callers[token] = (now, found)
+        return found
+
+    def forget_token(self, token_id: int) -> None:
+        """A token revoked through this worker: refused from its next call on."""
+        for token, (_, found) in list(self._callers.items()):
+            if found.token_id == token_id:
+                self._callers.pop(token, None)
 
     def close(self) -> None:
         with self._lock:

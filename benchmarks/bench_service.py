@@ -2,21 +2,27 @@
 
 Run by hand, never in the test suite::
 
-    python benchmarks/bench_service.py [--lifecycles N] [--rounds R] [--clients C]
+    python benchmarks/bench_service.py [--lifecycles N] [--rounds R] [--callers 1,4]
+        [--clients C] [--seconds S] [--rate R]
 
 Each round measures, on fresh database files, the same lifecycles (receive, register,
-handle, submit, two approvals, reply, archive: 8 actions) twice: through ``Workflow`` in this
-process, and through a real ``ogi-workflow serve`` (uvicorn, one worker) driven by one
-keep-alive HTTP client, each action with the token of the person who takes it. It prints the
-median actions per second of each and their ratio. Then ``C`` clients at once (threads, each
-its own connection, no pause between calls) drive lifecycles for ``--seconds`` and it prints
-the latency of every call: median, p95, p99 and the largest. The rounds alternate, so the
-machine's noise hits both sides alike.
+handle, submit, two approvals, reply, archive: 8 actions): through ``Workflow`` in this
+process, and through a real ``ogi-workflow serve`` (uvicorn, one worker) driven by 1 and by
+4 keep-alive HTTP callers at once (``--callers``), each action with the token of the person
+who takes it. It prints the median actions per second of each and their ratio to
+in-process. The rounds alternate, so the machine's noise hits both sides alike.
+
+Then ``C`` clients at once (threads, each its own connection) drive lifecycles for
+``--seconds``, twice: paced (together ``--rate`` calls per second, each client on a fixed
+schedule, a call's latency counted from when it was due) and with no pause at all. It prints
+each call's latency: median, p95, p99 and the largest. With no pause, latency is the queue:
+C callers over a server doing X calls/s wait C/X seconds a call on average (Little's law).
 """
 
 from __future__ import annotations
 
 import argparse
+import http.client
 import os
 import platform
 import socket
@@ -27,12 +33,13 @@ import sys
 import tempfile
 import threading
 import time
+import urllib.request
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any
+from typing import Any, Final
 
-import httpx
+import orjson
 from bench_workflow import AGENCY, APPLICATION, DETAILS  # the same agency and request
 
 from ogi_workflow import Workflow
@@ -76,22 +83,40 @@ def in_process(path: Path, lifecycles: int) -> float:
         return lifecycles * ACTIONS_PER_LIFECYCLE / (time.perf_counter() - t0)
 
 
-def one_lifecycle(
-    client: httpx.Client, auth: dict[str, dict[str, str]], timed: Callable[..., httpx.Response]
-) -> None:
-    created = timed(client, "/v1/requests", APPLICATION, auth["窗口"])
-    rid = created.json()["id"]
-    for who, action, body in STEPS:
-        timed(client, f"/v1/requests/{rid}/actions/{action}", body, auth[who])
+class Client:
+    """One keep-alive connection (the standard library's: the lightest Python client, so the
+    measurement is the server's as far as a Python caller allows)."""
+
+    def __init__(self, port: int) -> None:
+        self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
+
+    def post(self, path: str, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+        self.conn.request("POST", path, orjson.dumps(body), {**headers, **_JSON})
+        answer = self.conn.getresponse()
+        data = answer.read()
+        if answer.status >= 300:
+            raise RuntimeError(f"{path}: {answer.status} {data[:300]!r}")
+        found: dict[str, Any] = orjson.loads(data)
+        return found
+
+    def close(self) -> None:
+        self.conn.close()
+
+
+_JSON: Final = {"Content-Type": "application/json"}
+Call = Callable[[Client, str, dict[str, Any], dict[str, str]], dict[str, Any]]
 
 
 def _post(
-    client: httpx.Client, path: str, body: dict[str, Any], headers: dict[str, str]
-) -> httpx.Response:
-    answer = client.post(path, json=body, headers=headers)
-    if answer.status_code >= 300:
-        raise RuntimeError(f"{path}: {answer.status_code} {answer.text[:300]}")
-    return answer
+    client: Client, path: str, body: dict[str, Any], headers: dict[str, str]
+) -> dict[str, Any]:
+    return client.post(path, body, headers)
+
+
+def one_lifecycle(client: Client, auth: dict[str, dict[str, str]], call: Call = _post) -> None:
+    rid = call(client, "/v1/requests", APPLICATION, auth["窗口"])["id"]
+    for who, action, body in STEPS:
+        call(client, f"/v1/requests/{rid}/actions/{action}", body, auth[who])
 
 
 class Server:
@@ -107,12 +132,12 @@ class Server:
         ]
         quiet = subprocess.DEVNULL  # the access log too
         self.process = subprocess.Popen(command, stdout=quiet, stderr=quiet)
-        self.url = f"http://127.0.0.1:{self.port}"
         for _ in range(400):
             try:
-                if httpx.get(f"{self.url}/healthz").status_code == 200:
-                    return
-            except httpx.TransportError:
+                with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz") as answer:
+                    if answer.status == 200:
+                        return
+            except OSError:
                 time.sleep(0.05)
         raise RuntimeError("the server did not start")
 
@@ -124,79 +149,125 @@ class Server:
         self.process.wait(30)
 
 
-def over_http(path: Path, tokens: dict[str, str], lifecycles: int) -> float:
-    """Actions per second through the service, one client, one transaction per action."""
-    auth = {login: {"Authorization": f"Bearer {t}"} for login, t in tokens.items()}
-    with Server(path) as server, httpx.Client(base_url=server.url) as client:
-        one_lifecycle(client, auth, _post)  # warm up: the worker opens the agency
+def _auth(tokens: dict[str, str]) -> dict[str, dict[str, str]]:
+    return {login: {"Authorization": f"Bearer {t}"} for login, t in tokens.items()}
+
+
+def _in_threads(count: int, work: Callable[[], None]) -> None:
+    threads = [threading.Thread(target=work) for _ in range(count)]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join()
+
+
+def over_http(path: Path, tokens: dict[str, str], lifecycles: int, clients: int) -> float:
+    """Actions per second through the service, one transaction per action, ``clients``
+    callers at once sharing the lifecycles."""
+    auth = _auth(tokens)
+    with Server(path) as server:
+        warm = Client(server.port)
+        one_lifecycle(warm, auth)  # the worker opens the agency
+        warm.close()
+
+        def caller() -> None:
+            client = Client(server.port)
+            for _ in range(lifecycles // clients):
+                one_lifecycle(client, auth)
+            client.close()
+
         t0 = time.perf_counter()
-        for _ in range(lifecycles):
-            one_lifecycle(client, auth, _post)
-        return lifecycles * ACTIONS_PER_LIFECYCLE / (time.perf_counter() - t0)
+        _in_threads(clients, caller)
+        done = lifecycles // clients * clients
+        return done * ACTIONS_PER_LIFECYCLE / (time.perf_counter() - t0)
 
 
-def under_load(path: Path, tokens: dict[str, str], clients: int, seconds: float) -> list[float]:
-    """Every call's latency (s) with ``clients`` callers at once for ``seconds``."""
-    auth = {login: {"Authorization": f"Bearer {t}"} for login, t in tokens.items()}
+def under_load(
+    path: Path, tokens: dict[str, str], clients: int, seconds: float, rate: float
+) -> tuple[list[float], int]:
+    """Every call's latency (s) with ``clients`` callers at once for ``seconds``, and the
+    errors. ``rate``: the calls per second they make together, each caller on a fixed
+    schedule, a call's latency counted from when it was due (a late call counts its
+    wait); 0: no pause between calls."""
+    auth = _auth(tokens)
     latencies: list[float] = []
     errors: list[str] = []
     lock = threading.Lock()
-
-    def timed(
-        client: httpx.Client, url: str, body: dict[str, Any], headers: dict[str, str]
-    ) -> httpx.Response:
-        t0 = time.perf_counter()
-        answer = _post(client, url, body, headers)
-        spent = time.perf_counter() - t0
-        with lock:
-            latencies.append(spent)
-        return answer
+    every = clients / rate if rate else 0.0
 
     with Server(path) as server:
-        with httpx.Client(base_url=server.url) as warm:
-            one_lifecycle(warm, auth, _post)
-        stop = time.perf_counter() + seconds
+        warm = Client(server.port)
+        one_lifecycle(warm, auth)
+        warm.close()
+        begin = time.perf_counter()
+        stop = begin + seconds
 
-        def caller() -> None:
-            with httpx.Client(base_url=server.url, timeout=60) as client:
-                while time.perf_counter() < stop:
-                    try:
-                        one_lifecycle(client, auth, timed)
-                    except RuntimeError as exc:
-                        with lock:
-                            errors.append(str(exc))
+        def caller(offset: float) -> None:
+            due = begin + offset
 
-        threads = [threading.Thread(target=caller) for _ in range(clients)]
+            def timed(
+                client: Client, url: str, body: dict[str, Any], headers: dict[str, str]
+            ) -> dict[str, Any]:
+                nonlocal due
+                if every:
+                    time.sleep(max(0.0, due - time.perf_counter()))
+                started = due if every else time.perf_counter()
+                answer = client.post(url, body, headers)
+                spent = time.perf_counter() - started
+                due += every
+                with lock:
+                    latencies.append(spent)
+                return answer
+
+            client = Client(server.port)
+            while time.perf_counter() < stop:
+                try:
+                    one_lifecycle(client, auth, timed)
+                except RuntimeError as exc:
+                    with lock:
+                        errors.append(str(exc))
+            client.close()
+
+        threads = [
+            threading.Thread(target=caller, args=(every * i / clients,)) for i in range(clients)
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
             thread.join()
     if errors:
         print(f"{len(errors)} errors, e.g. {errors[0]}", file=sys.stderr)
-    return latencies
+    return latencies, len(errors)
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--lifecycles", type=int, default=200, help="per measurement")
     parser.add_argument("--rounds", type=int, default=5)
-    parser.add_argument("--clients", type=int, default=32)
-    parser.add_argument("--seconds", type=float, default=20.0, help="of the load phase")
+    parser.add_argument(
+        "--callers", default="1,4", help="HTTP callers at once in the rate rounds (a list)"
+    )
+    parser.add_argument("--clients", type=int, default=32, help="of the load phases")
+    parser.add_argument("--seconds", type=float, default=20.0, help="of each load phase")
+    parser.add_argument("--rate", type=float, default=100.0, help="calls/s of the paced load")
     args = parser.parse_args()
-    rates: dict[str, list[float]] = {"in-process": [], "http": []}
+    sides = ["in-process", *(f"http×{n}" for n in map(int, args.callers.split(",")))]
+    rates: dict[str, list[float]] = {side: [] for side in sides}
     with tempfile.TemporaryDirectory() as folder:
         for round_ in range(args.rounds):
-            for side in ("in-process", "http") if round_ % 2 == 0 else ("http", "in-process"):
+            for side in sides if round_ % 2 == 0 else reversed(sides):
                 path = Path(folder) / f"{side}-{round_}.sqlite"
                 tokens = staffed(path)
                 rate = (
                     in_process(path, args.lifecycles)
                     if side == "in-process"
-                    else over_http(path, tokens, args.lifecycles)
+                    else over_http(path, tokens, args.lifecycles, int(side.split("×")[1]))
                 )
                 rates[side].append(rate)
-        path = Path(folder) / "load.sqlite"
-        latencies = sorted(under_load(path, staffed(path), args.clients, args.seconds))
+        loads = {}
+        for paced in (args.rate, 0.0):
+            path = Path(folder) / f"load-{paced}.sqlite"
+            loads[paced] = under_load(path, staffed(path), args.clients, args.seconds, paced)
     cpu = platform.processor() or platform.machine()
     print(
         f"{date.today()} · {cpu} ({os.cpu_count()} cores) · Python {platform.python_version()}"
@@ -205,17 +276,21 @@ def main() -> None:
     medians = {side: statistics.median(found) for side, found in rates.items()}
     for side, found in rates.items():
         spread = ", ".join(f"{r:.0f}" for r in found)
-        print(f"| {side} | {medians[side]:.0f} actions/s | rounds: {spread} |")
-    print(f"| ratio http / in-process | {medians['http'] / medians['in-process']:.2f}× |")
+        ratio = medians[side] / medians["in-process"]
+        print(f"| {side} | {medians[side]:.0f} actions/s | {ratio:.2f}× | rounds: {spread} |")
+    for paced, (latencies, errors) in loads.items():
+        latencies.sort()
 
-    def pct(p: float) -> float:
-        return latencies[min(len(latencies) - 1, int(p * len(latencies)))] * 1000
+        def pct(p: float, found: list[float] = latencies) -> float:
+            return found[min(len(found) - 1, int(p * len(found)))] * 1000
 
-    print(
-        f"| {args.clients} clients, {args.seconds:.0f} s | {len(latencies)} calls"
-        f" ({len(latencies) / args.seconds:.0f}/s) | median {pct(0.5):.1f} ms · p95 {pct(0.95):.1f}"
-        f" ms · p99 {pct(0.99):.1f} ms · max {latencies[-1] * 1000:.1f} ms |"
-    )
+        how = f"paced at {paced:.0f} calls/s" if paced else "no pause"
+        print(
+            f"| {args.clients} clients, {how}, {args.seconds:.0f} s | {len(latencies)} calls"
+            f" ({len(latencies) / args.seconds:.0f}/s, {errors} errors) | median {pct(0.5):.1f}"
+            f" ms · p95 {pct(0.95):.1f} ms · p99 {pct(0.99):.1f} ms"
+            f" · max {latencies[-1] * 1000:.1f} ms |"
+        )
 
 
 if __name__ == "__main__":

@@ -350,3 +350,48 @@ def test_the_approval_form_prints_each_step_with_opinion_name_and_date(
         wf.approval_form(rid, actor="规划乙", draft=3)
     with pytest.raises(PermissionDenied, match="approval_form"):
         wf.approval_form(rid, actor="档案甲")
+
+
+def _routed_and_reviewed(wf: Workflow, rid: int) -> None:
+    """分办, 退回, 再分办, 签收, 转办, 协查 and a review chain: items opened and closed."""
+    wf.assign(rid, actor="登记员", department="planning", on=D(2026, 3, 2))
+    wf.return_assignment(rid, actor="规划甲", reason="不属于本科室职责", on=D(2026, 3, 3))
+    wf.assign(rid, actor="登记员", department="planning", on=D(2026, 3, 4))
+    wf.accept_assignment(rid, actor="规划甲", on=D(2026, 3, 4))
+    wf.reassign(rid, actor="规划甲", department="archives", reason="档案科掌握", on=D(2026, 3, 5))
+    wf.open_search_task(
+        rid, actor="李明", department="archives", what="收发文记录", on=D(2026, 3, 5)
+    )
+    wf.answer_search_task(
+        rid, actor="档案甲", task=1, result="not_found", where="档案系统", searched_by="档案甲",
+        on=D(2026, 3, 6),
+    )  # fmt: skip
+    sign_off(
+        wf,
+        rid,
+        actor="李明",
+        outcome=Outcome.DISCLOSED,
+        details=details(Outcome.DISCLOSED),
+        on=D(2026, 3, 9),
+    )
+
+
+def _all_items(wf: Workflow, rid: int) -> list[tuple[object, ...]]:
+    columns = [c for c in WORK_ITEM.c if c.name not in ("id", "request_id")]
+    with wf.engine.connect() as conn:
+        rows = conn.execute(
+            select(*columns).where(WORK_ITEM.c.request_id == rid).order_by(WORK_ITEM.c.id)
+        )
+        return [tuple(row) for row in rows]
+
+
+def test_a_batch_leaves_the_same_work_items_as_one_action_at_a_time(wf: Workflow) -> None:
+    """A batch writes its work-item changes at flush, followed in memory; what it stores is
+    what the same actions store one transaction each."""
+    _departments(wf)
+    direct, batched = registered(wf), registered(wf)
+    _routed_and_reviewed(wf, direct)
+    with wf.batch():
+        _routed_and_reviewed(wf, batched)
+    assert _all_items(wf, batched) == _all_items(wf, direct)
+    assert len(_all_items(wf, direct)) >= 6

@@ -15,6 +15,7 @@ import weakref
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
 from datetime import date, datetime
+from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Self
 
@@ -321,10 +322,9 @@ class Workflow(Staffing, Access, Actions, Routing, Reads, Casework, CaseFiles, C
             )
             if decision.registers:
                 year = decision.on.year
-                seq = session.next_seq(year)
-                decision = decision.with_registration(
-                    self.agency.registration_number(year, seq), seq
-                )
+                number = partial(self.agency.registration_number, year)
+                reg_no, seq = session.registration(row["id"], year, number)
+                decision = decision.with_registration(reg_no, seq)
             merged = session.write(
                 row,
                 history,

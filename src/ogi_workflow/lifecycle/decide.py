@@ -125,8 +125,9 @@ class Decision:
     registers: bool = False  # the facade numbers the request (登记编号): see with_registration
     work: tuple[WorkChange, ...] = ()  # the agency's work items it opens and closes
 
-    def with_registration(self, reg_no: str, seq: int) -> Decision:
-        """The decision with the registration number the facade allocated."""
+    def with_registration(self, reg_no: str | None, seq: int | None) -> Decision:
+        """The decision with the registration number the facade allocated (None: given
+        when the batch it is in is written)."""
         columns = {"reg_no": reg_no, "reg_year": self.on.year, "reg_seq": seq}
         return replace(self, updates={**self.updates, **columns}, registers=False)
 

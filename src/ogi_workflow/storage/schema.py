@@ -524,7 +524,7 @@ _COUNTER_KEY: Final = and_(
 _NEXT_SEQ: Final = (
     update(COUNTER)
     .where(_COUNTER_KEY)
-    .values(last_seq=COUNTER.c.last_seq + 1)
+    .values(last_seq=COUNTER.c.last_seq + bindparam("b_count"))
     .returning(COUNTER.c.last_seq)
 )
 SET_COUNTER: Final = update(COUNTER).where(_COUNTER_KEY).values(last_seq=bindparam("last_seq"))
@@ -536,14 +536,17 @@ _NEW_COUNTER: Final = {
 }
 
 
-def allocate_seq(conn: Connection, agency: str, year: int, series: str = "registration") -> int:
-    """The next number of a series (registration or letter), inside the caller's transaction.
+def allocate_seq(
+    conn: Connection, agency: str, year: int, series: str = "registration", count: int = 1
+) -> int:
+    """The next number of a series (registration or letter), inside the caller's transaction;
+    with ``count``, the last of that many in a row.
 
-    UPDATE … RETURNING increments the counter row and locks it until the transaction ends:
-    concurrent allocations queue, and a rolled-back one gives its number back. The row is
+    UPDATE … RETURNING advances the counter row and locks it until the transaction ends:
+    concurrent allocations queue, and a rolled-back one gives its numbers back. The row is
     created (INSERT … ON CONFLICT DO NOTHING) the first time a series is used in a year.
     """
-    keys = {"b_agency": agency, "b_series": series, "b_year": year}
+    keys = {"b_agency": agency, "b_series": series, "b_year": year, "b_count": count}
     seq = conn.execute(_NEXT_SEQ, keys).scalar_one_or_none()
     if seq is None:
         conn.execute(

@@ -33,10 +33,10 @@ from ogi_workflow.storage.schema import (
     OUTBOX,
     REQUEST,
     SET_COUNTER,
-    WORK_ITEM,
     allocate_seq,
     insert_many,
 )
+from ogi_workflow.storage.work_items import apply_work, apply_work_many
 
 __all__ = [
     "BatchSession",
@@ -67,7 +67,6 @@ _INSERT_REQUEST: Final = insert(REQUEST).returning(REQUEST.c.id)
 _REQUEST_COLUMNS: Final = tuple(REQUEST.c.keys())
 _INSERT_EVENT: Final = insert(EVENT)
 _INSERT_OUTBOX: Final = insert(OUTBOX)
-_INSERT_WORK_ITEM: Final = insert(WORK_ITEM)
 _COUNT_NOTICES: Final = select(func.count()).select_from(NOTICE)
 
 
@@ -175,6 +174,14 @@ class Session:
         """The next number of a counter series, held until the transaction ends."""
         return allocate_seq(self.conn, self.agency, year, series)
 
+    def registration(
+        self, request_id: int, year: int, number: Callable[[int], str]
+    ) -> tuple[str | None, int | None]:
+        """A request registered now: its number (``number`` formats its place in the
+        year's series) and that place, given at once."""
+        seq = self.next_seq(year)
+        return number(seq), seq
+
     def _update(
         self, row: Mapping[str, Any], changed: dict[str, Any], merged: dict[str, Any], event: Event
     ) -> None:
@@ -208,8 +215,9 @@ class BatchSession(Session):
 
     New requests are inserted once at flush (SQLite: with their final values, ids handed
     out in memory while the batch holds the write lock); each changed request gets one
-    version-checked UPDATE; the queued events go in one multi-row INSERT. Every read inside
-    the batch flushes first, so reads see the batch's own writes.
+    version-checked UPDATE; the queued events go in one multi-row INSERT; registrations are
+    numbered then (see registration). A query inside the batch flushes first, so it sees
+    the batch's own writes; an action reads a request from the batch's cache.
     """
 
     def __init__(self, conn: Connection, agency: str, clock: Callable[[], datetime]) -> None:
@@ -220,7 +228,7 @@ class BatchSession(Session):
         self.events: list[dict[str, Any]] = []
         self.work: list[tuple[int, date, Sequence[WorkChange]]] = []
         self.poisoned = False
-        # Registration counters this batch holds locked (its first UPDATE … RETURNING took
+        # Letter-number counters this batch holds locked (its first UPDATE … RETURNING took
         # the row lock until commit), advanced in memory and written back at flush.
         self.counters: dict[tuple[int, str], int] = {}
         # SQLite only (BEGIN IMMEDIATE holds the write lock, so max(id) + 1 is safe): requests
@@ -228,12 +236,19 @@ class BatchSession(Session):
         self.defers_inserts = conn.dialect.name == "sqlite"
         self.new_rows: dict[int, None] = {}
         self.next_id: int | None = None
+        # Registrations not numbered yet, in order (see registration).
+        self.unnumbered: list[tuple[int, int, Callable[[int], str]]] = []
 
     def load(self, request: RequestRef) -> tuple[dict[str, Any], list[HistoryItem]]:
-        cached = self.cache.get(request) if isinstance(request, int) else None
+        """A request this batch has touched is in its cache (by id, or by number once it
+        has one); any other is in the database as it was, so reading it needs no flush
+        (a flush would number the batch's registrations, and lock the counter, early)."""
+        if isinstance(request, int):
+            cached = self.cache.get(request)
+        else:
+            cached = next((c for c in self.cache.values() if c[0]["reg_no"] == request), None)
         if cached is not None:
             return cached
-        self.flush()
         return super().load(request)
 
     def reader(self) -> Connection:
@@ -266,6 +281,38 @@ class BatchSession(Session):
                 raise
         return self.counters[key]
 
+    def registration(
+        self, request_id: int, year: int, number: Callable[[int], str]
+    ) -> tuple[str | None, int | None]:
+        """None for now: the batch numbers its registrations in order when it is written
+        (flush, at the latest just before it commits). The registration counter is then
+        locked from there to the commit, not from the batch's first registration on, so
+        workers' batches do not queue on it for their whole length; a batch rolled back
+        still gives its numbers back. Until then the request's ``reg_no`` is None; a read
+        inside the batch (a letter, a query) writes the batch first and sees the number."""
+        self.unnumbered.append((request_id, year, number))
+        return None, None
+
+    def _number(self) -> None:
+        """Give the batch's registrations their numbers: one counter update per year."""
+        registered = {e["request_id"]: e for e in self.events if e["event"] == Event.REGISTER}
+        years: dict[int, list[tuple[int, Callable[[int], str]]]] = {}
+        for request_id, year, number in self.unnumbered:
+            if request_id in registered:  # else its action failed before it was written
+                years.setdefault(year, []).append((request_id, number))
+        for year, found in sorted(years.items()):  # one order: two batches cannot deadlock
+            last = allocate_seq(self.conn, self.agency, year, count=len(found))
+            for seq, (request_id, number) in enumerate(found, start=last - len(found) + 1):
+                values = {"reg_no": number(seq), "reg_seq": seq}
+                self.cache[request_id][0].update(values)
+                if request_id not in self.new_rows:
+                    self.changed[request_id].update(values)
+                # The register event's audit columns, as a direct registration writes them.
+                event = registered[request_id]
+                event["before_values"].update(dict.fromkeys(values))
+                event["after_values"].update(values)
+        self.unnumbered.clear()
+
     def _update(
         self, row: Mapping[str, Any], changed: dict[str, Any], merged: dict[str, Any], event: Event
     ) -> None:
@@ -289,6 +336,8 @@ class BatchSession(Session):
             raise
 
     def _flush(self) -> None:
+        if self.unnumbered:
+            self._number()
         if self.new_rows:
             insert_many(
                 self.conn,
@@ -318,8 +367,7 @@ class BatchSession(Session):
             )
         insert_many(self.conn, EVENT, self.events)
         insert_many(self.conn, OUTBOX, [outbox_row(self.agency, e) for e in self.events])
-        for request_id, on, work in self.work:  # in order: an item opened, then closed
-            apply_work(self.conn, self.agency, request_id, on, work)
+        apply_work_many(self.conn, self.agency, self.work)
         self.work.clear()
         self.counters.clear()
         self.new_rows.clear()
@@ -349,43 +397,6 @@ def outbox_row(agency: str, event_row: Mapping[str, Any]) -> dict[str, Any]:
         "seq": event_row["seq"],
         "dispatched": False,
     }
-
-
-def apply_work(
-    conn: Connection, agency: str, request_id: int, on: date, work: Sequence[WorkChange]
-) -> None:
-    """Open and close a request's work items (ogi_work_item) as an event says, on ``on``."""
-    for change in work:
-        if change.open:
-            values = {
-                "request_id": request_id,
-                "agency": agency,
-                "kind": change.kind,
-                "ref": change.ref,
-                "department": change.department,
-                "person": change.person,
-                "role": change.role,
-                "opened_on": on,
-                "due_on": change.due_on,
-            }
-            conn.execute(_INSERT_WORK_ITEM, values)
-            continue
-        closing = _close_work_items(change.kind is not None, change.ref is not None)
-        conn.execute(
-            closing, {"b_rid": request_id, "b_kind": change.kind, "b_ref": change.ref, "b_on": on}
-        )
-
-
-@cache
-def _close_work_items(by_kind: bool, by_ref: bool) -> Update:
-    """The statement closing a request's open work items (of one kind, one ref), built once
-    per shape so SQLAlchemy's compiled cache hits: a batch runs it for most actions."""
-    where = [WORK_ITEM.c.request_id == bindparam("b_rid"), WORK_ITEM.c.closed_on.is_(None)]
-    if by_kind:
-        where.append(WORK_ITEM.c.kind == bindparam("b_kind"))
-    if by_ref:
-        where.append(WORK_ITEM.c.ref == bindparam("b_ref"))
-    return update(WORK_ITEM).where(*where).values(closed_on=bindparam("b_on"))
 
 
 class Store:

@@ -12,10 +12,10 @@ from datetime import date
 from pathlib import Path
 
 import pytest
-from conftest import NOTICE_2027, open_staffed
+from conftest import AGENCY, NOTICE_2027, fixed_clock, handling, open_staffed, sign_off
 from typer.testing import CliRunner
 
-from ogi_workflow import mermaid_diagram
+from ogi_workflow import Outcome, mermaid_diagram
 from ogi_workflow.cli import app
 
 runner = CliRunner()
@@ -320,6 +320,7 @@ def test_reflow_command_loads_the_next_notice(tmp_path: Path) -> None:
         "moved": 1,
         "requests": [
             {
+                "agency": "c",
                 "reg_no": "2026-0001",
                 "before": "2027-01-08",
                 "after": "2027-01-07",
@@ -371,3 +372,33 @@ def test_approval_form_and_case_file_commands(tmp_path: Path) -> None:
     case = tmp_path / "case.zip"
     assert run("case-file", "--db", db, "--actor", "公开办", "2026-0001", "-o", str(case))[0] == 0
     assert case.stat().st_size > 0
+
+
+def test_forward_command_article_36_5(tmp_path: Path) -> None:
+    """``forward``: the signed-off not_responsible draft goes out and the request is received
+    in the agency of the database named by --to; bad input is exit 2 and one line."""
+    db = str(tmp_path / "two.sqlite")
+    resources = AGENCY | {"code": "city-nrb", "name": "某市自然资源和规划局"}
+    open_staffed(db, agency=resources, clock=fixed_clock).close()
+    with open_staffed(db, agency=AGENCY, clock=fixed_clock) as wf:
+        rid = handling(wf)
+        draft = {
+            "reason": "该规划许可由市自然资源和规划局作出",
+            "convenience": {"holder": resources["name"]},
+        }
+        sign_off(wf, rid, actor="李明", outcome=Outcome.NOT_RESPONSIBLE, details=draft,
+                 on=date(2026, 3, 16))  # fmt: skip
+    base = ["forward", "2026-0001", "--db", db, "--agency-code", "test-city", "--actor", "李明"]
+    code, _, err = run(*base, "--to", "city-edu", "--reason", "由其负责", "--on", "2026-03-18")
+    assert code == 2
+    assert err.count("\n") == 1
+    assert "'city-edu' is not an agency of this database (the others: city-nrb)" in err
+    assert run(*base, "--to", "city-nrb", "--reason", "由其负责", "--on", "2026-13-01")[0] == 2
+    code, out, _ = run(*base, "--to", "city-nrb", "--reason", "由其负责", "--on", "2026-03-18")
+    assert (code, out) == (
+        0,
+        "2026-0001: not_responsible on 2026-03-18; forwarded to city-nrb as request #2\n",
+    )
+    code, _, err = run(*base, "--to", "city-nrb", "--reason", "由其负责", "--json")
+    assert code == 2
+    assert "is replied (已答复)" in err

@@ -269,3 +269,35 @@ def _in_thread(work: Callable[[], T]) -> Future[T]:
         return pool.submit(work)
     finally:
         pool.shutdown(wait=False)
+
+
+def test_a_batch_that_numbers_now_answers_with_the_number(db_url: str) -> None:
+    """``batch(number_now=True)``: each registration numbered at once, as outside a batch
+    (what the HTTP service's one-action transactions use, so their answer shows it)."""
+    with open_staffed(db_url, agency=AGENCY, clock=fixed_clock) as wf:
+        ids = [wf.receive(application(), actor="窗口").id for _ in range(2)]
+        with wf.batch(number_now=True):
+            views = [wf.register(i, actor="登记员", on=date(2026, 3, 2)) for i in ids]
+            assert [v.reg_no for v in views] == ["2026-0001", "2026-0002"]
+        assert [wf.get(i).reg_no for i in ids] == ["2026-0001", "2026-0002"]
+
+
+def test_a_batch_numbers_a_reply_on_the_spot_too(db_url: str) -> None:
+    """当场答复 registers on the way (条例第三十三条第一款): inside a batch it is numbered
+    with the batch's registrations, in order, its audit row as outside a batch."""
+    where = {"where": "某市政府门户网站"}
+    with open_staffed(db_url, agency=AGENCY, clock=fixed_clock) as wf:
+        first, second = (wf.receive(application(), actor="窗口").id for _ in range(2))
+        with wf.batch():
+            wf.reply_on_the_spot(
+                first,
+                actor="窗口",
+                outcome=Outcome.ALREADY_PUBLIC,
+                details=where,
+                on=date(2026, 3, 2),
+            )
+            wf.register(second, actor="登记员", on=date(2026, 3, 2))
+        assert [wf.get(i).reg_no for i in (first, second)] == ["2026-0001", "2026-0002"]
+        (answered,) = (e for e in wf.events(first) if e.event == "reply_on_the_spot")
+        assert answered.after["reg_no"] == "2026-0001"
+        assert answered.before["reg_no"] is None

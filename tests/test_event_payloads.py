@@ -11,7 +11,18 @@ from typing import Any, get_args
 
 import jsonschema
 import pytest
-from conftest import NOTICE_2027, REVIEWERS, application, details, handling, registered, sign_off
+from conftest import (
+    AGENCY,
+    NOTICE_2027,
+    REVIEWERS,
+    application,
+    details,
+    fixed_clock,
+    handling,
+    open_staffed,
+    registered,
+    sign_off,
+)
 from pydantic import BaseModel, TypeAdapter
 
 from ogi_workflow import Outcome, Workflow
@@ -107,7 +118,10 @@ def test_the_schema_names_are_the_class_names_and_only_details_is_free() -> None
         path for path, node in _objects(schema) if node.get("additionalProperties") is not False
     )
     assert free == sorted(
-        [f"/$defs/{name}/properties/details" for name in ("ReplyOnTheSpotPayload", "ReplyPayload")]
+        [
+            f"/$defs/{name}/properties/details"
+            for name in ("ReplyOnTheSpotPayload", "ReplyPayload", "ForwardPayload")
+        ]
         + ["/$defs/SubmitForReviewPayload/properties/details"]
         + [
             f"/$defs/{model}/properties/{column}"
@@ -410,19 +424,39 @@ def _short_lives(wf: Workflow) -> None:
     wf.receive_payment(eleventh, actor="财务", on=D(2026, 4, 2))
 
 
+def _forwarded(wf: Workflow, db_url: str) -> Workflow:
+    """转送 to another agency of the database: the forward, and the request it creates there
+    (a receive with from_*); the other agency's Workflow."""
+    other = open_staffed(
+        db_url,
+        agency=AGENCY | {"code": "city-nrb", "name": "某市自然资源和规划局"},
+        clock=fixed_clock,
+    )
+    rid = handling(wf)
+    answer = details(Outcome.NOT_RESPONSIBLE)  # it names 某市自然资源和规划局
+    sign_off(wf, rid, actor="李明", outcome="not_responsible", details=answer, on=D(2026, 3, 4))
+    wf.forward(rid, actor="李明", to_agency="city-nrb", reason="由你局作出", on=D(2026, 3, 5))
+    return other
+
+
 def _reflow(wf: Workflow) -> None:
     """The 2027 notice moves an estimated due date: a recompute_deadline record."""
     rid = registered(wf, "2026-12-10")
     assert [m.request_id for m in wf.load_calendar_notice(NOTICE_2027, actor="管理员")] == [rid]
 
 
-def test_every_stored_event_fits_its_schema_and_every_kind_occurs(wf: Workflow) -> None:
+def test_every_stored_event_fits_its_schema_and_every_kind_occurs(
+    wf: Workflow, db_url: str
+) -> None:
     _staff_departments(wf)
     _inner_work_review_and_remedies(wf)
     _correction_consultation_fee_delay_withdrawal(wf)
     _short_lives(wf)
-    _reflow(wf)
-    keys = _typed_log(wf)
+    with _forwarded(wf, db_url) as other:
+        _reflow(wf)
+        keys = _typed_log(wf)
+        for event, seen in _typed_log(other).items():
+            keys.setdefault(event, set()).update(seen)
     assert set(keys) == set(Event)
     # and every field of every payload model, optional ones included, is written somewhere
     unwritten = {

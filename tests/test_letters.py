@@ -18,7 +18,15 @@ from typing import Any
 
 import docx
 import pytest
-from conftest import AGENCY, DETAILS, application, fixed_clock, open_staffed, signed_reply
+from conftest import (
+    AGENCY,
+    DETAILS,
+    application,
+    fixed_clock,
+    open_staffed,
+    sign_off,
+    signed_reply,
+)
 from docx.shared import Mm, Pt
 
 from ogi_workflow import LetterKind, Outcome, Workflow
@@ -165,7 +173,42 @@ def disclosed_over_objection(wf: Workflow) -> int:
     return rid
 
 
-SCENARIOS: dict[str, tuple[LetterKind, Callable[[Workflow], int]]] = {
+RESOURCES = AGENCY | {
+    "code": "city-nrb",
+    "name": "某市自然资源和规划局",
+    "abbreviation": "某自然资源信公开",
+    "phone": "010-6543210",
+    "address": "某市建设路8号",
+}
+
+
+def forwarded(wf: Workflow) -> int:
+    """转送 (条例第三十六条第五项): a not_responsible draft naming the agency responsible, signed
+    off, and the request forwarded to that agency of the same database."""
+    url = wf.engine.url.render_as_string(hide_password=False)
+    Workflow.open(url, agency=RESOURCES, clock=fixed_clock).close()
+    rid = handled(wf)
+    draft = {
+        "reason": DETAILS[Outcome.NOT_RESPONSIBLE]["reason"],
+        "convenience": {"holder": RESOURCES["name"]},
+    }
+    sign_off(wf, rid, actor="李明", outcome="not_responsible", details=draft, on=D(2026, 3, 18))
+    wf.forward(rid, actor="李明", to_agency="city-nrb", reason="建设工程规划许可由你局作出并保存",
+               on=D(2026, 3, 20))  # fmt: skip
+    return rid
+
+
+def received_by_forwarding(wf: Workflow) -> tuple[Workflow, int]:
+    """The forwarded request in the agency responsible, registered there."""
+    new = wf.get(forwarded(wf)).forwarded_to_request
+    assert new is not None
+    url = wf.engine.url.render_as_string(hide_password=False)
+    there = open_staffed(url, agency_code="city-nrb", clock=fixed_clock)
+    there.register(new, actor="登记员", on=D(2026, 3, 23))
+    return there, new
+
+
+SCENARIOS: dict[str, tuple[LetterKind, Callable[[Workflow], int | tuple[Workflow, int]]]] = {
     "notice_registration": (LetterKind.NOTICE_REGISTRATION, new_request),
     "notice_correction": (LetterKind.NOTICE_CORRECTION, corrected),
     "notice_extension": (LetterKind.NOTICE_EXTENSION, extended),
@@ -181,6 +224,9 @@ SCENARIOS: dict[str, tuple[LetterKind, Callable[[Workflow], int]]] = {
     "notice_deemed_abandoned-correction": (LetterKind.NOTICE_DEEMED_ABANDONED, lapsed_correction),
     "notice_deemed_abandoned-fee": (LetterKind.NOTICE_DEEMED_ABANDONED, lapsed_fee),
     "notice_withdrawn": (LetterKind.NOTICE_WITHDRAWN, withdrawn),
+    "forward_agency": (LetterKind.FORWARD_AGENCY, forwarded),
+    "reply_not_responsible-forwarded": (LetterKind.REPLY_NOT_RESPONSIBLE, forwarded),
+    "notice_registration-forwarded": (LetterKind.NOTICE_REGISTRATION, received_by_forwarding),
     **{
         f"{outcome.info.letter}-{outcome.value}": (
             LetterKind(outcome.info.letter),
@@ -199,8 +245,9 @@ def test_every_letter_kind_has_a_golden_scenario() -> None:
 def test_golden_text(name: str, tmp_path: Path, request: pytest.FixtureRequest) -> None:
     kind, scenario = SCENARIOS[name]
     wf = open_wf(tmp_path)
-    rid = scenario(wf)
-    text = wf.render(rid, kind, fmt="txt", actor="李明").text()
+    found = scenario(wf)
+    writer, rid = found if isinstance(found, tuple) else (wf, found)  # the agency writing
+    text = writer.render(rid, kind, fmt="txt", actor="李明").text()
     golden = GOLDEN / f"{name}.txt"
     if request.config.getoption("--update-golden"):
         golden.parent.mkdir(parents=True, exist_ok=True)
@@ -208,8 +255,8 @@ def test_golden_text(name: str, tmp_path: Path, request: pytest.FixtureRequest) 
     assert golden.exists(), f"no golden file {golden}: run pytest --update-golden"
     assert text == golden.read_text(encoding="utf-8")
     # What every letter must carry (docs/letters.md).
-    assert "某府办信公开〔2026〕" in text
-    assert "（某市人民政府办公室政府信息公开专用章）" in text
+    assert f"{writer.agency.abbreviation}〔2026〕" in text
+    assert f"（{writer.agency.name}政府信息公开专用章）" in text
     assert "{{" not in text
     assert "|" not in text
 

@@ -7,7 +7,15 @@ from collections.abc import Callable
 from datetime import date, timedelta
 from pathlib import Path
 
-from conftest import AGENCY, application, details, fixed_clock, open_staffed, signed_reply
+from conftest import (
+    AGENCY,
+    application,
+    details,
+    fixed_clock,
+    open_staffed,
+    sign_off,
+    signed_reply,
+)
 from hypothesis import HealthCheck, settings
 from hypothesis import event as note
 from hypothesis import strategies as st
@@ -16,13 +24,22 @@ from hypothesis.stateful import RuleBasedStateMachine, initialize, invariant, ru
 from ogi_workflow import Event, Outcome, State, Workflow, allowed_events
 from ogi_workflow.errors import OgiError
 from ogi_workflow.lifecycle import DONE
+from ogi_workflow.models import RequestView
 
 Call = Callable[[Workflow, int, date, st.DataObject], object]
 ACTOR = "测试员"
+OTHER = AGENCY | {"code": "city-nrb", "name": "某市自然资源和规划局"}
 
 
 def _outcome(data: st.DataObject) -> Outcome:
     return data.draw(st.sampled_from(list(Outcome)))
+
+
+def _forward(wf: Workflow, request: int, on: date) -> RequestView:
+    """转送 to the other agency of the database, after its not_responsible draft is signed off."""
+    answer = details(Outcome.NOT_RESPONSIBLE)  # it names the other agency
+    sign_off(wf, request, actor=ACTOR, outcome=Outcome.NOT_RESPONSIBLE, details=answer, on=on)
+    return wf.forward(request, actor=ACTOR, to_agency=OTHER["code"], reason="由其负责", on=on)
 
 
 CALLS: dict[Event, Call] = {
@@ -76,6 +93,7 @@ CALLS: dict[Event, Call] = {
     Event.REPLY: lambda wf, r, on, d: signed_reply(
         wf, r, actor=ACTOR, on=on, outcome=(o := _outcome(d)), details=details(o)
     ),
+    Event.FORWARD: lambda wf, r, on, d: _forward(wf, r, on),
     Event.ARCHIVE: lambda wf, r, on, d: wf.archive(r, actor=ACTOR, on=on),
     Event.RECORD_REVIEW: lambda wf, r, on, d: wf.record_review(
         r,
@@ -111,9 +129,9 @@ class Lifecycle(RuleBasedStateMachine):
     def __init__(self) -> None:
         super().__init__()
         self.folder = tempfile.TemporaryDirectory()
-        self.wf = open_staffed(
-            str(Path(self.folder.name) / "ogi.db"), agency=AGENCY, clock=fixed_clock
-        )
+        url = str(Path(self.folder.name) / "ogi.db")
+        Workflow.open(url, agency=OTHER, clock=fixed_clock).close()  # forwarded to
+        self.wf = open_staffed(url, agency=AGENCY, clock=fixed_clock)
         self.ids: list[int] = []
         self.last_on: dict[int, date] = {}
 
@@ -157,7 +175,7 @@ class Lifecycle(RuleBasedStateMachine):
         note(f"applied: {event.value}")
         after = self.wf.get(request)
         # a reply comes after its draft's submission and one approval per step of its chain
-        replied = event is Event.REPLY and after.outcome is not None
+        replied = event in (Event.REPLY, Event.FORWARD) and after.outcome is not None
         chain = self.wf.agency.review_chain(after.outcome) if after.outcome and replied else ()
         assert after.version == before.version + 1 + (1 + len(chain) if chain else 0)
         assert self.wf.events(request)[-1].event == event.value

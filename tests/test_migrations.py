@@ -9,11 +9,21 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from conftest import AGENCY, fixed_clock, registered, staff
+from conftest import (
+    AGENCY,
+    NOTICE_2027,
+    details,
+    fixed_clock,
+    handling,
+    registered,
+    sign_off,
+    signed_reply,
+    staff,
+)
 from sqlalchemy import Boolean, Date, DateTime, Engine, MetaData, Table, inspect, text
 from sqlalchemy.types import JSON
 
-from ogi_workflow import State, Workflow
+from ogi_workflow import Outcome, State, Workflow
 from ogi_workflow.errors import PermissionDenied, SchemaVersionError, StorageError
 from ogi_workflow.storage.engine import make_engine
 from ogi_workflow.storage.migrate import HEAD, SchemaState, schema_state, upgrade
@@ -204,7 +214,8 @@ def test_reading_a_missing_file_creates_nothing(tmp_path: Path) -> None:
 
 
 def _back_to(db_url: str, revision: str, gone: str) -> None:
-    """Downgrade the database to ``revision`` (so table ``gone`` is gone), then upgrade it."""
+    """Downgrade the database to ``revision`` (so table ``gone``, or column ``table.column``,
+    is gone), then upgrade it."""
     from importlib.resources import files  # noqa: PLC0415
 
     from alembic import command  # noqa: PLC0415
@@ -216,7 +227,11 @@ def _back_to(db_url: str, revision: str, gone: str) -> None:
     with engine.begin() as conn:
         config.attributes["connection"] = conn
         command.downgrade(config, revision)
-        assert gone not in inspect(conn).get_table_names()
+        table, _, column = gone.partition(".")
+        if column:
+            assert column not in {c["name"] for c in inspect(conn).get_columns(table)}
+        else:
+            assert gone not in inspect(conn).get_table_names()
     assert upgrade(engine) == (revision, HEAD)
     engine.dispose()
 
@@ -272,3 +287,60 @@ def test_0005_service_upgrades_a_database_with_requests_and_outboxes_what_comes_
         with wf.engine.connect() as conn:
             rows = conn.execute(text("SELECT request_id, seq FROM ogi_outbox")).all()
     assert [tuple(r) for r in rows] == [(rid, len(before) + 1)]
+
+
+def test_0006_agency_calendar_keeps_the_notices_a_database_holds_deployment_wide(
+    db_url: str,
+) -> None:
+    """A database at 0005 with a loaded 2027 notice and a request upgrades to 0006: the notice
+    stays deployment-wide (agency NULL), so the request's due date still counts by it."""
+    with staff(Workflow.open(db_url, agency=AGENCY, clock=fixed_clock)) as wf:
+        wf.load_calendar_notice(NOTICE_2027, actor="管理员")
+        rid = registered(wf)
+        due = wf.get(rid).due_date
+    _back_to(db_url, "0005_service", gone="ogi_calendar_notice.agency")
+    engine = make_engine(db_url)
+    with engine.connect() as conn:
+        rows = conn.execute(text("SELECT year, agency FROM ogi_calendar_notice")).all()
+    engine.dispose()
+    assert [tuple(r) for r in rows] == [(2027, None)]
+    with Workflow.open(db_url, clock=fixed_clock) as wf:
+        assert 2027 in wf.calendar.official_years
+        assert [n.title for n in wf.calendar_notices()] == [
+            "国务院办公厅关于2027年部分节假日安排的通知（测试）"
+        ]
+        assert wf.get(rid).due_date == due
+        assert wf.reflow_deadlines(actor="升级") == []  # the same calendar as before
+
+
+def test_0007_forwarding_upgrades_two_agencies_requests_which_can_then_be_forwarded(
+    db_url: str,
+) -> None:
+    """A database at 0006 holding two agencies and requests (one answered, one open) upgrades
+    to 0007: the requests keep their rows and logs, linked to nothing, and the open one can
+    then be forwarded (转送, 条例第三十六条第五项) to the other agency."""
+    resources = AGENCY | {"code": "city-nrb", "name": "某市自然资源和规划局"}
+    staff(Workflow.open(db_url, agency=resources, clock=fixed_clock)).close()
+    with staff(Workflow.open(db_url, agency=AGENCY, clock=fixed_clock)) as wf:
+        answered = handling(wf)
+        signed_reply(
+            wf, answered, actor="李明", outcome=Outcome.DISCLOSED,
+            details=details(Outcome.DISCLOSED), on=D(2026, 3, 16),
+        )  # fmt: skip
+        misdirected = handling(wf)
+        before = {rid: (wf.get(rid), wf.events(rid)) for rid in (answered, misdirected)}
+    _back_to(db_url, "0006_agency_calendar", gone="ogi_request.forwarded_to_agency")
+    with Workflow.open(db_url, agency_code=AGENCY["code"], clock=fixed_clock) as wf:
+        assert {rid: (wf.get(rid), wf.events(rid)) for rid in before} == before
+        assert wf.get(misdirected).forwarded_to_agency is None
+        sign_off(
+            wf, misdirected, actor="李明", outcome=Outcome.NOT_RESPONSIBLE,
+            details=details(Outcome.NOT_RESPONSIBLE), on=D(2026, 3, 16),
+        )  # fmt: skip
+        view = wf.forward(
+            misdirected, actor="李明", to_agency="city-nrb", reason="由其负责", on=D(2026, 3, 18)
+        )
+    assert view.forwarded_to_request is not None
+    with Workflow.open(db_url, agency_code="city-nrb", clock=fixed_clock) as other:
+        new = other.get(view.forwarded_to_request)
+    assert (new.forwarded_from_agency, new.forwarded_from_request) == ("test-city", misdirected)

@@ -21,7 +21,7 @@ import uvicorn
 from conftest import AGENCY, application, fixed_clock, open_staffed
 
 from ogi_workflow import Workflow
-from ogi_workflow.service.app import create_app
+from ogi_workflow.service.app import HTTP_PARSER, create_app
 from ogi_workflow.service.delivery import deliver_once
 
 OPENAPI = Path(__file__).resolve().parents[1] / "docs" / "openapi.json"
@@ -42,7 +42,9 @@ class _Server:
     """uvicorn serving ``app`` on a free port of 127.0.0.1, in a thread."""
 
     def __init__(self, app: Any) -> None:
-        config = uvicorn.Config(app, host="127.0.0.1", port=0, log_level="warning", lifespan="on")
+        config = uvicorn.Config(
+            app, host="127.0.0.1", port=0, log_level="warning", lifespan="on", http=HTTP_PARSER
+        )
         self.server = uvicorn.Server(config)
         self.thread = threading.Thread(target=self.server.run, daemon=True)
 
@@ -246,6 +248,58 @@ def test_a_token_sees_only_its_agency_and_a_revoked_one_nothing(live: Live) -> N
         token_id = next(t.id for t in wf.tokens() if t.login == "李明")
         wf.revoke_token(token_id, actor="管理员")
     assert live.client.get("/v1/me", headers=live.as_("李明")).status_code == 401
+
+
+def test_article_36_5_forward_over_http_each_agency_sees_its_own_request(live: Live) -> None:
+    """转送 with the first agency's token; the receiving agency's token sees the new request
+    (where it came from), the first agency's does not."""
+    rid = _receive(live).json()["id"]
+    resources = AGENCY | {"code": "city-nrb", "name": "某市自然资源和规划局", "phone": "010-654"}
+    with open_staffed(live.db, agency=resources, clock=fixed_clock) as wf:
+        theirs = {"Authorization": f"Bearer {tokens_for(wf, ('登记员',))['登记员']}"}
+    _act(live, "登记员", rid, "register", on="2026-03-02")
+    _act(live, "李明", rid, "start_handling", on="2026-03-02")
+    draft = {"reason": "该规划许可由你局作出", "convenience": {"holder": resources["name"]}}
+    _act(live, "李明", rid, "submit_for_review", outcome="not_responsible", details=draft,
+         on="2026-03-16")  # fmt: skip
+    for who in ("审核员", "王主任"):
+        assert _act(live, who, rid, "approve", opinion="同意", on="2026-03-17").status_code == 200
+    reason = "建设工程规划许可由你局作出"
+    unknown = _act(live, "李明", rid, "forward", to_agency="city-edu", reason=reason)
+    assert unknown.status_code == 422
+    assert "not an agency of this database (the others: city-nrb)" in unknown.json()["detail"]
+    assert _act(live, "李明", rid, "forward", to_agency="city-nrb").status_code == 422  # reason
+    forwarded = _act(live, "李明", rid, "forward", to_agency="city-nrb", reason=reason,
+                     on="2026-03-18")  # fmt: skip
+    assert forwarded.status_code == 200, forwarded.text
+    body = forwarded.json()
+    assert (body["state"], body["outcome"], body["forwarded_to_agency"]) == (
+        "replied",
+        "not_responsible",
+        "city-nrb",
+    )
+    new = body["forwarded_to_request"]
+    again = _act(live, "李明", rid, "forward", to_agency="city-nrb", reason=reason)
+    assert again.status_code == 409  # already replied
+    assert live.client.get(f"/v1/requests/{new}", headers=live.as_("李明")).status_code == 404
+    got = live.client.get(f"/v1/requests/{new}", headers=theirs).json()
+    assert (got["forwarded_from_agency"], got["forwarded_from_request"]) == ("test-city", rid)
+    assert (got["state"], got["received_on"], got["due_date"]) == (
+        "received",
+        "2026-03-18",
+        "2026-04-16",
+    )
+    assert [r["id"] for r in live.client.get("/v1/requests", headers=theirs).json()["items"]] == [
+        new
+    ]
+    log = live.client.get(f"/v1/requests/{rid}/events", headers=live.as_("李明")).json()
+    assert (log[-1]["event"], log[-1]["payload"]["to_request"]) == ("forward", new)
+    came = live.client.get(f"/v1/requests/{new}/events", headers=theirs).json()
+    assert came[0]["payload"]["from_reg_no"] == "2026-0001"
+    letter = live.client.post(
+        f"/v1/requests/{rid}/letters", json={"kind": "forward_agency"}, headers=live.as_("李明")
+    ).json()
+    assert (letter["kind"], letter["recipient"]) == ("forward_agency", "某市自然资源和规划局")
 
 
 def test_health_and_readiness(live: Live) -> None:

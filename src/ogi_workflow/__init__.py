@@ -76,7 +76,7 @@ if TYPE_CHECKING:  # the names below, for type checkers (at run time: __getattr_
     )
     from ogi_workflow.outcomes import Outcome, OutcomeInfo, ReportRow
     from ogi_workflow.people import DepartmentView, PersonView, Role
-    from ogi_workflow.reflow import DeadlineMove
+    from ogi_workflow.reflow import DeadlineMove, StoredNotice
     from ogi_workflow.reports.annual import AnnualReport
     from ogi_workflow.workflow import Workflow
 
@@ -144,6 +144,7 @@ _HOME: dict[str, str] = {
     "PdfUnavailableError": "ogi_workflow.letters.pdf",
     "AnnualReport": "ogi_workflow.reports.annual",
     "DeadlineMove": "ogi_workflow.reflow",
+    "StoredNotice": "ogi_workflow.reflow",
     "RequestRef": "ogi_workflow.models",
     "Workflow": "ogi_workflow.workflow",
 }
@@ -200,6 +201,7 @@ __all__ = [
     "StaleVersionError",
     "State",
     "StorageError",
+    "StoredNotice",
     "TransitionError",
     "Urgency",
     "ValidationError",

@@ -362,6 +362,37 @@ class Actions(Acting):
             details=details,
         )
 
+    def forward(
+        self,
+        request: RequestRef,
+        *,
+        actor: str,
+        to_agency: str,
+        reason: str,
+        on: date | None = None,
+        expected_version: int | None = None,
+    ) -> RequestView:
+        """转送: answer 非本机关负责 and send the request on to ``to_agency``, the agency of this
+        database responsible for it (条例第三十六条第五项).
+
+        Like :meth:`reply`, it sends the draft its review chain signed off, which must be
+        ``not_responsible``; the reply's 便民答复 names the receiving agency and its contact
+        (from that agency's profile) where the draft left them out. In the same transaction
+        the request is received in ``to_agency`` on this day, the same applicant asking for
+        the same; each names the other (``forwarded_to_*``, ``forwarded_from_*``). ``reason``
+        says why that agency is responsible: the 转送函 (letter ``forward_agency``) prints it.
+        """
+        return self._act(
+            request,
+            Event.FORWARD,
+            actor=actor,
+            on=on,
+            note=reason,
+            expected_version=expected_version,
+            to_agency=to_agency,
+            reason=reason,
+        )
+
     def archive(
         self,
         request: RequestRef,

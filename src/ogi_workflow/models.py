@@ -502,6 +502,12 @@ class RequestView(BaseModel):
     handler: str | None
     department: str | None = None  # 分办: the department it is assigned to (a code)
     assignee: str | None = None  # the person it is addressed to, or who signed for it
+    # 转送 (条例第三十六条第五项): the agency (code) and request id it was forwarded to, or,
+    # for a request another agency forwarded, the ones it came from.
+    forwarded_to_agency: str | None = None
+    forwarded_to_request: int | None = None
+    forwarded_from_agency: str | None = None
+    forwarded_from_request: int | None = None
     replied_on: date | None
     version: int
     application: dict[

@@ -46,6 +46,9 @@ class Reads:
     def _today(self) -> date:
         raise NotImplementedError
 
+    def _calendar_of(self, agency: str) -> WorkdayCalendar:
+        raise NotImplementedError
+
     def get(self, request: RequestRef) -> RequestView:
         return request_view(self._store.row(check_ref(request)))
 
@@ -253,8 +256,8 @@ class Reads:
                 )
             agencies = [(self.agency.code, self.agency.name), *((c, names[c]) for c in members)]
             parts = [
-                annual_report(
-                    conn, agency=code, agency_name=name, year=year, calendar=self.calendar
+                annual_report(  # each agency's working days by its own calendar
+                    conn, agency=code, agency_name=name, year=year, calendar=self._calendar_of(code)
                 )
                 for code, name in agencies
             ]

@@ -14,12 +14,12 @@ import logging
 import weakref
 from collections.abc import Callable, Mapping, Sequence
 from contextlib import AbstractContextManager
-from datetime import date, datetime
+from datetime import date, datetime, time
 from functools import partial
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Final, Self
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from ogi_workflow.access import Access
 from ogi_workflow.actions import Actions
@@ -31,6 +31,7 @@ from ogi_workflow.errors import ValidationError
 from ogi_workflow.lifecycle import (
     EARLIEST,
     FUTURE_TOLERANCE,
+    Decision,
     Event,
     HistoryItem,
     State,
@@ -82,6 +83,10 @@ _UNSET_AT_RECEIPT: Final = (
     "replied_on",
     "archived_on",
     "correction_requested_on",
+    "forwarded_to_agency",
+    "forwarded_to_request",
+    "forwarded_from_agency",
+    "forwarded_from_request",
 )
 
 
@@ -112,6 +117,8 @@ class Workflow(Staffing, Access, Actions, Routing, Reads, Casework, CaseFiles, C
         self.calendar = calendar
         self._base_calendar = calendar  # before the notices stored in the database
         self._notices_seen = 0
+        self._stored_notices = queries.StoredNotices()
+        self._calendars: dict[str, WorkdayCalendar] = {}  # other agencies', built when needed
         self._fresh_in: object = None  # the batch whose calendar was last checked
         self.policy = policy
         self._clock = clock
@@ -192,17 +199,25 @@ class Workflow(Staffing, Access, Actions, Routing, Reads, Casework, CaseFiles, C
     def engine(self) -> Engine:
         return self._store.engine
 
-    def batch(self) -> AbstractContextManager[None]:
+    def batch(self, *, number_now: bool = False) -> AbstractContextManager[None]:
         """Run many actions in one transaction: all of them are stored, or none.
 
         An action refused by a guard inside the batch writes nothing and the batch may go
         on; an action that failed half-way through its writes aborts the whole batch.
+        Registrations are numbered, in order, when the batch is written (at its end, or at a
+        query inside it): until then a registered request's ``reg_no`` is None, and other
+        workers registering meanwhile do not wait for the batch (docs/storage.md).
+        ``number_now``: number each at once instead, as outside a batch (the counter then
+        stays locked until the batch commits), for a short batch whose answer must show it.
         """
-        return self._store.batch()
+        return self._store.batch(number_now=number_now)
 
-    def _use_notices(self, notices: Sequence[str]) -> None:
-        calendar = self._base_calendar.with_stored_notices(notices)
-        self.calendar, self._notices_seen = calendar, len(notices)
+    def _use_notices(self, notices: queries.StoredNotices) -> None:
+        """Count by the stored notices: the deployment-wide ones and this agency's own."""
+        own = notices.own(self.agency.code)
+        self.calendar = self._base_calendar.with_stored_notices(notices.national, own)
+        self._stored_notices, self._notices_seen = notices, len(notices.rows)
+        self._calendars = {}
 
     def _fresh_calendar(self, session: Session | None = None) -> None:
         """Pick up a notice another worker loaded since (one count query per action, on the
@@ -234,51 +249,69 @@ class Workflow(Staffing, Access, Actions, Routing, Reads, Casework, CaseFiles, C
         app = validate(Application, application)
         check_actor(actor)
         self._legal_day("receive: received_at", app.received_on)
-        now = self._clock()
-        payload = {"channel": app.channel.value}
-        first = HistoryItem(Event.RECEIVE, app.received_on, payload)
         with self._store.writing() as session:
             self._authorise(session.conn, Event.RECEIVE.value, actor)
             self._fresh_calendar(session)
-            clock = clock_fields(
-                {"received_on": app.received_on, "channel": app.channel.value},
-                [first],
-                self.calendar,
-                self.policy,
-            )
-            row: dict[str, Any] = {
-                "agency": self.agency.code,
-                "state": State.RECEIVED.value,
-                "applicant_kind": app.applicant.kind.value,
-                "applicant_name": app.applicant.name,
-                "applicant_key": app.applicant.identity_key,
-                "description": app.description,
-                "description_key": description_key(app.description),
-                "channel": app.channel.value,
-                "received_at": app.received_at,
-                "received_on": app.received_on,
-                "application": app.model_dump(mode="json"),
-                "version": 1,
-                "created_at": now,
-                "updated_at": now,
-                **dict.fromkeys(_UNSET_AT_RECEIPT),
-                **clock,
-            }
-            event = {
-                "seq": 1,
-                "event": Event.RECEIVE.value,
-                "actor": actor,
-                "at": now,
-                "effective_on": app.received_on,
-                "state_before": None,
-                "state_after": State.RECEIVED.value,
-                "reason": None,
-                "payload": payload,
-                "before_values": {},
-                "after_values": jsonable_columns(clock),
-            }
-            request_id = session.insert_request(row, event)
-        return request_view({**row, "id": request_id})
+            row = self._store_received(session, app, actor=actor)
+        return request_view(row)
+
+    def _store_received(
+        self,
+        session: Session,
+        app: Application,
+        *,
+        actor: str,
+        agency: str | None = None,
+        reason: str | None = None,
+        origin: Mapping[str, Any] | None = None,
+    ) -> dict[str, Any]:
+        """Store a received application (its row and ``receive`` event) in ``agency``, this
+        one by default; ``origin`` (the receive payload's ``from_*`` keys) marks a request
+        another agency forwarded (转送). The stored row."""
+        now = self._clock()
+        payload = {"channel": app.channel.value, **(origin or {})}
+        first = HistoryItem(Event.RECEIVE, app.received_on, payload)
+        clock = clock_fields(
+            {"received_on": app.received_on, "channel": app.channel.value},
+            [first],
+            self._calendar_of(agency or self.agency.code),
+            self.policy,
+        )
+        row: dict[str, Any] = {
+            "agency": agency or self.agency.code,
+            "state": State.RECEIVED.value,
+            "applicant_kind": app.applicant.kind.value,
+            "applicant_name": app.applicant.name,
+            "applicant_key": app.applicant.identity_key,
+            "description": app.description,
+            "description_key": description_key(app.description),
+            "channel": app.channel.value,
+            "received_at": app.received_at,
+            "received_on": app.received_on,
+            "application": app.model_dump(mode="json"),
+            "version": 1,
+            "created_at": now,
+            "updated_at": now,
+            **dict.fromkeys(_UNSET_AT_RECEIPT),
+            **clock,
+        }
+        if origin is not None:
+            row["forwarded_from_agency"] = origin["from_agency"]
+            row["forwarded_from_request"] = origin["from_request"]
+        event = {
+            "seq": 1,
+            "event": Event.RECEIVE.value,
+            "actor": actor,
+            "at": now,
+            "effective_on": app.received_on,
+            "state_before": None,
+            "state_after": State.RECEIVED.value,
+            "reason": reason,
+            "payload": payload,
+            "before_values": {},
+            "after_values": jsonable_columns(clock),
+        }
+        return {**row, "id": session.insert_request(row, event)}
 
     def _act(
         self,
@@ -305,6 +338,8 @@ class Workflow(Staffing, Access, Actions, Routing, Reads, Casework, CaseFiles, C
             who = self._authorise(session.conn, event.value, actor, approver=approver)
             if event in (Event.ASSIGN, Event.REASSIGN):
                 self._check_routing_target(session.conn, event.value, params)
+            if event is Event.FORWARD:
+                params |= self._forward_target(session.conn, params)
             self._fresh_calendar(session)
             row, history = session.load(check_ref(request))
             decision = decide(
@@ -325,6 +360,11 @@ class Workflow(Staffing, Access, Actions, Routing, Reads, Casework, CaseFiles, C
                 number = partial(self.agency.registration_number, year)
                 reg_no, seq = session.registration(row["id"], year, number)
                 decision = decision.with_registration(reg_no, seq)
+            if event is Event.FORWARD:
+                session.reader()  # a batch numbers its registrations first: the reply cites it
+                decision = self._forwarded(
+                    session, row, history, decision, actor=actor, reason=note
+                )
             merged = session.write(
                 row,
                 history,
@@ -345,6 +385,76 @@ class Workflow(Staffing, Access, Actions, Routing, Reads, Casework, CaseFiles, C
             extra={"ogi": {"event": event.value, "request": merged["id"], "actor": actor}},
         )
         return request_view(merged)
+
+    def _forward_target(self, conn: Connection, params: Mapping[str, Any]) -> dict[str, Any]:
+        """转送 goes to another agency of this database (条例第三十六条第五项): its name and
+        contact, from its stored profile, for the reply that names it."""
+        code = params.get("to_agency")
+        if not isinstance(code, str) or not code.strip():
+            raise ValidationError(
+                f"forward: to_agency must be the code of another agency of this database, "
+                f"got {code!r}"
+            )
+        if code == self.agency.code:
+            raise ValidationError(
+                f"forward: to_agency {code!r} is this agency itself; a request is forwarded "
+                "to the agency responsible for it (条例第三十六条第五项)"
+            )
+        profile = queries.agency_profile(conn, code)
+        if profile is None:
+            others = [c for c in queries.agency_codes(conn) if c != self.agency.code]
+            raise ValidationError(
+                f"forward: to_agency {code[:64]!r} is not an agency of this database "
+                f"(the others: {', '.join(others) or 'none'})"
+            )
+        return {"to_agency_name": profile.name, "to_contact": profile.phone or profile.address}
+
+    def _forwarded(
+        self,
+        session: Session,
+        row: Mapping[str, Any],
+        history: Sequence[HistoryItem],
+        decision: Decision,
+        *,
+        actor: str,
+        reason: str | None,
+    ) -> Decision:
+        """转送: the request received in the agency it goes to on the day of the forward, the
+        same applicant asking for the same (as corrected, 条例第三十条); the forward's
+        decision with its id. Written in the forward's transaction: both or neither."""
+        code, day, now = str(decision.payload["to_agency"]), decision.on, self._clock()
+        # Received there the day it is forwarded: now, or that day's start if dated earlier.
+        received_at = now if now.astimezone(SHANGHAI).date() == day else _start_of(day)
+        corrected = [
+            h.payload.get("description") for h in history if h.event is Event.RECEIVE_CORRECTION
+        ]
+        description = next((d for d in reversed(corrected) if d), row["description"])
+        app = validate(
+            Application,
+            {**row["application"], "description": description, "received_at": received_at},
+        )
+        origin = {
+            "from_agency": self.agency.code,
+            "from_agency_name": self.agency.name,
+            "from_request": row["id"],
+            "from_reg_no": row["reg_no"],
+        }
+        copy = self._store_received(
+            session, app, actor=actor, agency=code, reason=reason, origin=origin
+        )
+        return decision.with_forwarding(code, copy["id"])
+
+    def _calendar_of(self, agency: str) -> WorkdayCalendar:
+        """The calendar a request of ``agency`` is timed on: the deployment-wide notices and
+        that agency's own (this Workflow's calendar for its own agency)."""
+        if agency == self.agency.code:
+            return self.calendar
+        found = self._calendars.get(agency)
+        if found is None:
+            stored = self._stored_notices
+            found = self._base_calendar.with_stored_notices(stored.national, stored.own(agency))
+            self._calendars[agency] = found
+        return found
 
     def _nth_this_month(self, request: RequestRef) -> int:
         """Which of the applicant's requests in its natural month this one is (按件)."""
@@ -417,3 +527,8 @@ class Workflow(Staffing, Access, Actions, Routing, Reads, Casework, CaseFiles, C
         with self.batch():  # written inside it: a failed write records nothing either
             letters = [self.render(r, kind, built, actor=actor) for r in requests]
             return write_letters(letters, Path(folder), fmt)
+
+
+def _start_of(day: date) -> datetime:
+    """The first instant of ``day`` in Asia/Shanghai."""
+    return datetime.combine(day, time(), SHANGHAI)

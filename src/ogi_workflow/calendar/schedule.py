@@ -103,8 +103,12 @@ class YearSchedule:
                             f"notice can set ({first_allowed.isoformat()} to "
                             f"{last_allowed.isoformat()})"
                         )
-                    if d in days:
-                        raise fail(f"{d.isoformat()} is listed twice")
+                    if (earlier := days.get(d)) is not None:
+                        raise fail(
+                            f"{d.isoformat()} is listed twice: in "
+                            f"[[{'work' if earlier.is_workday else 'rest'}]] '{earlier.name}' and "
+                            f"in [[{key}]] '{name}' (a day is a rest day or a working day, once)"
+                        )
                     days[d] = DayRule(d, is_workday, name, source)
         amends = data.get("amends", False)
         if not isinstance(amends, bool):
@@ -204,16 +208,17 @@ def estimated_year(year: int) -> tuple[dict[date, str], frozenset[date]]:
 
 
 def merge_schedule(
-    merged: Mapping[int, YearSchedule], schedule: YearSchedule
+    merged: Mapping[int, YearSchedule], schedule: YearSchedule, *, whose: str = "the"
 ) -> dict[int, YearSchedule]:
-    """The schedules with one more year added, or an amendment applied to its year."""
+    """The schedules with one more year added, or an amendment applied to its year;
+    ``whose`` names the notices in errors ("the agency's own")."""
     result = dict(merged)
     current = result.get(schedule.year)
     if schedule.amends:
         if current is None:
             raise ValidationError(
                 f"calendar: the amendment for {schedule.year} ('{schedule.notices[0].title}') "
-                f"needs the {schedule.year} notice loaded first"
+                f"needs {whose} {schedule.year} notice loaded first"
             )
         result[schedule.year] = YearSchedule(
             year=schedule.year,
@@ -222,8 +227,8 @@ def merge_schedule(
         )
     elif current is not None:
         raise ValidationError(
-            f"calendar: {schedule.year} is already loaded from '{current.notices[0].title}'; "
-            "a file that changes it must say amends = true"
+            f"calendar: {whose} {schedule.year} notice is already loaded "
+            f"('{current.notices[0].title}'); a file that changes it must say amends = true"
         )
     else:
         result[schedule.year] = schedule

@@ -99,6 +99,10 @@ class WorkdayCalendar:
     then such days come from the ``holidays`` package's rules and :meth:`span_is_estimated`
     (and every :class:`Deadline`) says so.
 
+    An agency's own notices (``local``, :meth:`with_local_schedule`) set its local rest days
+    and working days for a year on top: for a day they set, their word wins over the
+    national schedule and over :meth:`with_overrides`; every other day is the national one.
+
     Calendars are immutable; :meth:`with_notice_file` and :meth:`with_overrides` return new
     ones, so a calendar can be shared between threads and workers.
     """
@@ -110,11 +114,19 @@ class WorkdayCalendar:
         allow_estimated: bool = False,
         rest_days: Mapping[date, str] | None = None,
         work_days: Mapping[date, str] | None = None,
+        local: Iterable[YearSchedule] = (),
     ) -> None:
         merged: dict[int, YearSchedule] = {}
         for schedule in schedules:
             merged = merge_schedule(merged, schedule)
         self._schedules = merged
+        own: dict[int, YearSchedule] = {}
+        for schedule in local:
+            own = merge_schedule(own, schedule, whose="the agency's own")
+        self._local = own
+        self._local_rules: dict[date, DayRule] = {}
+        for schedule in sorted(own.values(), key=lambda s: s.year):
+            self._local_rules.update(schedule.days)
         self._allow_estimated = allow_estimated
         rest = dict(rest_days or {})
         work = dict(work_days or {})
@@ -144,13 +156,35 @@ class WorkdayCalendar:
         merged = merge_schedule(self._schedules, schedule)
         return self._copy(schedules=merged.values())
 
-    def with_stored_notices(self, notices: Sequence[str]) -> WorkdayCalendar:
+    def with_stored_notices(
+        self, notices: Sequence[str], own: Sequence[str] = ()
+    ) -> WorkdayCalendar:
         """A new calendar with the notices stored in a database (their file texts, oldest
-        first) loaded: what every worker on that database must count by."""
-        calendar = self
+        first) loaded: what every worker on that database must count by. ``notices`` are the
+        deployment-wide ones, ``own`` one agency's own (see :meth:`with_local_schedule`)."""
+        if not notices and not own:
+            return self
+        merged = self._schedules
         for content in notices:
-            calendar = calendar.with_schedule(YearSchedule.from_text(content, origin="database"))
-        return calendar
+            schedule = YearSchedule.from_text(content, origin="database")
+            merged = merge_schedule(merged, schedule)
+        local = self._local
+        for content in own:
+            schedule = YearSchedule.from_text(content, origin="database (the agency's own)")
+            local = merge_schedule(local, schedule, whose="the agency's own")
+        return self._copy(schedules=merged.values(), local=local.values())
+
+    def with_local_schedule(self, schedule: YearSchedule) -> WorkdayCalendar:
+        """A new calendar with one of an agency's own notices (or an amendment to one) loaded.
+
+        Such a notice (a 少数民族's holidays set by the local people's government under
+        《全国年节及纪念日放假办法》第四条, a province's local 调休) has the format of a
+        State Council one (docs/deadlines.md); its rest days and working days win over the
+        national schedule on the days it sets, and it makes no other day of its year official.
+        A year holds one such notice; a later one for the year must say ``amends = true``.
+        """
+        local = merge_schedule(self._local, schedule, whose="the agency's own")
+        return self._copy(local=local.values())
 
     def with_notice_file(self, path: str | Path) -> WorkdayCalendar:
         """A new calendar with the notice in a TOML/JSON file loaded (docs/deadlines.md)."""
@@ -186,12 +220,14 @@ class WorkdayCalendar:
         allow_estimated: bool | None = None,
         rest_days: Mapping[date, str] | None = None,
         work_days: Mapping[date, str] | None = None,
+        local: Iterable[YearSchedule] | None = None,
     ) -> WorkdayCalendar:
         return WorkdayCalendar(
             self._schedules.values() if schedules is None else schedules,
             allow_estimated=self._allow_estimated if allow_estimated is None else allow_estimated,
             rest_days=self._rest_overrides if rest_days is None else rest_days,
             work_days=self._work_overrides if work_days is None else work_days,
+            local=self._local.values() if local is None else local,
         )
 
     # ---- facts
@@ -219,6 +255,10 @@ class WorkdayCalendar:
 
     def day_info(self, d: date) -> DayInfo:  # noqa: PLR0911 - one return per kind of day
         """Classify one day, with the holiday name and the notice (or rule) behind it."""
+        local = self._local_rules.get(d)
+        if local is not None:
+            kind = DayKind.LOCAL_WORKDAY if local.is_workday else DayKind.LOCAL_REST
+            return DayInfo(d, local.is_workday, kind, local.name, local.source, False)
         estimated = (
             not self.is_official(d)
             and d not in self._rest_overrides
@@ -458,7 +498,12 @@ class WorkdayCalendar:
         # Most days are settled by a notice that says nothing of them: a plain weekday or
         # weekend, which day_info would say without the DayInfo (a third of opening a
         # calendar). The rest go through day_info.
-        special = {*self._day_rules, *self._rest_overrides, *self._work_overrides}
+        special = {
+            *self._day_rules,
+            *self._rest_overrides,
+            *self._work_overrides,
+            *self._local_rules,
+        }
         for i, ordinal in enumerate(range(lo, hi + 1)):
             day = date.fromordinal(ordinal)
             if day in special or not self.is_official(day):

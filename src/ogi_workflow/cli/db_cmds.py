@@ -1,5 +1,5 @@
-"""``ogi-workflow db`` (upgrade, backup) and ``ogi-workflow agency set``: the explicit changes
-to a database's schema and stored profile."""
+"""``ogi-workflow db`` (upgrade, backup), ``ogi-workflow agency set`` and ``notices``: the
+explicit changes to a database's schema and stored profile, and the calendar notices it holds."""
 
 from __future__ import annotations
 
@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from ogi_workflow.cli._base import Db, app, guarded, open_workflow
+from ogi_workflow.cli._base import AgencyCode, Db, JsonFlag, app, emit_json, guarded, open_workflow
 
 db_app = typer.Typer(help="The database itself: schema upgrades and backups.")
 app.add_typer(db_app, name="db")
@@ -85,3 +85,32 @@ def agency_list(db: Db) -> None:
             typer.echo(code)
     finally:
         engine.dispose()
+
+
+@app.command("notices")
+@guarded
+def notices(db: Db, agency_code: AgencyCode = None, as_json: JsonFlag = False) -> None:
+    """The calendar notices loaded into the database that the agency counts by: the
+    deployment-wide ones and its own (`reflow --calendar FILE [--agency CODE]` loads them)."""
+    with open_workflow(db, agency_code, read_only=True) as wf:
+        found = wf.calendar_notices()
+        code = wf.agency.code
+    rows = [
+        {
+            "id": n.id,
+            "year": n.year,
+            "agency": n.agency,
+            "title": n.title,
+            "source": n.source,
+            "sha256": n.sha256,
+            "loaded_at": n.loaded_at.isoformat(),
+            "loaded_by": n.loaded_by,
+        }
+        for n in found
+    ]
+    if as_json:
+        emit_json({"agency": code, "notices": rows})
+        return
+    for row in rows:
+        whose = row["agency"] or "deployment-wide"
+        typer.echo(f"{row['id']}  {row['year']}  {whose}  {row['title'] or ''}  {row['loaded_at']}")

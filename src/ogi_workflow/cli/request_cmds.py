@@ -138,6 +138,36 @@ def case_file(
     typer.echo(str(written))
 
 
+@app.command()
+@guarded
+def forward(
+    reg_no: Annotated[str, typer.Argument(help="Registration number (or #id) of the request.")],
+    db: Db,
+    actor: Actor,
+    to: Annotated[
+        str, typer.Option("--to", help="Code of the agency of this database responsible for it.")
+    ],
+    reason: Annotated[
+        str, typer.Option(help="Why that agency is responsible (the 转送函 prints it).")
+    ],
+    on: Annotated[str | None, typer.Option(help="Day of the forward (default: today).")] = None,
+    agency_code: AgencyCode = None,
+    as_json: JsonFlag = False,
+) -> None:
+    """转送: answer 非本机关负责 with the signed-off draft and send the request on to the agency
+    of this database responsible for it (条例第三十六条第五项), where it is received that day."""
+    day = parse_date(on, "--on") if on else None
+    with open_workflow(db, agency_code, read_only=False) as wf:
+        view = wf.forward(_request_ref(reg_no), actor=actor, to_agency=to, reason=reason, on=day)
+    if as_json:
+        emit_json(view.model_dump(mode="json"))
+        return
+    typer.echo(
+        f"{view.reg_no}: {view.outcome.value if view.outcome else None} on {view.replied_on}; "
+        f"forwarded to {view.forwarded_to_agency} as request #{view.forwarded_to_request}"
+    )
+
+
 @app.command("approval-form")
 @guarded
 def approval_form(
@@ -395,21 +425,33 @@ def reflow(
     actor: Actor,
     calendar_files: CalendarFiles = None,
     agency_code: AgencyCode = None,
+    own_agency: Annotated[
+        str | None,
+        typer.Option(
+            "--agency",
+            help="Load the --calendar files as this agency's own notices (its local rest and "
+            "working days on top of the national ones), not deployment-wide.",
+        ),
+    ] = None,
     as_json: JsonFlag = False,
 ) -> None:
     """Load a new State Council notice into the database and recompute open due dates.
 
     Every worker opening the database uses the loaded notice from then on; each due date
-    that moves is recorded as a recompute_deadline event.
+    that moves is recorded as a recompute_deadline event. A deployment-wide notice moves
+    every agency's dates; one loaded with --agency CODE is that agency's own and moves its.
     """
-    with open_workflow(db, agency_code, read_only=False) as wf:
+    if own_agency is not None and agency_code not in (None, own_agency):
+        fail(f"--agency {own_agency} and --agency-code {agency_code} name different agencies")
+    with open_workflow(db, own_agency or agency_code, read_only=False) as wf:
         moves = []
         for path in calendar_files or []:
-            moves += wf.load_calendar_notice(path, actor=actor)
+            moves += wf.load_calendar_notice(path, actor=actor, own=own_agency is not None)
         if not calendar_files:
             moves = wf.reflow_deadlines(actor=actor)
     rows = [
         {
+            "agency": m.agency,
             "reg_no": m.reg_no,
             "before": m.before.isoformat() if m.before else None,
             "after": m.after.isoformat() if m.after else None,
@@ -422,7 +464,7 @@ def reflow(
         return
     for row in rows:
         typer.echo(
-            f"{row['reg_no']}: {row['before']} -> {row['after']}"
+            f"{row['agency']} {row['reg_no']}: {row['before']} -> {row['after']}"
             + (" (estimated)" if row["estimated"] else "")
         )
     typer.echo(f"{len(rows)} due date(s) moved")

@@ -78,9 +78,12 @@ def serve(
     os.environ["OGI_SERVE_DELIVER_EVERY"] = str(deliver_every)
     os.environ["OGI_SERVE_TEMPLATES"] = templates or ""
     typer.echo(f"ogi-workflow: serving {db} on http://{host}:{port}", err=True)
+    from ogi_workflow.service.app import HTTP_PARSER  # noqa: PLC0415
+
     uvicorn.run(
         "ogi_workflow.service.app:app_from_environment",
         factory=True,
+        http=HTTP_PARSER,
         host=host,
         port=port,
         workers=workers,

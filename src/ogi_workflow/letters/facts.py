@@ -19,7 +19,7 @@ from ogi_workflow.outcomes import Outcome
 
 __all__ = ["basis_event", "default_kind", "letter_facts"]
 
-_REPLIES: Final = (Event.REPLY, Event.REPLY_ON_THE_SPOT)
+_REPLIES: Final = (Event.REPLY, Event.REPLY_ON_THE_SPOT, Event.FORWARD)
 REVIEW_FIRST_SINCE: Final = date(2024, 1, 1)  # 行政复议法（2023年修订）施行之日
 
 
@@ -98,6 +98,8 @@ def letter_facts(
         "correction": {},
         "consultation": {},
         "fee": {},
+        "forwarding": {},  # 转送: the agency it was forwarded to, and why
+        "forwarded_from": {},  # a request another agency forwarded: which one
     }
     facts["clock"] = _clock_as_of(basis, events, request)
     # 行政复议法（2023年修订）第二十三条, in force from 2024-01-01: a refusal to disclose must
@@ -115,6 +117,10 @@ def letter_facts(
     if (fee := _last(events, Event.ISSUE_FEE_NOTICE)) is not None:
         unit = "件" if fee.payload.get("basis") == "per_request" else "页"
         facts["fee"] = {**fee.payload, "noticed_on": fee.on, "unit": unit}
+    if (forward := _last(events, Event.FORWARD)) is not None:
+        facts["forwarding"] = {**forward.payload, "on": forward.on}
+    if events and events[0].payload.get("from_agency"):  # 转送 by another agency
+        facts["forwarded_from"] = dict(events[0].payload)
     if basis.event is Event.EXTEND:
         facts["extension"] = basis.payload
     if basis.event is Event.DELAY_REASONABLY:

@@ -165,11 +165,11 @@ def issue_letter(
         number=number,
     )
     blocks = renderer.render(wanted, facts, request_label=label)
-    recipient = (
-        str(facts["consultation"].get("consulted"))
-        if wanted.spec.recipient == "consulted"
-        else view.applicant_name
-    )
+    recipient = view.applicant_name
+    if wanted.spec.recipient == "consulted":
+        recipient = str(facts["consultation"].get("consulted"))
+    elif wanted.spec.recipient == "forwarded":  # 转送函
+        recipient = str(facts["forwarding"].get("to_agency_name"))
     letter = Letter(wanted, number, basis.on, recipient, blocks, base_docx=renderer.base_docx)
     letter = replace(letter, _docx=letter.docx())  # built now, so a failure records nothing
     if issued is None:

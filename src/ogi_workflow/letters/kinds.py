@@ -27,6 +27,7 @@ class LetterKind(StrEnum):
     NOTICE_FEE = "notice_fee"  # 收费通知书 (国办函〔2020〕109号)
     NOTICE_DEEMED_ABANDONED = "notice_deemed_abandoned"  # 视为放弃告知书
     NOTICE_WITHDRAWN = "notice_withdrawn"  # 终止办理告知书 (撤回)
+    FORWARD_AGENCY = "forward_agency"  # 转送函 (第三十六条第五项), to the agency responsible
     REPLY_ALREADY_PUBLIC = "reply_already_public"
     REPLY_DISCLOSED = "reply_disclosed"
     REPLY_PARTIAL = "reply_partial"
@@ -55,7 +56,7 @@ class KindSpec:
     events: tuple[Event, ...]
     default: bool  # the letter its events call for when no kind is asked for
     party: str | None
-    recipient: str  # "applicant" or "consulted"
+    recipient: str  # "applicant", "consulted" or "forwarded"
     requires: tuple[str, ...]  # facts, and the reply details the letter prints
     consulted: str | None  # exists only after a consultation with this party
     outcomes: tuple[Outcome, ...]  # … and only for these outcomes (empty: any)
@@ -86,7 +87,7 @@ def outcome_letter(outcome: Outcome) -> LetterKind:
 
 def event_letter(event: Event, outcome: Outcome | None) -> LetterKind | None:
     """The letter an event calls for when no kind is asked for: a reply's by its outcome."""
-    if outcome is not None and event in (Event.REPLY, Event.REPLY_ON_THE_SPOT):
+    if outcome is not None and event in (Event.REPLY, Event.REPLY_ON_THE_SPOT, Event.FORWARD):
         return outcome_letter(outcome)
     return _defaults().get(event)
 

@@ -31,6 +31,7 @@ from ogi_workflow.clock import (
 )
 from ogi_workflow.errors import StaleVersionError, ValidationError
 from ogi_workflow.fees import FeeBasis, fee_per_request, fee_per_volume
+from ogi_workflow.lifecycle.forwarding import forward_params
 from ogi_workflow.lifecycle.inner import (
     WorkChange,
     assignment,
@@ -74,6 +75,7 @@ _CLOSES_PAUSE: Final = frozenset(
         Event.FEE_LAPSED,
         Event.WITHDRAW,
         Event.REPLY,
+        Event.FORWARD,
         Event.CORRECTION_LAPSED,
     }
 )
@@ -130,6 +132,13 @@ class Decision:
         when the batch it is in is written)."""
         columns = {"reg_no": reg_no, "reg_year": self.on.year, "reg_seq": seq}
         return replace(self, updates={**self.updates, **columns}, registers=False)
+
+    def with_forwarding(self, agency: str, request_id: int) -> Decision:
+        """A forward's decision with the request the facade created in ``agency`` (转送)."""
+        columns = {"forwarded_to_agency": agency, "forwarded_to_request": request_id}
+        payload = {**self.payload, "to_request": request_id}
+        item = HistoryItem(self.event, self.on, payload)
+        return replace(self, updates={**self.updates, **columns}, payload=payload, item=item)
 
 
 def decide(
@@ -263,6 +272,8 @@ def _derived_params(
         if params.get("outcome") is not None or event is not Event.REPLY:
             params["outcome"] = parse_outcome(params.get("outcome"))  # else: the guard says
         params["details"] = dict(params.get("details") or {})
+    elif event is Event.FORWARD:
+        params = forward_params(params, history)
     elif event is Event.START_CONSULTATION:
         # 条例第三十二条、第三十四条: the consulted party has 15 working days from receiving
         # the letter to answer.

@@ -59,6 +59,7 @@ class Event(LabelledEnum):
     FEE_LAPSED = "fee_lapsed"
     WITHDRAW = "withdraw"
     REPLY = "reply"
+    FORWARD = "forward"  # 转送 to another agency of the database (条例第三十六条第五项)
     ARCHIVE = "archive"
     RECORD_REVIEW = "record_review"
     RECORD_LITIGATION = "record_litigation"

@@ -28,6 +28,7 @@ from ogi_workflow.lifecycle.events import (
     State,
     require_text,
 )
+from ogi_workflow.lifecycle.forwarding import guard_forward
 from ogi_workflow.lifecycle.inner import inner_guards, signed_off_draft
 from ogi_workflow.outcomes import CONVENIENCE_KEYS, DetailsSpec, Outcome, details_spec
 
@@ -353,6 +354,8 @@ _TABLE: Final[list[tuple[Event, list[State], State | None, list[_Guard]]]] = [
     (Event.FEE_LAPSED, [_S.FEE_PENDING], _S.REPLIED, [_guard_fee_lapsed]),
     (Event.WITHDRAW, list(_OPEN), _S.REPLIED, []),
     (Event.REPLY, [_S.REGISTERED, _S.HANDLING], _S.REPLIED, [_guard_reply]),
+    # 条例第三十六条第五项: answered 非本机关负责 and sent on to the agency responsible
+    (Event.FORWARD, [_S.REGISTERED, _S.HANDLING], _S.REPLIED, [guard_forward]),
     (Event.ARCHIVE, [_S.REPLIED], _S.ARCHIVED, []),
     # 复议/诉讼 over a reply, or over no reply at all (逾期未作出处理 is reviewable too).
     (Event.RECORD_REVIEW, list(State), None, [_guard_record]),

@@ -30,6 +30,7 @@ __all__ = [
     "EndConsultationPayload",
     "ExtendPayload",
     "FeeLapsedPayload",
+    "ForwardPayload",
     "IssueFeeNoticePayload",
     "IssueLetterPayload",
     "OpenSearchTaskPayload",
@@ -105,10 +106,25 @@ class _Payload(BaseModel):
 
 
 class ReceivePayload(_Payload):
-    """接收: how the application arrived (its day of receipt is the event's ``on``)."""
+    """接收: how the application arrived (its day of receipt is the event's ``on``); for a
+    request another agency of the database forwarded (转送), which one and its request."""
 
     channel: Channel = Field(
         description="How the application arrived; it sets the day of receipt (条例第三十一条)"
+    )
+    from_agency: str | None = Field(
+        default=None,
+        description="转送: the code of the agency that forwarded the request (its day of "
+        "forwarding is the day of receipt); absent for an application received directly",
+    )
+    from_agency_name: str | None = Field(
+        default=None, description="转送: that agency's name, as letters print it"
+    )
+    from_request: int | None = Field(
+        default=None, description="转送: the id of the request in the forwarding agency"
+    )
+    from_reg_no: str | None = Field(
+        default=None, description="转送: its registration number in the forwarding agency"
     )
 
 
@@ -253,6 +269,18 @@ class WithdrawPayload(_Payload):
 class ReplyPayload(_Payload):
     """答复: the outcome and details of the draft its review chain signed off."""
 
+    outcome: _ReplyOutcome
+    details: _Details
+
+
+class ForwardPayload(_Payload):
+    """转送 (条例第三十六条第五项): answered 非本机关负责, and sent on to the agency of the
+    database responsible, where it is a new request received that day."""
+
+    to_agency: str = Field(description="The code of the agency it is forwarded to")
+    to_agency_name: str = Field(description="That agency's name, as letters print it")
+    to_request: int = Field(description="The id of the new request in that agency")
+    reason: str = Field(description="Why that agency is responsible (its letter says so)")
     outcome: _ReplyOutcome
     details: _Details
 

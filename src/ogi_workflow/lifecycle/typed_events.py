@@ -29,6 +29,7 @@ from ogi_workflow.lifecycle.payloads import (
     EndConsultationPayload,
     ExtendPayload,
     FeeLapsedPayload,
+    ForwardPayload,
     IssueFeeNoticePayload,
     IssueLetterPayload,
     OpenSearchTaskPayload,
@@ -66,6 +67,7 @@ __all__ = [
     "EventRecord",
     "ExtendEvent",
     "FeeLapsedEvent",
+    "ForwardEvent",
     "IssueFeeNoticeEvent",
     "IssueLetterEvent",
     "OpenSearchTaskEvent",
@@ -224,6 +226,13 @@ class ReplyEvent(EventBase):
     payload: ReplyPayload
 
 
+class ForwardEvent(EventBase):
+    """A row of the audit log for ``forward``: the common columns and its payload."""
+
+    event: Literal["forward"]
+    payload: ForwardPayload
+
+
 class ArchiveEvent(EventBase):
     """A row of the audit log for ``archive``: the common columns and its payload."""
 
@@ -347,6 +356,7 @@ TypedEvent = Annotated[
     | FeeLapsedEvent
     | WithdrawEvent
     | ReplyEvent
+    | ForwardEvent
     | ArchiveEvent
     | RecordReviewEvent
     | RecordLitigationEvent

@@ -2,6 +2,7 @@
 webhooks, and the health checks."""
 
 import tempfile
+from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
 from typing import Annotated, Final, Literal
@@ -35,6 +36,7 @@ from ogi_workflow.service.schemas import (
     NewDepartment,
     NewPerson,
     NewWebhook,
+    NoticeOut,
     NoticeUpload,
     OverdueOut,
     Readiness,
@@ -159,7 +161,7 @@ def agency_routes(router: APIRouter) -> None:
                 source=info.source,
                 estimated=info.estimated,
             )
-            for info in caller.wf.calendar.days(start - _ONE_DAY, end)
+            for info in caller.wf.current_calendar().days(start - _ONE_DAY, end)
         ]
 
     @router.get(
@@ -173,7 +175,7 @@ def agency_routes(router: APIRouter) -> None:
     ) -> WorkdaysOut:
         """The day ``workdays`` working days after ``start`` (the first counted day is the
         next working day after it)."""
-        cal = caller.wf.calendar
+        cal = caller.wf.current_calendar()
         end = cal.add_workdays(start, workdays)
         return WorkdaysOut(
             start=start, workdays=workdays, date=end, estimated=cal.span_is_estimated(start, end)
@@ -191,18 +193,50 @@ def agency_routes(router: APIRouter) -> None:
         request: Request,
         idempotency_key: IdempotencyKey = None,
     ) -> Response:
-        """Load a State Council notice for every worker; open due dates are recomputed and
-        every move is answered (and recorded)."""
+        """Load a calendar notice for every worker: by default the token's agency's own (its
+        local rest and working days); open due dates are recomputed and every move is
+        answered (and recorded). A deployment-wide notice (``scope: deployment``) only while
+        the database serves the token's agency alone: it moves every agency's dates."""
 
         def run() -> Response:
+            own = upload.scope == "agency"
+            if not own:
+                _check_sole_agency(request, caller.agency)
             with tempfile.TemporaryDirectory() as folder:
                 path = Path(folder) / "notice.toml"
                 path.write_text(upload.content, encoding="utf-8")
-                moves = caller.wf.load_calendar_notice(path, actor=caller.login)
-            return json_response([MoveOut(**vars(m)).model_dump(mode="json") for m in moves])
+                moves = caller.wf.load_calendar_notice(path, actor=caller.login, own=own)
+            return json_response([MoveOut(**asdict(m)).model_dump(mode="json") for m in moves])
 
         raw = upload.model_dump_json().encode()
         return idempotent(caller, idempotency_key, request, raw, run)
+
+    @router.get(
+        "/v1/calendar/notices",
+        operation_id="calendar_notices",
+        response_model=list[NoticeOut],
+        tags=["calendar"],
+    )
+    def calendar_notices(caller: Authenticated) -> list[NoticeOut]:
+        """The notices loaded into the database that the token's agency counts by, oldest
+        first: the deployment-wide ones (``agency`` null) and its own, never another's."""
+        return [NoticeOut(**asdict(n)) for n in caller.wf.calendar_notices()]
+
+
+def _check_sole_agency(request: Request, agency: str) -> None:
+    """A deployment-wide notice changes every agency's due dates: a token, which speaks for
+    one agency, may load one only while the database serves that agency alone."""
+    from ogi_workflow.errors import PermissionDenied  # noqa: PLC0415
+    from ogi_workflow.storage.queries import stored_agency_codes  # noqa: PLC0415
+
+    others = [c for c in stored_agency_codes(request.app.state.deployment.engine) if c != agency]
+    if others:
+        raise PermissionDenied(
+            "load_calendar_notice: scope 'deployment' would change the due dates of the "
+            "other agencies of this database too; a token may load its "
+            "agency's own notice (scope 'agency'), the operator loads a deployment-wide one "
+            "on the server with `ogi-workflow reflow --calendar FILE`"
+        )
 
 
 _ONE_DAY: Final = timedelta(days=1)
@@ -355,7 +389,10 @@ def health_routes(router: APIRouter) -> None:
             database, current = True, state is SchemaState.CURRENT
         except Exception:
             pass
-        official = _caller.wf.calendar.official_years or WorkdayCalendar.china().official_years
+        # The national notices another worker loaded count too; an agency's own notices make
+        # no year official, so they do not move this.
+        calendar = _caller.wf.current_calendar() if current else _caller.wf.calendar
+        official = calendar.official_years or WorkdayCalendar.china().official_years
         today = datetime.now(SHANGHAI).date()
         left = (date(max(official), 12, 31) - today).days if official else None
         ready = database and current

@@ -2,7 +2,7 @@
 RequestView, EventView, SearchTaskView, PersonView … are served as they are)."""
 
 import re
-from datetime import date
+from datetime import date, datetime
 from typing import Annotated, Any, Final, Literal
 
 from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
@@ -187,10 +187,17 @@ class WorkdaysOut(BaseModel):
 
 
 class NoticeUpload(BaseModel):
-    """A State Council 节假日安排 notice file's text (TOML, docs/deadlines.md)."""
+    """A calendar notice file's text (TOML, docs/deadlines.md) and whose it is.
+
+    ``agency`` (the default): the token's agency's own notice, its local rest and working
+    days on top of the national schedule. ``deployment``: a State Council 节假日安排 notice
+    every agency counts by, accepted only while the database serves the token's agency
+    alone (otherwise it is the operator's, with ``ogi-workflow reflow --calendar``).
+    """
 
     model_config = ConfigDict(extra="forbid")
     content: str = Field(max_length=200_000)
+    scope: Literal["agency", "deployment"] = "agency"
 
 
 class MoveOut(BaseModel):
@@ -202,6 +209,23 @@ class MoveOut(BaseModel):
     after: date | None
     estimated_before: bool
     estimated_after: bool
+    agency: str
+
+
+class NoticeOut(BaseModel):
+    """A calendar notice loaded into the database that the token's agency counts by."""
+
+    id: int
+    year: int
+    agency: str | None = Field(
+        description="null: deployment-wide (every agency counts by it); a code: that "
+        "agency's own notice"
+    )
+    title: str | None
+    source: str | None
+    sha256: str | None
+    loaded_at: datetime
+    loaded_by: str
 
 
 class Me(BaseModel):

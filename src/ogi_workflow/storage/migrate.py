@@ -49,6 +49,8 @@ REVISIONS: Final = (
     "0003_routing",
     "0004_letters",
     "0005_service",
+    "0006_agency_calendar",
+    "0007_forwarding",
 )
 HEAD: Final = REVISIONS[-1]
 _WAL_ATTEMPTS: Final = 40  # about 40 s of retries while other workers hold the file

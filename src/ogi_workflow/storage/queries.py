@@ -6,6 +6,7 @@ from __future__ import annotations
 import hashlib
 import heapq
 from collections.abc import Iterator, Mapping, Sequence
+from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final
 
@@ -31,6 +32,9 @@ from ogi_workflow.storage.schema import (
 from ogi_workflow.storage.session import event_view
 
 __all__ = [
+    "StoredNotices",
+    "agency_codes",
+    "agency_profile",
     "count_all",
     "count_requests",
     "event_views",
@@ -40,6 +44,8 @@ __all__ = [
     "insert_notice",
     "iter_urgent",
     "iter_urgent_rows",
+    "lock_notices",
+    "notice_list",
     "nth_this_month",
     "open_request_ids",
     "overdue_queries",
@@ -370,6 +376,17 @@ def stored_agency(engine: Engine, code: str | None = None) -> AgencyProfile:
     return validate(AgencyProfile, next(iter(rows.values())))
 
 
+def agency_profile(conn: Connection, code: str) -> AgencyProfile | None:
+    """The stored profile of agency ``code``, read on ``conn`` (None when none is stored)."""
+    found = conn.execute(select(AGENCY.c.profile).where(AGENCY.c.code == code)).scalar()
+    return None if found is None else validate(AgencyProfile, found)
+
+
+def agency_codes(conn: Connection) -> list[str]:
+    """The codes of the agencies stored, read on ``conn``, in order."""
+    return list(conn.execute(select(AGENCY.c.code).order_by(AGENCY.c.code)).scalars())
+
+
 def agency_names(conn: Connection, codes: Sequence[str]) -> dict[str, str]:
     """The stored agencies among ``codes``: code → name."""
     query = select(AGENCY.c.code, AGENCY.c.profile).where(AGENCY.c.code.in_(list(codes)))
@@ -381,14 +398,56 @@ def stored_agency_codes(engine: Engine) -> list[str]:
         return list(conn.execute(select(AGENCY.c.code).order_by(AGENCY.c.code)).scalars())
 
 
-def stored_notices(engine: Engine) -> list[str]:
-    """The calendar notice files loaded into this database, oldest first."""
+_NOTICE_LOCK_KEY: Final = 0x6F67696E  # "ogin": the PostgreSQL advisory lock of notice loads
+
+
+@dataclass(frozen=True, slots=True)
+class StoredNotices:
+    """The calendar notice files loaded into a database, oldest first, with their owners:
+    None for a deployment-wide notice, an agency code for that agency's own."""
+
+    rows: tuple[tuple[str | None, str], ...] = ()
+
+    @property
+    def national(self) -> list[str]:
+        """The deployment-wide notices: every agency counts by them."""
+        return [content for owner, content in self.rows if owner is None]
+
+    def own(self, agency: str) -> list[str]:
+        """The notices of ``agency`` alone, set on top of the deployment-wide ones."""
+        return [content for owner, content in self.rows if owner == agency]
+
+
+def stored_notices(engine: Engine) -> StoredNotices:
+    """The calendar notice files loaded into this database, oldest first, every owner's."""
     with engine.connect().execution_options(ogi_read=True) as conn:
-        return list(conn.execute(stored_notices_query()).scalars())
+        return StoredNotices(
+            tuple((r.agency, r.content) for r in conn.execute(stored_notices_query()))
+        )
 
 
 def stored_notices_query() -> Select[Any]:
-    return select(NOTICE.c.content).order_by(NOTICE.c.id)
+    return select(NOTICE.c.agency, NOTICE.c.content).order_by(NOTICE.c.id)
+
+
+def notice_list(conn: Connection, agency: str) -> list[dict[str, Any]]:
+    """What is known of the notices ``agency`` counts by (the deployment-wide ones and its
+    own; never another agency's), oldest first, without their file texts."""
+    columns = [c for c in NOTICE.c if c.name != "content"]
+    query = (
+        select(*columns)
+        .where(or_(NOTICE.c.agency.is_(None), NOTICE.c.agency == agency))
+        .order_by(NOTICE.c.id)
+    )
+    return [dict(row._mapping) for row in conn.execute(query)]
+
+
+def lock_notices(conn: Connection) -> None:
+    """Serialise calendar notice loads between workers for the rest of the transaction, so
+    two first notices of one year cannot both pass the check against those stored (SQLite:
+    BEGIN IMMEDIATE already does)."""
+    if conn.dialect.name == "postgresql":
+        conn.execute(select(func.pg_advisory_xact_lock(_NOTICE_LOCK_KEY)))
 
 
 def insert_notice(
@@ -400,11 +459,14 @@ def insert_notice(
     *,
     title: str | None,
     source: str | None,
+    agency: str | None = None,
 ) -> None:
-    """Store a loaded notice with what it is, where it came from and its file's SHA-256."""
+    """Store a loaded notice with what it is, where it came from, its file's SHA-256 and
+    whose it is (None: deployment-wide)."""
     digest = hashlib.sha256(content.encode("utf-8")).hexdigest()
     conn.execute(
         insert(NOTICE).values(
+            agency=agency,
             year=year,
             content=content,
             loaded_at=at,

@@ -57,7 +57,8 @@ def overdue_rows(
     """The whole agency's morning list on ``day`` as rows of :data:`morning.FIELDS` (what
     ``Workflow.iter_overdue_rows`` gives), read through sqlite3 from the file ``db``; None
     when this path does not apply. The calendar is Workflow.open's default: the bundled
-    schedules, estimates allowed, and the notices stored in the database. The file is opened
+    schedules, estimates allowed, the deployment-wide notices stored in the database and the
+    agency's own. The file is opened
     read-only, as every read command opens it."""
     path = _sqlite_file(db)
     if path is None or not 0 <= within <= MAX_WITHIN:
@@ -101,9 +102,13 @@ def _prepared(
         agency = agency_code
     else:
         return None
-    notices = [text for (text,) in conn.execute(compiled["notices"])]
+    # The deployment-wide notices (owner NULL) and the agency's own, as queries.StoredNotices
+    notices = conn.execute(compiled["notices"]).fetchall()
     base = WorkdayCalendar.china(allow_estimated=True)  # as Workflow.open's default
-    calendar = base.with_stored_notices(notices)
+    calendar = base.with_stored_notices(
+        [text for owner, text in notices if owner is None],
+        [text for owner, text in notices if owner == agency],
+    )
     soon = soon_until(calendar, day, within)
     inputs: dict[str, Any] = {
         "agency": agency,

@@ -161,6 +161,14 @@ class RequestRow(SQLModel, table=True):
     # code and the person it is addressed to or who signed for it.
     department: str | None = Field(default=None, max_length=40)
     assignee: str | None = Field(default=None, max_length=64)
+    # From revision 0007: 转送 between agencies of the database (条例第三十六条第五项): the
+    # agency and request id a request was forwarded to, or the ones it was forwarded from
+    # (ids of ogi_request, written with the forward; no foreign key, so that a downgrade can
+    # drop the columns in place).
+    forwarded_to_agency: str | None = Field(default=None, max_length=64)
+    forwarded_to_request: int | None = None
+    forwarded_from_agency: str | None = Field(default=None, max_length=64)
+    forwarded_from_request: int | None = None
 
 
 # The partial index's predicate must match the report's query on the same events.
@@ -261,6 +269,7 @@ class CalendarNoticeRow(SQLModel, table=True):
     """Calendar notices loaded into this database (e.g. the 2027 one), so every worker uses them."""
 
     __tablename__ = "ogi_calendar_notice"
+    __table_args__ = (Index("ix_ogi_calendar_notice_owner", "agency", "year"),)
 
     id: int | None = Field(default=None, primary_key=True)
     year: int
@@ -272,6 +281,9 @@ class CalendarNoticeRow(SQLModel, table=True):
     title: str | None = Field(default=None, max_length=300)
     source: str | None = Field(default=None, max_length=500)
     sha256: str | None = Field(default=None, max_length=64)
+    # From revision 0006: whose notice it is. NULL: deployment-wide (the State Council's, every
+    # agency counts by it); a code: that agency's own rest and working days on top of those.
+    agency: str | None = Field(default=None, max_length=64)
 
 
 class AgencyRow(SQLModel, table=True):

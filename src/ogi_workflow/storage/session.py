@@ -123,9 +123,10 @@ class Session:
     # ---- writes
 
     def insert_request(self, row: dict[str, Any], event_row: dict[str, Any]) -> int:
-        """Store a new request and its ``receive`` event; its id."""
+        """Store a new request and its ``receive`` event; its id. The row's agency may be
+        another of the database's (转送): its event goes to that agency's webhooks."""
         request_id = int(self.conn.execute(_INSERT_REQUEST, row).scalar_one())
-        self._add_event({**event_row, "request_id": request_id})
+        self._add_event({**event_row, "request_id": request_id}, row["agency"])
         return request_id
 
     def write(
@@ -198,10 +199,10 @@ class Session:
                 "the same time; reload and decide again"
             )
 
-    def _add_event(self, event_row: dict[str, Any]) -> None:
+    def _add_event(self, event_row: dict[str, Any], agency: str | None = None) -> None:
         """The event row and its outbox row (webhooks), in the same transaction."""
         self.conn.execute(_INSERT_EVENT, event_row)
-        self.conn.execute(_INSERT_OUTBOX, outbox_row(self.agency, event_row))
+        self.conn.execute(_INSERT_OUTBOX, outbox_row(agency or self.agency, event_row))
 
     def _work(self, request_id: int, on: date, work: Sequence[WorkChange]) -> None:
         apply_work(self.conn, self.agency, request_id, on, work)
@@ -226,6 +227,7 @@ class BatchSession(Session):
         self.seen: dict[int, int] = {}  # version read from the database
         self.changed: dict[int, set[str]] = {}
         self.events: list[dict[str, Any]] = []
+        self.event_agencies: list[str] = []  # each event's agency (its outbox row's)
         self.work: list[tuple[int, date, Sequence[WorkChange]]] = []
         self.poisoned = False
         # Letter-number counters this batch holds locked (its first UPDATE … RETURNING took
@@ -236,8 +238,9 @@ class BatchSession(Session):
         self.defers_inserts = conn.dialect.name == "sqlite"
         self.new_rows: dict[int, None] = {}
         self.next_id: int | None = None
-        # Registrations not numbered yet, in order (see registration).
+        # Registrations not numbered yet, in order (see registration), unless numbered now.
         self.unnumbered: list[tuple[int, int, Callable[[int], str]]] = []
+        self.number_now = False
 
     def load(self, request: RequestRef) -> tuple[dict[str, Any], list[HistoryItem]]:
         """A request this batch has touched is in its cache (by id, or by number once it
@@ -247,7 +250,7 @@ class BatchSession(Session):
             cached = self.cache.get(request)
         else:
             cached = next((c for c in self.cache.values() if c[0]["reg_no"] == request), None)
-        if cached is not None:
+        if cached is not None and cached[0]["agency"] == self.agency:  # not one forwarded
             return cached
         return super().load(request)
 
@@ -264,7 +267,7 @@ class BatchSession(Session):
                 self.next_id = int(top.scalar_one()) + 1
             request_id, self.next_id = self.next_id, self.next_id + 1
             self.new_rows[request_id] = None
-            self._add_event({**event_row, "request_id": request_id})
+            self._add_event({**event_row, "request_id": request_id}, row["agency"])
         first = HistoryItem(Event.RECEIVE, event_row["effective_on"], event_row["payload"])
         self.cache[request_id] = ({**row, "id": request_id}, [first])
         return request_id
@@ -290,12 +293,15 @@ class BatchSession(Session):
         workers' batches do not queue on it for their whole length; a batch rolled back
         still gives its numbers back. Until then the request's ``reg_no`` is None; a read
         inside the batch (a letter, a query) writes the batch first and sees the number."""
+        if self.number_now:
+            return super().registration(request_id, year, number)
         self.unnumbered.append((request_id, year, number))
         return None, None
 
     def _number(self) -> None:
         """Give the batch's registrations their numbers: one counter update per year."""
-        registered = {e["request_id"]: e for e in self.events if e["event"] == Event.REGISTER}
+        # The event that registered each (register, or 当场答复 of a request received now).
+        registered = {e["request_id"]: e for e in self.events if "reg_year" in e["after_values"]}
         years: dict[int, list[tuple[int, Callable[[int], str]]]] = {}
         for request_id, year, number in self.unnumbered:
             if request_id in registered:  # else its action failed before it was written
@@ -307,7 +313,7 @@ class BatchSession(Session):
                 self.cache[request_id][0].update(values)
                 if request_id not in self.new_rows:
                     self.changed[request_id].update(values)
-                # The register event's audit columns, as a direct registration writes them.
+                # The registering event's audit columns, as a direct registration writes them.
                 event = registered[request_id]
                 event["before_values"].update(dict.fromkeys(values))
                 event["after_values"].update(values)
@@ -319,8 +325,9 @@ class BatchSession(Session):
         self.seen.setdefault(row["id"], row["version"])
         self.changed.setdefault(row["id"], set()).update(changed)
 
-    def _add_event(self, event_row: dict[str, Any]) -> None:
+    def _add_event(self, event_row: dict[str, Any], agency: str | None = None) -> None:
         self.events.append(event_row)
+        self.event_agencies.append(agency or self.agency)
 
     def _remember(self, row: dict[str, Any], history: list[HistoryItem]) -> None:
         self.cache[row["id"]] = (row, history)
@@ -366,7 +373,8 @@ class BatchSession(Session):
                 {"b_agency": self.agency, "b_series": series, "b_year": year, "last_seq": last},
             )
         insert_many(self.conn, EVENT, self.events)
-        insert_many(self.conn, OUTBOX, [outbox_row(self.agency, e) for e in self.events])
+        outbox = zip(self.event_agencies, self.events, strict=True)
+        insert_many(self.conn, OUTBOX, [outbox_row(agency, e) for agency, e in outbox])
         apply_work_many(self.conn, self.agency, self.work)
         self.work.clear()
         self.counters.clear()
@@ -374,6 +382,7 @@ class BatchSession(Session):
         self.seen.clear()
         self.changed.clear()
         self.events.clear()
+        self.event_agencies.clear()
 
     def _update_many(self, columns: frozenset[str], params: list[dict[str, Any]]) -> None:
         """One executemany per column set; the summed rowcount proves every version matched."""
@@ -407,7 +416,7 @@ class Store:
         self.agency = agency
         self.clock = clock
         # The open batch of each thread: threads sharing one Workflow (an HTTP server's
-        # worker threads) each run their own transactions.
+        # worker threads) each run their own transactions, in turn on SQLite.
         self._local = threading.local()
         self._writer = writer_lock(engine)
 
@@ -417,13 +426,14 @@ class Store:
         return batch
 
     @contextmanager
-    def batch(self) -> Iterator[None]:
+    def batch(self, *, number_now: bool = False) -> Iterator[None]:
         """One transaction for every action inside: all of them are stored, or none."""
         if self._batch is not None:
             yield
             return
         with self._writer, _translated("batch"), self.engine.begin() as conn:
             batch = self._local.batch = BatchSession(conn, self.agency, self.clock)
+            batch.number_now = number_now
             try:
                 yield
                 batch.flush()

@@ -135,11 +135,17 @@ def run_in_background(deployment: Any, *, every: float) -> Callable[[], Awaitabl
     def loop() -> None:
         with httpx.Client(timeout=10.0) as client:
             while not stopping.is_set():
+                busy = False
                 try:
-                    deliver_once(deployment.engine, client, clock=deployment.clock)
+                    done = deliver_once(deployment.engine, client, clock=deployment.clock)
+                    busy = bool(done.dispatched or done.delivered or done.retried or done.dead)
                 except Exception:  # a round that failed is retried next time
                     _log.exception("webhook delivery round failed")
-                stopping.wait(every)
+                # A round takes at most 50 deliveries (one per request, in order): while
+                # there is work, the next round starts at once, or a steady stream of events
+                # would outrun the deliveries for good.
+                if not busy:
+                    stopping.wait(every)
 
     worker = threading.Thread(target=loop, name="ogi-webhooks", daemon=True)
     worker.start()

@@ -14,6 +14,7 @@ from typing import Any, Final, NamedTuple
 
 from sqlalchemy import Connection, insert, select, update
 
+from ogi_workflow.storage import outbox
 from ogi_workflow.storage.schema import IDEMPOTENCY, TOKEN, WEBHOOK
 
 __all__ = [
@@ -133,6 +134,10 @@ def save_answer(
 def add_webhook(
     conn: Connection, agency: str, url: str, *, secret: str, by: str, now: datetime
 ) -> int:
+    # Events from now on (docs/service.md): what the outbox still holds was written before
+    # this webhook existed, so it goes to the webhooks there were, not to this one.
+    while outbox.dispatch(conn, now):
+        pass
     values = {
         "agency": agency,
         "url": url,

@@ -442,6 +442,11 @@ def test_reports_fees_and_the_calendar_over_http(live: Live) -> None:
         "/v1/calendar/days", params={"start": "2026-02-14", "end": "2026-02-14"}, headers=headers
     ).json()
     assert days[0]["workday"] is True  # 调休: a working Saturday
+    far = live.client.get(
+        "/v1/calendar/add-workdays", params={"start": "2862-06-23", "workdays": 5}, headers=headers
+    )
+    assert far.status_code == 422
+    assert "the calendar counts days of 2000 to 2199, not 2862" in far.text
     overdue = live.client.get("/v1/overdue", params={"as_of": "2026-04-01"}, headers=headers)
     assert [i["id"] for i in overdue.json() if i["overdue"]] == [rid]
     # A 本级政府 in the same deployment sums its member agencies' tables.

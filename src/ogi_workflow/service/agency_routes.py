@@ -27,6 +27,7 @@ from ogi_workflow.service.app import (
 from ogi_workflow.service.problems import PROBLEM_RESPONSES
 from ogi_workflow.service.schemas import (
     AnnualReportOut,
+    CalendarDate,
     DayOut,
     FeeQuoteOut,
     Health,
@@ -145,7 +146,9 @@ def agency_routes(router: APIRouter) -> None:
         response_model=list[DayOut],
         tags=["calendar"],
     )
-    def calendar_days(caller: Authenticated, start: IsoDate, end: IsoDate) -> list[DayOut]:
+    def calendar_days(
+        caller: Authenticated, start: CalendarDate, end: CalendarDate
+    ) -> list[DayOut]:
         """Every day from ``start`` to ``end`` (at most 366 days): working day or not, and
         which notice says so."""
         from ogi_workflow.errors import ValidationError  # noqa: PLC0415
@@ -171,7 +174,9 @@ def agency_routes(router: APIRouter) -> None:
         tags=["calendar"],
     )
     def add_workdays(
-        caller: Authenticated, start: IsoDate, workdays: Annotated[int, Query(ge=1, le=1000)]
+        caller: Authenticated,
+        start: CalendarDate,
+        workdays: Annotated[int, Query(ge=1, le=1000)],
     ) -> WorkdaysOut:
         """The day ``workdays`` working days after ``start`` (the first counted day is the
         next working day after it)."""

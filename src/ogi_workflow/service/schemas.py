@@ -5,7 +5,8 @@ import re
 from datetime import date, datetime
 from typing import Annotated, Any, Final, Literal
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, Field
+from fastapi import Query
+from pydantic import AfterValidator, BaseModel, BeforeValidator, ConfigDict, Field
 
 from ogi_workflow.calendar import DayKind
 from ogi_workflow.clock import ExplainStatus, PauseReason
@@ -31,6 +32,26 @@ def _iso_date_only(value: Any) -> Any:
 
 # A date in a query or an action's body.
 IsoDate = Annotated[date, BeforeValidator(_iso_date_only)]
+CALENDAR_YEARS: Final = (2000, 2199)
+
+
+def _calendar_day(value: date) -> date:
+    # The calendar estimates every year after the last notice in turn, so a day centuries
+    # ahead took seconds on first use (a call that could hold a worker); the law's
+    # deadlines need nothing past 2199.
+    first, last = CALENDAR_YEARS
+    if not first <= value.year <= last:
+        raise ValueError(f"the calendar counts days of {first} to {last}, not {value.year}")
+    return value
+
+
+# A day the calendar routes count from or to.
+CalendarDate = Annotated[
+    date,
+    BeforeValidator(_iso_date_only),
+    AfterValidator(_calendar_day),
+    Query(description="An ISO date, 2000 to 2199"),
+]
 
 
 class RequestPage(BaseModel):

@@ -394,8 +394,9 @@ def agency_names(conn: Connection, codes: Sequence[str]) -> dict[str, str]:
 
 
 def stored_agency_codes(engine: Engine) -> list[str]:
+    """The codes of the agencies stored, in order, on a read of their own."""
     with engine.connect().execution_options(ogi_read=True) as conn:
-        return list(conn.execute(select(AGENCY.c.code).order_by(AGENCY.c.code)).scalars())
+        return agency_codes(conn)
 
 
 _NOTICE_LOCK_KEY: Final = 0x6F67696E  # "ogin": the PostgreSQL advisory lock of notice loads

@@ -221,8 +221,16 @@ class BatchSession(Session):
     the batch's own writes; an action reads a request from the batch's cache.
     """
 
-    def __init__(self, conn: Connection, agency: str, clock: Callable[[], datetime]) -> None:
+    def __init__(
+        self,
+        conn: Connection,
+        agency: str,
+        clock: Callable[[], datetime],
+        *,
+        number_now: bool = False,
+    ) -> None:
         super().__init__(conn, agency, clock)
+        self.number_now = number_now
         self.cache: dict[int, tuple[dict[str, Any], list[HistoryItem]]] = {}
         self.seen: dict[int, int] = {}  # version read from the database
         self.changed: dict[int, set[str]] = {}
@@ -240,7 +248,6 @@ class BatchSession(Session):
         self.next_id: int | None = None
         # Registrations not numbered yet, in order (see registration), unless numbered now.
         self.unnumbered: list[tuple[int, int, Callable[[int], str]]] = []
-        self.number_now = False
 
     def load(self, request: RequestRef) -> tuple[dict[str, Any], list[HistoryItem]]:
         """A request this batch has touched is in its cache (by id, or by number once it
@@ -432,8 +439,8 @@ class Store:
             yield
             return
         with self._writer, _translated("batch"), self.engine.begin() as conn:
-            batch = self._local.batch = BatchSession(conn, self.agency, self.clock)
-            batch.number_now = number_now
+            batch = BatchSession(conn, self.agency, self.clock, number_now=number_now)
+            self._local.batch = batch
             try:
                 yield
                 batch.flush()

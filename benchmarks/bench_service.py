@@ -3,7 +3,7 @@
 Run by hand, never in the test suite::
 
     python benchmarks/bench_service.py [--lifecycles N] [--rounds R] [--callers 1,4]
-        [--clients C] [--seconds S] [--rate R]
+        [--clients C] [--seconds S] [--rate R] [--vs REV]
 
 Each round measures, on fresh database files, the same lifecycles (receive, register,
 handle, submit, two approvals, reply, archive: 8 actions): through ``Workflow`` in this
@@ -17,6 +17,10 @@ Then ``C`` clients at once (threads, each its own connection) drive lifecycles f
 schedule, a call's latency counted from when it was due) and with no pause at all. It prints
 each call's latency: median, p95, p99 and the largest. With no pause, latency is the queue:
 C callers over a server doing X calls/s wait C/X seconds a call on average (Little's law).
+
+``--vs REV`` checks REV out into a temporary git worktree and runs every HTTP measurement
+against a server of each tree, side by side in the same rounds (the server's ``PYTHONPATH``
+points at the tree's ``src``).
 """
 
 from __future__ import annotations
@@ -40,7 +44,13 @@ from pathlib import Path
 from typing import Any, Final
 
 import orjson
-from bench_workflow import AGENCY, APPLICATION, DETAILS  # the same agency and request
+from bench_workflow import (  # the same agency and request
+    AGENCY,
+    APPLICATION,
+    DETAILS,
+    HERE,
+    compile_tree,
+)
 
 from ogi_workflow import Workflow
 
@@ -120,9 +130,10 @@ def one_lifecycle(client: Client, auth: dict[str, dict[str, str]], call: Call = 
 
 
 class Server:
-    """``ogi-workflow serve`` on a free port of 127.0.0.1, one worker."""
+    """``ogi-workflow serve`` on a free port of 127.0.0.1, one worker; ``src``: the package
+    of another tree."""
 
-    def __init__(self, path: Path) -> None:
+    def __init__(self, path: Path, src: Path | None = None) -> None:
         with socket.socket() as probe:
             probe.bind(("127.0.0.1", 0))
             self.port = probe.getsockname()[1]
@@ -130,8 +141,9 @@ class Server:
             *(sys.executable, "-m", "ogi_workflow", "serve"),
             *("--db", f"sqlite:///{path}", "--port", str(self.port), "--workers", "1"),
         ]
-        quiet = subprocess.DEVNULL  # the access log too
-        self.process = subprocess.Popen(command, stdout=quiet, stderr=quiet)
+        env = {**os.environ, "PYTHONPATH": str(src)} if src else None
+        quiet = subprocess.DEVNULL
+        self.process = subprocess.Popen(command, stdout=quiet, stderr=quiet, env=env)
         for _ in range(400):
             try:
                 with urllib.request.urlopen(f"http://127.0.0.1:{self.port}/healthz") as answer:
@@ -161,11 +173,13 @@ def _in_threads(count: int, work: Callable[[], None]) -> None:
         thread.join()
 
 
-def over_http(path: Path, tokens: dict[str, str], lifecycles: int, clients: int) -> float:
+def over_http(
+    path: Path, tokens: dict[str, str], lifecycles: int, clients: int, src: Path | None = None
+) -> float:
     """Actions per second through the service, one transaction per action, ``clients``
     callers at once sharing the lifecycles."""
     auth = _auth(tokens)
-    with Server(path) as server:
+    with Server(path, src) as server:
         warm = Client(server.port)
         one_lifecycle(warm, auth)  # the worker opens the agency
         warm.close()
@@ -183,7 +197,13 @@ def over_http(path: Path, tokens: dict[str, str], lifecycles: int, clients: int)
 
 
 def under_load(
-    path: Path, tokens: dict[str, str], clients: int, seconds: float, rate: float
+    path: Path,
+    tokens: dict[str, str],
+    clients: int,
+    seconds: float,
+    rate: float,
+    *,
+    src: Path | None = None,
 ) -> tuple[list[float], int]:
     """Every call's latency (s) with ``clients`` callers at once for ``seconds``, and the
     errors. ``rate``: the calls per second they make together, each caller on a fixed
@@ -195,7 +215,7 @@ def under_load(
     lock = threading.Lock()
     every = clients / rate if rate else 0.0
 
-    with Server(path) as server:
+    with Server(path, src) as server:
         warm = Client(server.port)
         one_lifecycle(warm, auth)
         warm.close()
@@ -250,24 +270,52 @@ def main() -> None:
     parser.add_argument("--clients", type=int, default=32, help="of the load phases")
     parser.add_argument("--seconds", type=float, default=20.0, help="of each load phase")
     parser.add_argument("--rate", type=float, default=100.0, help="calls/s of the paced load")
+    parser.add_argument("--vs", metavar="REV", help="also serve from REV, side by side")
     args = parser.parse_args()
-    sides = ["in-process", *(f"http×{n}" for n in map(int, args.callers.split(",")))]
-    rates: dict[str, list[float]] = {side: [] for side in sides}
     with tempfile.TemporaryDirectory() as folder:
-        for round_ in range(args.rounds):
-            for side in sides if round_ % 2 == 0 else reversed(sides):
-                path = Path(folder) / f"{side}-{round_}.sqlite"
-                tokens = staffed(path)
-                rate = (
-                    in_process(path, args.lifecycles)
-                    if side == "in-process"
-                    else over_http(path, tokens, args.lifecycles, int(side.split("×")[1]))
+        trees: dict[str, Path | None] = {"": None}
+        if args.vs:
+            other = Path(folder) / "other"
+            subprocess.run(
+                ["git", "-C", str(HERE), "worktree", "add", "--detach", "-q", str(other), args.vs],
+                check=True,
+            )
+            compile_tree(other)
+            trees[f" @{args.vs}"] = other / "src"
+        try:
+            measure(Path(folder), args, trees)
+        finally:
+            if args.vs:
+                subprocess.run(
+                    ["git", "-C", str(HERE), "worktree", "remove", "--force", str(other)],
+                    check=False,
                 )
-                rates[side].append(rate)
-        loads = {}
-        for paced in (args.rate, 0.0):
-            path = Path(folder) / f"load-{paced}.sqlite"
-            loads[paced] = under_load(path, staffed(path), args.clients, args.seconds, paced)
+
+
+def measure(folder: Path, args: argparse.Namespace, trees: dict[str, Path | None]) -> None:
+    """The rate rounds and the load phases of each tree; a table of medians and ratios."""
+    callers = [int(n) for n in args.callers.split(",")]
+    sides = ["in-process", *(f"http×{n}{tree}" for n in callers for tree in trees)]
+    rates: dict[str, list[float]] = {side: [] for side in sides}
+    for round_ in range(args.rounds):
+        for number, side in enumerate(sides if round_ % 2 == 0 else reversed(sides)):
+            path = folder / f"{round_}-{number}.sqlite"
+            tokens = staffed(path)
+            if side == "in-process":
+                rate = in_process(path, args.lifecycles)
+            else:
+                count, _, tree = side.removeprefix("http×").partition(" ")
+                src = trees[f" {tree}" if tree else ""]
+                rate = over_http(path, tokens, args.lifecycles, int(count), src)
+            rates[side].append(rate)
+            print(f"round {round_ + 1} {side}: {rate:.0f}", file=sys.stderr, flush=True)
+    loads = {}
+    for paced in (args.rate, 0.0):
+        for tree, src in trees.items():
+            path = folder / f"load-{paced}{tree.strip()}.sqlite"
+            loads[(paced, tree)] = under_load(
+                path, staffed(path), args.clients, args.seconds, paced, src=src
+            )
     cpu = platform.processor() or platform.machine()
     print(
         f"{date.today()} · {cpu} ({os.cpu_count()} cores) · Python {platform.python_version()}"
@@ -278,7 +326,7 @@ def main() -> None:
         spread = ", ".join(f"{r:.0f}" for r in found)
         ratio = medians[side] / medians["in-process"]
         print(f"| {side} | {medians[side]:.0f} actions/s | {ratio:.2f}× | rounds: {spread} |")
-    for paced, (latencies, errors) in loads.items():
+    for (paced, tree), (latencies, errors) in loads.items():
         latencies.sort()
 
         def pct(p: float, found: list[float] = latencies) -> float:
@@ -286,7 +334,7 @@ def main() -> None:
 
         how = f"paced at {paced:.0f} calls/s" if paced else "no pause"
         print(
-            f"| {args.clients} clients, {how}, {args.seconds:.0f} s | {len(latencies)} calls"
+            f"| {args.clients} clients, {how}, {args.seconds:.0f} s{tree} | {len(latencies)} calls"
             f" ({len(latencies) / args.seconds:.0f}/s, {errors} errors) | median {pct(0.5):.1f}"
             f" ms · p95 {pct(0.95):.1f} ms · p99 {pct(0.99):.1f} ms"
             f" · max {latencies[-1] * 1000:.1f} ms |"

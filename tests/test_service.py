@@ -310,6 +310,28 @@ def test_health_and_readiness(live: Live) -> None:
     assert ready["calendar_days_left"] >= 0
 
 
+def test_on_sqlite_quick_calls_run_on_the_event_loop_and_the_rest_in_threads(
+    live: Live, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """SQLite takes one writer at a time, so a quick call skips the hop to a pool thread; on
+    PostgreSQL it takes one, so the calls of a worker overlap in the database."""
+    ran_in: dict[str, str] = {}
+    for name in ("get", "people"):
+        real = getattr(Workflow, name)
+
+        def spy(self: Workflow, *args: Any, _name: str = name, _real: Any = real) -> Any:
+            ran_in[_name] = threading.current_thread().name
+            return _real(self, *args)
+
+        monkeypatch.setattr(Workflow, name, spy)
+    rid = _receive(live).json()["id"]
+    assert live.client.get(f"/v1/requests/{rid}", headers=live.as_("李明")).status_code == 200
+    assert live.client.get("/v1/people", headers=live.as_("管理员")).status_code == 200
+    pool = "AnyIO worker thread"
+    assert ran_in["people"] == pool
+    assert (ran_in["get"] == pool) is live.db.startswith("postgresql")
+
+
 def test_the_published_openapi_document_is_the_one_served(live: Live) -> None:
     served = live.client.get("/openapi.json").json()
     published = json.loads(OPENAPI.read_text(encoding="utf-8"))

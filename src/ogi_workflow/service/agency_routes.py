@@ -19,10 +19,12 @@ from ogi_workflow.service.app import (
     XLSX,
     Authenticated,
     IdempotencyKey,
+    deployment_of,
     download,
     file_response,
     idempotent,
     json_response,
+    quick,
 )
 from ogi_workflow.service.problems import PROBLEM_RESPONSES
 from ogi_workflow.service.schemas import (
@@ -234,7 +236,7 @@ def _check_sole_agency(request: Request, agency: str) -> None:
     from ogi_workflow.errors import PermissionDenied  # noqa: PLC0415
     from ogi_workflow.storage.queries import stored_agency_codes  # noqa: PLC0415
 
-    others = [c for c in stored_agency_codes(request.app.state.deployment.engine) if c != agency]
+    others = [c for c in stored_agency_codes(deployment_of(request).engine) if c != agency]
     if others:
         raise PermissionDenied(
             "load_calendar_notice: scope 'deployment' would change the due dates of the "
@@ -249,6 +251,7 @@ _ONE_DAY: Final = timedelta(days=1)
 
 def people_routes(router: APIRouter) -> None:
     @router.get("/v1/me", operation_id="me", response_model=Me, tags=["people"])
+    @quick
     def me(caller: Authenticated) -> Me:
         """The token's person and agency."""
         return Me(
@@ -324,7 +327,7 @@ def people_routes(router: APIRouter) -> None:
         token_id: Annotated[int, PathParam(ge=1)], caller: Authenticated, request: Request
     ) -> Response:
         caller.wf.revoke_token(token_id, actor=caller.login)
-        request.app.state.deployment.forget_token(token_id)
+        deployment_of(request).forget_token(token_id)
         return Response(status_code=204)
 
     @router.get(
@@ -368,7 +371,7 @@ def people_routes(router: APIRouter) -> None:
 
 def health_routes(router: APIRouter) -> None:
     @router.get("/healthz", operation_id="healthz", response_model=Health, tags=["health"])
-    def healthz() -> Health:
+    async def healthz() -> Health:
         """The process answers (no token needed)."""
         return Health(status="ok")
 
@@ -386,7 +389,7 @@ def health_routes(router: APIRouter) -> None:
         from ogi_workflow.models import SHANGHAI  # noqa: PLC0415
         from ogi_workflow.storage.migrate import SchemaState  # noqa: PLC0415
 
-        deployment = request.app.state.deployment
+        deployment = deployment_of(request)
         database, current = False, False
         try:
             with deployment.engine.connect().execution_options(ogi_read=True) as conn:

@@ -14,13 +14,14 @@ from collections.abc import AsyncIterator, Awaitable, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime
 from pathlib import Path
-from typing import Annotated, Any, Final
+from typing import Annotated, Any, Final, TypeVar
 
 import orjson
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 from sqlalchemy.exc import IntegrityError
+from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
 from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -44,10 +45,13 @@ __all__ = [
     "IfMatch",
     "app_from_environment",
     "create_app",
+    "deployment_of",
     "download",
     "file_response",
     "idempotent",
+    "is_quick",
     "json_response",
+    "quick",
 ]
 
 # uvicorn's HTTP parser. httptools (faster by about a tenth per call here) loses the body of a
@@ -63,9 +67,25 @@ _TOKEN_CACHE_SIZE: Final = 10_000
 _bearer = HTTPBearer(auto_error=False, description="An API token: ogi-workflow token create")
 
 
+class Caller:
+    """Who is calling (from the token) and the Workflow of their agency."""
+
+    def __init__(self, found: access.Caller, workflow: Workflow) -> None:
+        self.token_id = found.token_id
+        self.agency = found.agency
+        self.login = found.login
+        self.wf = workflow
+
+
 class Deployment:
     """The database and one Workflow per agency, opened on first use and shared by the
-    server's threads."""
+    server's threads.
+
+    ``inline``: on SQLite the quick routes run on the server's event loop itself. SQLite
+    takes one writer at a time whatever the threads, and the hop to a pool thread and back
+    cost a fifth of a call (docs/benchmarks.md). On PostgreSQL they run in the thread pool,
+    so the calls a worker holds overlap in the database.
+    """
 
     def __init__(
         self,
@@ -83,9 +103,10 @@ class Deployment:
         except BaseException:
             self.engine.dispose()
             raise
+        self.inline = self.engine.dialect.name == "sqlite"
         self._workflows: dict[str, Workflow] = {}
         self._lock = threading.Lock()
-        self._callers: dict[str, tuple[float, access.Caller]] = {}
+        self._callers: dict[str, tuple[float, Caller]] = {}
 
     def workflow(self, agency: str) -> Workflow:
         found = self._workflows.get(agency)
@@ -108,19 +129,28 @@ class Deployment:
         own = self.letter_templates / agency
         return own if own.is_dir() else None
 
-    def caller(self, token: str) -> access.Caller | None:
-        """The token's person: looked up, or as looked up less than TOKEN_CACHE_S ago."""
-        now = time.monotonic()
+    def known(self, token: str) -> Caller | None:
+        """The token's caller as looked up less than TOKEN_CACHE_S ago; never waits."""
         cached = self._callers.get(token)
-        if cached is not None and now - cached[0] < TOKEN_CACHE_S:
+        if cached is not None and time.monotonic() - cached[0] < TOKEN_CACHE_S:
             return cached[1]
+        return None
+
+    def caller(self, token: str) -> Caller | None:
+        """The token's caller: :meth:`known`, or looked up (None: unknown or revoked)."""
+        cached = self.known(token)
+        if cached is not None:
+            return cached
+        now = time.monotonic()
         with self.engine.connect().execution_options(ogi_read=True) as conn:
             found = access.token_caller(conn, token)
-        if found is not None:  # unknown tokens are not kept: they cannot fill the memory
-            if len(self._callers) >= _TOKEN_CACHE_SIZE:
-                self._callers.clear()
-            self._callers[token] = (now, found)
-        return found
+        if found is None:  # unknown tokens are not kept: they cannot fill the memory
+            return None
+        caller = Caller(found, self.workflow(found.agency))
+        if len(self._callers) >= _TOKEN_CACHE_SIZE:
+            self._callers.clear()
+        self._callers[token] = (now, caller)
+        return caller
 
     def forget_token(self, token_id: int) -> None:
         """A token revoked through this worker: refused from its next call on."""
@@ -136,33 +166,31 @@ class Deployment:
         self.engine.dispose()
 
 
-class Caller:
-    """Who is calling (from the token) and the Workflow of their agency."""
-
-    def __init__(self, found: access.Caller, workflow: Workflow) -> None:
-        self.token_id = found.token_id
-        self.agency = found.agency
-        self.login = found.login
-        self.wf = workflow
-
-
-def _deployment(request: Request) -> Deployment:
+def deployment_of(request: Request) -> Deployment:
+    """The deployment the app serving ``request`` was created over."""
     deployment: Deployment = request.app.state.deployment
     return deployment
 
 
-def authenticated(
+async def authenticated(
     request: Request,
     credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> Caller:
-    """The token's person, or a 401 problem."""
+    """The token's person, or a 401 problem. A token seen lately costs no database call and
+    no thread; otherwise it is looked up (in the thread pool, unless on SQLite)."""
     if credentials is None:
         raise _UnauthenticatedError("no token: send Authorization: Bearer <token>")
-    deployment = _deployment(request)
-    found = deployment.caller(credentials.credentials)
+    deployment = deployment_of(request)
+    token = credentials.credentials
+    found = deployment.known(token)
+    if found is None:
+        if deployment.inline:
+            found = deployment.caller(token)
+        else:
+            found = await run_in_threadpool(deployment.caller, token)
     if found is None:
         raise _UnauthenticatedError("the token is unknown or revoked")
-    return Caller(found, deployment.workflow(found.agency))
+    return found
 
 
 Authenticated = Annotated[Caller, Depends(authenticated)]
@@ -183,6 +211,20 @@ IfMatch = Annotated[
         "is refused with 412 if the request has changed since.",
     ),
 ]
+
+
+_Endpoint = TypeVar("_Endpoint", bound=Callable[..., Any])
+
+
+def quick(endpoint: _Endpoint) -> _Endpoint:
+    """Marks a route that answers from the database alone in about a millisecond: on SQLite
+    it runs on the event loop, not in a thread (:attr:`Deployment.inline`)."""
+    endpoint._ogi_quick = True  # type: ignore[attr-defined]
+    return endpoint
+
+
+def is_quick(endpoint: Callable[..., Any]) -> bool:
+    return getattr(endpoint, "_ogi_quick", False) is True
 
 
 class _UnauthenticatedError(Exception):
@@ -398,7 +440,7 @@ def create_app(
     app.state.deployment = deployment
     app.add_middleware(_BodyFirst)
     _handlers(app)
-    routes.install(app)
+    routes.install(app, inline=deployment.inline)
     return app
 
 

@@ -16,7 +16,7 @@ from datetime import date, datetime
 from functools import cache
 from typing import Any, Final
 
-from sqlalchemy import Engine, Update, bindparam, func, insert, select, update
+from sqlalchemy import Engine, Update, bindparam, func, insert, select, text, update
 from sqlalchemy.engine import Connection
 from sqlalchemy.exc import DBAPIError, OperationalError
 
@@ -64,6 +64,9 @@ _SELECT_HISTORY: Final = (
     .order_by(EVENT.c.seq)
 )
 _INSERT_REQUEST: Final = insert(REQUEST).returning(REQUEST.c.id)
+_TAKE_IDS: Final = text(  # PostgreSQL
+    "SELECT nextval(pg_get_serial_sequence('ogi_request', 'id')) FROM generate_series(1, :count)"
+)
 _REQUEST_COLUMNS: Final = tuple(REQUEST.c.keys())
 _INSERT_EVENT: Final = insert(EVENT)
 _INSERT_OUTBOX: Final = insert(OUTBOX)
@@ -214,8 +217,8 @@ class Session:
 class BatchSession(Session):
     """A unit of work over the requests a batch touches, flushed at the end (or before reads).
 
-    New requests are inserted once at flush (SQLite: with their final values, ids handed
-    out in memory while the batch holds the write lock); each changed request gets one
+    New requests are inserted once at flush, with their final values (ids: see _new_id);
+    each changed request gets one
     version-checked UPDATE; the queued events go in one multi-row INSERT; registrations are
     numbered then (see registration). A query inside the batch flushes first, so it sees
     the batch's own writes; an action reads a request from the batch's cache.
@@ -241,11 +244,12 @@ class BatchSession(Session):
         # Letter-number counters this batch holds locked (its first UPDATE … RETURNING took
         # the row lock until commit), advanced in memory and written back at flush.
         self.counters: dict[tuple[int, str], int] = {}
-        # SQLite only (BEGIN IMMEDIATE holds the write lock, so max(id) + 1 is safe): requests
-        # received in this batch and not yet inserted, in order, and the next id to hand out.
-        self.defers_inserts = conn.dialect.name == "sqlite"
+        # Requests received in this batch and not yet inserted, in order (one insert at
+        # flush, with every change of the batch already in), and the ids left to hand out.
         self.new_rows: dict[int, None] = {}
-        self.next_id: int | None = None
+        self.last_id: int | None = None  # SQLite
+        self.free_ids: list[int] = []  # PostgreSQL, the smallest last
+        self.ids_taken = 0
         # Registrations not numbered yet, in order (see registration), unless numbered now.
         self.unnumbered: list[tuple[int, int, Callable[[int], str]]] = []
 
@@ -266,18 +270,30 @@ class BatchSession(Session):
         return self.conn
 
     def insert_request(self, row: dict[str, Any], event_row: dict[str, Any]) -> int:
-        if not self.defers_inserts:
-            request_id = super().insert_request(row, event_row)
-        else:  # inserted at flush, with every change of the batch already in
-            if self.next_id is None:
-                top = self.conn.execute(select(func.coalesce(func.max(REQUEST.c.id), 0)))
-                self.next_id = int(top.scalar_one()) + 1
-            request_id, self.next_id = self.next_id, self.next_id + 1
-            self.new_rows[request_id] = None
-            self._add_event({**event_row, "request_id": request_id}, row["agency"])
+        request_id = self._new_id()
+        self.new_rows[request_id] = None
+        self._add_event({**event_row, "request_id": request_id}, row["agency"])
         first = HistoryItem(Event.RECEIVE, event_row["effective_on"], event_row["payload"])
         self.cache[request_id] = ({**row, "id": request_id}, [first])
         return request_id
+
+    def _new_id(self) -> int:
+        """A request id no other writer takes. SQLite: on from the largest stored (the
+        batch's BEGIN IMMEDIATE holds the write lock). PostgreSQL: from the id sequence, in
+        blocks that grow with the batch (1 for a lone receive, up to 256), so a big batch
+        asks rarely. An id taken and not used (the block's rest, a rolled-back batch) is
+        skipped: request ids may have gaps; registration numbers never do."""
+        self.ids_taken += 1
+        if self.conn.dialect.name == "sqlite":
+            if self.last_id is None:
+                top = self.conn.execute(select(func.coalesce(func.max(REQUEST.c.id), 0)))
+                self.last_id = int(top.scalar_one())
+            self.last_id += 1
+            return self.last_id
+        if not self.free_ids:
+            block = {"count": min(self.ids_taken, 256)}
+            self.free_ids = sorted(self.conn.execute(_TAKE_IDS, block).scalars(), reverse=True)
+        return self.free_ids.pop()
 
     def next_seq(self, year: int, series: str = "registration") -> int:
         key = (year, series)

@@ -254,6 +254,26 @@ def test_article_36_5_a_forwarded_request_counts_as_not_responsible_there_and_ne
     assert second.balanced()
 
 
+def test_article_36_5_the_rollup_counts_a_forwarded_request_in_each_agency_that_handled_it(
+    db_url: str, wf: Workflow, resources: Workflow
+) -> None:
+    """The 本级政府 roll-up sums its members' own tables as they stand: the first agency
+    answered the request (非本机关负责) and the second received one, so the total has two
+    new requests, one answered and one open, and every agency balances on its own."""
+    rid = drafted(wf)
+    wf.forward(rid, actor="李明", to_agency="city-nrb", reason=REASON, on=D(2026, 3, 18))
+    city = {"code": "city", "name": "某市人民政府", "abbreviation": "某市政府信公开",
+            "review_body": "某省人民政府", "court": "某市中级人民法院",
+            "members": [wf.agency.code, "city-nrb"]}  # fmt: skip
+    with open_staffed(db_url, agency=city, clock=fixed_clock) as government:
+        summed = government.rollup_report(2026)
+    total = summed.total.table3
+    assert (total["new"]["total"], total["results_total"]["total"]) == (2, 1)
+    assert total["unavailable_not_held"]["total"] == 1
+    assert total["carried_out"]["total"] == 1
+    assert summed.unbalanced() == []
+
+
 def test_article_36_5_the_receiving_agency_answers_the_forwarded_request_itself(
     wf: Workflow, resources: Workflow
 ) -> None:

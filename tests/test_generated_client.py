@@ -19,6 +19,8 @@ from test_service import OPENAPI, _Server, tokens_for
 
 from ogi_workflow.service.app import create_app
 
+pytestmark = pytest.mark.external
+
 
 @pytest.fixture(scope="module")
 def generated(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:

@@ -28,6 +28,8 @@ from test_service import OPENAPI, _Server, tokens_for
 from ogi_workflow import Workflow
 from ogi_workflow.service.app import create_app
 
+pytestmark = pytest.mark.external
+
 MAIN = Path(__file__).with_name("java") / "QuickStart.java"
 ANNOTATIONS = Path("/usr/share/java/jakarta-annotation-api.jar")
 # The Jackson parts the generated client imports, as bundled in the generator's jar.

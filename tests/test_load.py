@@ -364,6 +364,7 @@ def _load(serving: _Serving) -> _Load:
     return done
 
 
+@pytest.mark.external
 def test_mixed_reads_and_writes_for_a_minute_lose_and_repeat_nothing(serving: _Serving) -> None:
     admin = {"Authorization": f"Bearer {serving.tokens['admin']}"}
     with (

@@ -30,6 +30,8 @@ from test_service import OPENAPI, _Server
 from ogi_workflow import Outcome
 from ogi_workflow.service.app import create_app
 
+pytestmark = pytest.mark.external
+
 CONFIG = Path(__file__).resolve().parent / "schemathesis.toml"
 SEED = 20261123
 # Every role, so that no operation answers only 403: Schemathesis reports an operation it

@@ -48,8 +48,7 @@ from bench_workflow import (  # the same agency and request
     AGENCY,
     APPLICATION,
     DETAILS,
-    HERE,
-    compile_tree,
+    worktree,
 )
 
 from ogi_workflow import Workflow
@@ -273,23 +272,11 @@ def main() -> None:
     parser.add_argument("--vs", metavar="REV", help="also serve from REV, side by side")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
-        trees: dict[str, Path | None] = {"": None}
-        if args.vs:
-            other = Path(folder) / "other"
-            subprocess.run(
-                ["git", "-C", str(HERE), "worktree", "add", "--detach", "-q", str(other), args.vs],
-                check=True,
-            )
-            compile_tree(other)
-            trees[f" @{args.vs}"] = other / "src"
-        try:
-            measure(Path(folder), args, trees)
-        finally:
-            if args.vs:
-                subprocess.run(
-                    ["git", "-C", str(HERE), "worktree", "remove", "--force", str(other)],
-                    check=False,
-                )
+        if not args.vs:
+            measure(Path(folder), args, {"": None})
+            return
+        with worktree(args.vs, Path(folder) / "other") as other:
+            measure(Path(folder), args, {"": None, f" @{args.vs}": other / "src"})
 
 
 def measure(folder: Path, args: argparse.Namespace, trees: dict[str, Path | None]) -> None:

@@ -33,6 +33,8 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
+from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
@@ -228,6 +230,21 @@ def compile_tree(tree: Path) -> None:
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "src")], check=True)
 
 
+@contextmanager
+def worktree(rev: str, path: Path) -> Iterator[Path]:
+    """REV checked out at ``path`` (a detached git worktree, byte-compiled), removed after."""
+    subprocess.run(
+        ["git", "-C", str(HERE), "worktree", "add", "--detach", "-q", str(path), rev], check=True
+    )
+    try:
+        compile_tree(path)
+        yield path
+    finally:
+        subprocess.run(
+            ["git", "-C", str(HERE), "worktree", "remove", "--force", str(path)], check=False
+        )
+
+
 def run_child(tree: Path, measure: str, path: Path, count: int) -> tuple[float, float]:
     """Run one measurement with ``tree``'s package first on the path; (value, peak MB)."""
     env = dict(os.environ, PYTHONPATH=str(tree / "src"))
@@ -420,13 +437,7 @@ def side_by_side(
     only: set[str] | None = None,
     keep: Path | None = None,
 ) -> None:
-    other = folder / "other"
-    subprocess.run(
-        ["git", "-C", str(HERE), "worktree", "add", "--detach", "-q", str(other), rev],
-        check=True,
-    )
-    compile_tree(other)
-    try:
+    with worktree(rev, folder / "other") as other:
         shared = only is None or bool(only - {"batch", "single"})
         path, expected = filled(folder, size, keep) if shared else (folder / "none", 0)
         trees = {"previous": other, "this": HERE}
@@ -482,10 +493,6 @@ def side_by_side(
                 f"| the command / the in-process scan | {times['previous']:.2f}× |"
                 f" {times['this']:.2f}× | |"
             )
-    finally:
-        subprocess.run(
-            ["git", "-C", str(HERE), "worktree", "remove", "--force", str(other)], check=False
-        )
 
 
 def main() -> None:

@@ -15,8 +15,9 @@ database through the Workflow API, and after every event the library is compared
   (``ValidationError`` when only 条例第三十三条's "within the period" refuses it).
 
 Each run plays 900 lives on SQLite (about 2 minutes on two cores) and a third as many on
-PostgreSQL (2 to 3 minutes): the clock is the same code on both, and PostgreSQL's share checks
-what its storage adds (its column types, its morning-list query).
+PostgreSQL, where a life takes two to four times as long: the clock is the same code on both,
+and PostgreSQL's share checks what its storage adds (its column types, its morning-list
+query).
 ``OGI_REFERENCE_EXAMPLES=20000`` asks for more (a third of them on PostgreSQL), and
 ``OGI_REFERENCE_EXPLORE=1`` for new lives (by default every run replays the same ones).
 Events after which the rules no longer give a due date (an 条例第三十五条 date overtaken by

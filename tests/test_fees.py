@@ -90,6 +90,19 @@ def test_per_request_counts_the_applicants_month_from_storage(wf: Workflow) -> N
     assert (payload["quantity"], payload["amount_yuan"]) == (11, 100)
 
 
+def test_per_request_counts_in_the_order_received_not_entered(wf: Workflow) -> None:
+    """国办函〔2020〕109号 按件: the applicant's requests of the month in the order received.
+    One received on 03-02 but entered after ten of 03-03 is the first; the tenth entered
+    of 03-03 is the eleventh received (ids follow entry, not receipt)."""
+    person = {"id_type": "resident_id", "id_number": "11010519491231002X"}
+    later = _requests(wf, 10, "2026-03-03", **person)
+    (earlier,) = _requests(wf, 1, "2026-03-02", **person)
+    with pytest.raises(ValidationError, match="no fee is due"):
+        wf.issue_fee_notice(earlier, actor="李明", basis="per_request", on=date(2026, 3, 4))
+    wf.issue_fee_notice(later[-1], actor="李明", basis="per_request", on=date(2026, 3, 4))
+    assert wf.events(later[-1])[-1].payload["quantity"] == 11
+
+
 def test_never_both_bases(wf: Workflow) -> None:
     rid = _requests(wf, 1, "2026-03-02")[0]
     with pytest.raises(ValidationError, match="never both"):

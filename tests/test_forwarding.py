@@ -267,6 +267,8 @@ def test_article_36_5_the_rollup_counts_a_forwarded_request_in_each_agency_that_
             "members": [wf.agency.code, "city-nrb"]}  # fmt: skip
     with open_staffed(db_url, agency=city, clock=fixed_clock) as government:
         summed = government.rollup_report(2026)
+    names = ["某市人民政府", wf.agency.name, RESOURCES["name"]]
+    assert [part.agency for part in summed.parts] == names
     total = summed.total.table3
     assert (total["new"]["total"], total["results_total"]["total"]) == (2, 1)
     assert total["unavailable_not_held"]["total"] == 1

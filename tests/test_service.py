@@ -23,6 +23,7 @@ from conftest import AGENCY, application, fixed_clock, open_staffed
 from ogi_workflow import Workflow
 from ogi_workflow.service.app import HTTP_PARSER, create_app
 from ogi_workflow.service.delivery import deliver_once
+from ogi_workflow.storage.engine import make_engine, writer_lock
 
 OPENAPI = Path(__file__).resolve().parents[1] / "docs" / "openapi.json"
 EVENTS = OPENAPI.with_name("events")
@@ -316,12 +317,14 @@ def test_on_sqlite_quick_calls_run_on_the_event_loop_and_the_rest_in_threads(
     """SQLite takes one writer at a time, so a quick call skips the hop to a pool thread; on
     PostgreSQL it takes one, so the calls of a worker overlap in the database."""
     ran_in: dict[str, str] = {}
-    for name in ("get", "people"):
+    for name in ("receive", "get", "people"):
         real = getattr(Workflow, name)
 
-        def spy(self: Workflow, *args: Any, _name: str = name, _real: Any = real) -> Any:
+        def spy(
+            self: Workflow, *args: Any, _name: str = name, _real: Any = real, **kwargs: Any
+        ) -> Any:
             ran_in[_name] = threading.current_thread().name
-            return _real(self, *args)
+            return _real(self, *args, **kwargs)
 
         monkeypatch.setattr(Workflow, name, spy)
     rid = _receive(live).json()["id"]
@@ -329,7 +332,49 @@ def test_on_sqlite_quick_calls_run_on_the_event_loop_and_the_rest_in_threads(
     assert live.client.get("/v1/people", headers=live.as_("管理员")).status_code == 200
     pool = "AnyIO worker thread"
     assert ran_in["people"] == pool
-    assert (ran_in["get"] == pool) is live.db.startswith("postgresql")
+    on_postgresql = live.db.startswith("postgresql")
+    assert (ran_in["receive"] == pool) is on_postgresql
+    assert (ran_in["get"] == pool) is on_postgresql
+
+
+def test_on_sqlite_the_loop_answers_while_another_thread_writes(live: Live) -> None:
+    """A quick call that would wait for the database's writer (a letter being issued, a
+    webhook round) waits in a pool thread, so the server keeps answering meanwhile."""
+    if live.db.startswith("postgresql"):
+        pytest.skip("SQLite only: PostgreSQL runs every call in the pool")
+    engine = make_engine(live.db)
+    holding, release = threading.Event(), threading.Event()
+
+    def write_for_a_while() -> None:
+        with writer_lock(engine):
+            holding.set()
+            release.wait(30)
+
+    writer = threading.Thread(target=write_for_a_while)
+    writer.start()
+    holding.wait(10)
+    answers: list[int] = []
+    base = str(live.client.base_url)
+
+    def receive() -> None:
+        with httpx.Client(base_url=base, timeout=30) as own:
+            body = application("2026-03-02T09:30")
+            answer = own.post("/v1/requests", json=body, headers=live.as_("窗口"))
+            answers.append(answer.status_code)
+
+    waiting = threading.Thread(target=receive)
+    waiting.start()
+    try:
+        threading.Event().wait(0.3)  # the receive is in, waiting for the writer
+        assert answers == []
+        assert live.client.get("/healthz", timeout=2).status_code == 200
+        assert live.client.get("/v1/me", headers=live.as_("李明"), timeout=2).status_code == 200
+    finally:
+        release.set()
+        writer.join(10)
+        waiting.join(30)
+        engine.dispose()
+    assert answers == [201]
 
 
 def test_the_published_openapi_document_is_the_one_served(live: Live) -> None:

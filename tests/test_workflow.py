@@ -604,12 +604,14 @@ def test_extension_limit_has_one_home_in_the_policy(tmp_path: Path) -> None:
 
 def test_bulk_insert_stores_what_sqlalchemy_stores(wf: Workflow) -> None:
     """A batch writes its rows with insert_many (one executemany over the columns' own bind
-    processors); read back, they equal rows written by SQLAlchemy's insert()."""
+    processors; COPY on PostgreSQL from COPY_FROM_ROWS rows on); read back, they equal rows
+    written by SQLAlchemy's insert(), and a row that breaks a constraint fails as there."""
     from datetime import UTC, datetime  # noqa: PLC0415
 
     from sqlalchemy import delete, insert, select  # noqa: PLC0415
+    from sqlalchemy.exc import IntegrityError  # noqa: PLC0415
 
-    from ogi_workflow.storage.schema import EVENT, insert_many  # noqa: PLC0415
+    from ogi_workflow.storage.schema import COPY_FROM_ROWS, EVENT, insert_many  # noqa: PLC0415
 
     rid = registered(wf)
     rows = [
@@ -622,12 +624,12 @@ def test_bulk_insert_stores_what_sqlalchemy_stores(wf: Workflow) -> None:
             "effective_on": D(2026, 3, 2),
             "state_before": None,
             "state_after": "registered",
-            "reason": "理由\n第二行",
-            "payload": {"n": 1, "list": [1.5, None, True], "文字": "公开"},
+            "reason": None if seq % 5 == 0 else "理由\n第二行\t制表 \\N 反斜杠",
+            "payload": {"n": seq, "list": [1.5, None, True], "文字": "公开\t\\"},
             "before_values": {},
             "after_values": {"due_date": "2026-03-30"},
         }
-        for seq in (100, 101)
+        for seq in range(100, 100 + COPY_FROM_ROWS)
     ]
     stored: list[list[Any]] = []
     for write in (lambda c: c.execute(insert(EVENT), rows), lambda c: insert_many(c, EVENT, rows)):
@@ -639,5 +641,7 @@ def test_bulk_insert_stores_what_sqlalchemy_stores(wf: Workflow) -> None:
             stored.append(list(conn.exec_driver_sql(raw + "FROM ogi_event WHERE seq >= 100")))
             conn.execute(delete(EVENT).where(EVENT.c.seq >= 100))
     assert stored[0] == stored[2]
-    assert stored[1] == stored[3]  # the very text stored
+    assert sorted(stored[1]) == sorted(stored[3])  # the very text stored
     assert [r["payload"] for r in stored[2]] == [r["payload"] for r in rows]
+    with pytest.raises(IntegrityError), wf.engine.begin() as conn:
+        insert_many(conn, EVENT, [*rows, rows[0]])  # (request, seq) twice

@@ -224,6 +224,7 @@ def quick(endpoint: _Endpoint) -> _Endpoint:
 
 
 def is_quick(endpoint: Callable[..., Any]) -> bool:
+    """Whether ``endpoint`` was marked :func:`quick`."""
     return getattr(endpoint, "_ogi_quick", False) is True
 
 
@@ -440,7 +441,7 @@ def create_app(
     app.state.deployment = deployment
     app.add_middleware(_BodyFirst)
     _handlers(app)
-    routes.install(app, inline=deployment.inline)
+    routes.install(app, deployment)
     return app
 
 

@@ -29,6 +29,7 @@ from ogi_workflow.lifecycle.typed_events import typed_event
 from ogi_workflow.models import utc_now
 from ogi_workflow.service.schemas import WebhookDelivery
 from ogi_workflow.storage import outbox
+from ogi_workflow.storage.engine import writer_lock
 from ogi_workflow.storage.session import event_view
 
 __all__ = ["Round", "deliver_once", "run_in_background", "sign"]
@@ -86,9 +87,11 @@ def deliver_once(
 ) -> Round:
     """One round of dispatch, claim, send and record; safe on many nodes at once."""
     done = Round()
-    with engine.begin() as conn:
+    # Each write queues with the server's own writers on SQLite (writer_lock), rather than
+    # polling for SQLite's lock while a request waits behind it.
+    with writer_lock(engine), engine.begin() as conn:
         done.dispatched = outbox.dispatch(conn, clock())
-    with engine.begin() as conn:
+    with writer_lock(engine), engine.begin() as conn:
         claimed = outbox.claim(conn, clock(), LEASE, limit)
     for item in claimed:
         body = body_of(item)
@@ -110,7 +113,7 @@ def deliver_once(
             error = f"{type(exc).__name__}: {exc}"
         attempts = item.attempts + 1
         retry = None if attempts >= max_attempts else _retry_after(attempts)
-        with engine.begin() as conn:
+        with writer_lock(engine), engine.begin() as conn:
             result = outbox.finish(
                 conn, item, status=status, error=error, now=clock(), retry_in=retry
             )

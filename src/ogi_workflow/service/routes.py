@@ -22,6 +22,8 @@ from fastapi import APIRouter, Body, FastAPI, Query, Request
 from fastapi import Path as PathParam
 from fastapi.routing import APIRoute
 from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, create_model
+from sqlalchemy import Engine
+from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
 from starlette.routing import compile_path
 
@@ -37,6 +39,7 @@ from ogi_workflow.outcomes import Outcome
 from ogi_workflow.service.app import (
     DOCX,
     Authenticated,
+    Deployment,
     IdempotencyKey,
     IfMatch,
     download,
@@ -57,6 +60,7 @@ from ogi_workflow.service.schemas import (
     RequestPage,
     WebhookDelivery,
 )
+from ogi_workflow.storage.engine import writer_busy
 from ogi_workflow.workflow import Workflow
 
 ACTIONS: Final = tuple(
@@ -68,24 +72,30 @@ _STRICT: Final[dict[Any, Any]] = {date: IsoDate, int: StrictInt, bool: StrictBoo
 _FILE_FORMATS: Final = {"docx": DOCX, "pdf": "application/pdf", "txt": "text/plain; charset=utf-8"}
 
 
-def _on_loop(endpoint: Callable[..., Any]) -> Callable[..., Any]:
+def _on_loop(endpoint: Callable[..., Any], engine: Engine) -> Callable[..., Any]:
+    """``endpoint`` run on the event loop, unless another thread is writing to the database
+    (a letter being issued, a webhook round): then in the pool, so that the loop never
+    waits for SQLite's lock and every other call stalls behind it."""
+
     @functools.wraps(endpoint)  # FastAPI reads the parameters through __wrapped__
     async def run(*args: Any, **kwargs: Any) -> Any:
+        if writer_busy(engine):
+            return await run_in_threadpool(endpoint, *args, **kwargs)
         return endpoint(*args, **kwargs)
 
     return run
 
 
-def _route_class(inline: bool) -> type[APIRoute]:
+def _route_class(deployment: Deployment) -> type[APIRoute]:
     class Route(APIRoute):
         """A route as this service declares it: a POST (every one has a body) may also
-        answer 400 and 413; a quick one runs on the event loop when ``inline``."""
+        answer 400 and 413; a quick one runs on the event loop on SQLite."""
 
         def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
             if "POST" in (kwargs.get("methods") or ()):
                 kwargs["responses"] = {**BODY_RESPONSES, **(kwargs.get("responses") or {})}
-            if inline and is_quick(endpoint):
-                endpoint = _on_loop(endpoint)
+            if deployment.inline and is_quick(endpoint):
+                endpoint = _on_loop(endpoint, deployment.engine)
             super().__init__(path, endpoint, **kwargs)
 
     return Route
@@ -432,16 +442,16 @@ def _letter_out(index: int, letter: Any) -> LetterOut:
     )
 
 
-def install(app: FastAPI, *, inline: bool) -> None:
-    """Every route, with the problem answers each authenticated one may give; with
-    ``inline``, the quick ones on the event loop."""
+def install(app: FastAPI, deployment: Deployment) -> None:
+    """Every route, with the problem answers each authenticated one may give; on SQLite
+    (``deployment.inline``), the quick ones on the event loop."""
     from ogi_workflow.service.agency_routes import (  # noqa: PLC0415 - they import this module
         agency_routes,
         health_routes,
         people_routes,
     )
 
-    route_class = _route_class(inline)
+    route_class = _route_class(deployment)
     router = APIRouter(route_class=route_class)
     health_routes(router)
     authenticated = APIRouter(responses=PROBLEM_RESPONSES, route_class=route_class)
@@ -457,7 +467,7 @@ def install(app: FastAPI, *, inline: bool) -> None:
     app.state.methods = [(compile_path(path)[0], sorted(found)) for path, found in methods.items()]
     # The routes join the app's own router as they are: FastAPI matches the routes of an
     # included router twice (to pick the router, then within it), about a tenth of a quick
-    # call's time in the app.
+    # call's time in the app. (So app.dependency_overrides do not reach them: none is used.)
     app.router.routes.extend([*router.routes, *authenticated.routes])
 
     @app.webhooks.post("request-event", operation_id="request_event", tags=["webhooks"])

@@ -24,7 +24,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from ogi_workflow.errors import StorageError
 
-__all__ = ["BUSY_TIMEOUT_S", "make_engine", "normalise_url", "writer_lock"]
+__all__ = ["BUSY_TIMEOUT_S", "make_engine", "normalise_url", "writer_busy", "writer_lock"]
 
 BUSY_TIMEOUT_S: Final = 60  # how long a SQLite writer waits for the write lock
 
@@ -116,6 +116,13 @@ class _Writers:
     ) -> None:
         self._lock.release()
 
+    def busy(self) -> bool:
+        """Whether another thread of this process is writing now."""
+        if self._lock.acquire(blocking=False):
+            self._lock.release()
+            return False
+        return True
+
 
 _WRITERS: dict[str, _Writers] = {}
 _WRITERS_GUARD = threading.Lock()
@@ -133,6 +140,16 @@ def writer_lock(engine: Engine) -> AbstractContextManager[None]:
     """
     if engine.dialect.name != "sqlite":
         return nullcontext()
+    return _writers(engine)
+
+
+def writer_busy(engine: Engine) -> bool:
+    """Whether another thread of this process holds the database's :func:`writer_lock` now
+    (a write started now would wait for it); always False on PostgreSQL."""
+    return engine.dialect.name == "sqlite" and _writers(engine).busy()
+
+
+def _writers(engine: Engine) -> _Writers:
     name = engine.url.database or ""
     key = str(Path(name).resolve()) if name not in ("", ":memory:") else name
     with _WRITERS_GUARD:

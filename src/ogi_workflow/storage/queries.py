@@ -10,7 +10,7 @@ from dataclasses import dataclass
 from datetime import date, datetime
 from typing import Any, Final
 
-from sqlalchemy import ColumnElement, Engine, Select, func, insert, or_, select
+from sqlalchemy import ColumnElement, Engine, Select, and_, func, insert, or_, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
 
@@ -109,16 +109,26 @@ def event_views(conn: Connection, request_id: int) -> list[EventView]:
 
 
 def nth_this_month(conn: Connection, agency: str, row: Mapping[str, Any]) -> int:
-    """Which of the applicant's requests in its natural month this one is (按件)."""
-    first = row["received_on"].replace(day=1)
+    """Which of the applicant's requests in its natural month this one is (按件), in the
+    order received: by day, then instant, then id (ids alone need not follow receipt: a
+    PostgreSQL batch takes its ids ahead)."""
+    day, at, rid = row["received_on"], row["received_at"], row["id"]
     return int(
         conn.execute(
             select(func.count()).where(
                 REQUEST.c.agency == agency,
                 REQUEST.c.applicant_key == row["applicant_key"],
-                REQUEST.c.received_on >= first,
-                REQUEST.c.received_on <= row["received_on"],
-                REQUEST.c.id <= row["id"],
+                REQUEST.c.received_on >= day.replace(day=1),
+                or_(
+                    REQUEST.c.received_on < day,
+                    and_(
+                        REQUEST.c.received_on == day,
+                        or_(
+                            REQUEST.c.received_at < at,
+                            and_(REQUEST.c.received_at == at, REQUEST.c.id <= rid),
+                        ),
+                    ),
+                ),
             )
         ).scalar_one()
     )

@@ -39,6 +39,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Connection
+from sqlalchemy.exc import DBAPIError
 from sqlalchemy.schema import CreateIndex, CreateTable
 from sqlalchemy.types import TypeDecorator
 from sqlmodel import Field, SQLModel
@@ -496,10 +497,15 @@ def _bulk_insert(
     return str(compiled), compiled.positional, order
 
 
+# From this many rows on, PostgreSQL takes them with COPY: psycopg runs an executemany as one
+# statement per row, and COPY costs a round trip more than one statement.
+COPY_FROM_ROWS: Final = 16
+
+
 def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    """INSERT ``rows`` (all with the same keys) in one DBAPI ``executemany``; on PostgreSQL
-    in one ``COPY … FROM STDIN``, which takes a batch's rows in about a quarter of an
-    executemany's time (one statement, not one per row).
+    """INSERT ``rows`` (all with the same keys) in one DBAPI ``executemany``; on PostgreSQL,
+    from COPY_FROM_ROWS rows on, in one ``COPY … FROM STDIN`` (a batch's rows in about a
+    quarter of the time).
 
     Each value goes through its column's own bind processor, so what is stored is exactly
     what ``conn.execute(insert(table), rows)`` stores, without SQLAlchemy's per-row
@@ -509,19 +515,34 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
         return
     sql, positional, order = _bulk_insert(table, conn.dialect, frozenset(rows[0]))
     values = [tuple(row[k] if p is None else p(row[k]) for k, p in order) for row in rows]
-    if conn.dialect.name == "postgresql":
-        quote = conn.dialect.identifier_preparer.quote
-        columns = ", ".join(quote(table.c[k].name) for k, _ in order)
-        cursor = conn.connection.dbapi_connection.cursor()  # type: ignore[union-attr]
-        with cursor.copy(f"COPY {quote(table.name)} ({columns}) FROM STDIN") as copy:
-            for row in values:
-                copy.write_row(row)
-        return
-    if positional:
+    if conn.dialect.name == "postgresql" and len(values) >= COPY_FROM_ROWS:
+        _copy(conn, table, [k for k, _ in order], values)
+    elif positional:
         conn.exec_driver_sql(sql, values)
     else:
         names = [k for k, _ in order]
         conn.exec_driver_sql(sql, [dict(zip(names, v, strict=True)) for v in values])
+
+
+def _copy(conn: Connection, table: Table, keys: list[str], values: list[tuple[Any, ...]]) -> None:
+    """``COPY table (keys) FROM STDIN`` in the connection's own transaction; a failure is
+    raised as SQLAlchemy raises a failed statement's (a DBAPIError saying whether the
+    connection was lost; the pool's pre-ping drops it), so callers handle both alike."""
+    quote = conn.dialect.identifier_preparer.quote
+    statement = (
+        f"COPY {quote(table.name)} ({', '.join(quote(table.c[k].name) for k in keys)}) FROM STDIN"
+    )
+    dbapi = conn.dialect.loaded_dbapi
+    connection = conn.connection.dbapi_connection
+    try:
+        with connection.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+            for row in values:
+                copy.write_row(row)
+    except dbapi.Error as exc:
+        lost = conn.dialect.is_disconnect(exc, connection, None)
+        raise DBAPIError.instance(
+            statement, None, exc, dbapi.Error, connection_invalidated=lost, dialect=conn.dialect
+        ) from exc
 
 
 def schema_ddl(dialect: str = "postgresql") -> str:

@@ -65,7 +65,8 @@ _SELECT_HISTORY: Final = (
 )
 _INSERT_REQUEST: Final = insert(REQUEST).returning(REQUEST.c.id)
 _TAKE_IDS: Final = text(  # PostgreSQL
-    "SELECT nextval(pg_get_serial_sequence('ogi_request', 'id')) FROM generate_series(1, :count)"
+    f"SELECT nextval(pg_get_serial_sequence('{REQUEST.name}', 'id')) "
+    "FROM generate_series(1, :count)"
 )
 _REQUEST_COLUMNS: Final = tuple(REQUEST.c.keys())
 _INSERT_EVENT: Final = insert(EVENT)
@@ -249,7 +250,7 @@ class BatchSession(Session):
         self.new_rows: dict[int, None] = {}
         self.last_id: int | None = None  # SQLite
         self.free_ids: list[int] = []  # PostgreSQL, the smallest last
-        self.ids_taken = 0
+        self.ids_taken = 0  # PostgreSQL
         # Registrations not numbered yet, in order (see registration), unless numbered now.
         self.unnumbered: list[tuple[int, int, Callable[[int], str]]] = []
 
@@ -283,13 +284,13 @@ class BatchSession(Session):
         blocks that grow with the batch (1 for a lone receive, up to 256), so a big batch
         asks rarely. An id taken and not used (the block's rest, a rolled-back batch) is
         skipped: request ids may have gaps; registration numbers never do."""
-        self.ids_taken += 1
         if self.conn.dialect.name == "sqlite":
             if self.last_id is None:
                 top = self.conn.execute(select(func.coalesce(func.max(REQUEST.c.id), 0)))
                 self.last_id = int(top.scalar_one())
             self.last_id += 1
             return self.last_id
+        self.ids_taken += 1
         if not self.free_ids:
             block = {"count": min(self.ids_taken, 256)}
             self.free_ids = sorted(self.conn.execute(_TAKE_IDS, block).scalars(), reverse=True)

@@ -497,8 +497,8 @@ def _bulk_insert(
     return str(compiled), compiled.positional, order
 
 
-# From this many rows on, PostgreSQL takes them with COPY: psycopg runs an executemany as one
-# statement per row, and COPY costs a round trip more than one statement.
+# From this many rows on, PostgreSQL takes them with COPY (psycopg runs an executemany as a
+# statement per row; COPY costs a round trip more than one statement).
 COPY_FROM_ROWS: Final = 16
 
 
@@ -529,9 +529,8 @@ def _copy(conn: Connection, table: Table, keys: list[str], values: list[tuple[An
     raised as SQLAlchemy raises a failed statement's (a DBAPIError saying whether the
     connection was lost; the pool's pre-ping drops it), so callers handle both alike."""
     quote = conn.dialect.identifier_preparer.quote
-    statement = (
-        f"COPY {quote(table.name)} ({', '.join(quote(table.c[k].name) for k in keys)}) FROM STDIN"
-    )
+    columns = ", ".join(quote(table.c[k].name) for k in keys)
+    statement = f"COPY {quote(table.name)} ({columns}) FROM STDIN"
     dbapi = conn.dialect.loaded_dbapi
     connection = conn.connection.dbapi_connection
     try:

@@ -89,9 +89,10 @@ def deliver_once(
     done = Round()
     # Each write queues with the server's own writers on SQLite (writer_lock), rather than
     # polling for SQLite's lock while a request waits behind it.
-    with writer_lock(engine), engine.begin() as conn:
+    writers = writer_lock(engine)
+    with writers, engine.begin() as conn:
         done.dispatched = outbox.dispatch(conn, clock())
-    with writer_lock(engine), engine.begin() as conn:
+    with writers, engine.begin() as conn:
         claimed = outbox.claim(conn, clock(), LEASE, limit)
     for item in claimed:
         body = body_of(item)
@@ -113,7 +114,7 @@ def deliver_once(
             error = f"{type(exc).__name__}: {exc}"
         attempts = item.attempts + 1
         retry = None if attempts >= max_attempts else _retry_after(attempts)
-        with writer_lock(engine), engine.begin() as conn:
+        with writers, engine.begin() as conn:
             result = outbox.finish(
                 conn, item, status=status, error=error, now=clock(), retry_in=retry
             )

@@ -60,7 +60,7 @@ from ogi_workflow.service.schemas import (
     RequestPage,
     WebhookDelivery,
 )
-from ogi_workflow.storage.engine import writer_busy
+from ogi_workflow.storage.engine import writer_busy_check
 from ogi_workflow.workflow import Workflow
 
 ACTIONS: Final = tuple(
@@ -77,9 +77,11 @@ def _on_loop(endpoint: Callable[..., Any], engine: Engine) -> Callable[..., Any]
     (a letter being issued, a webhook round): then in the pool, so that the loop never
     waits for SQLite's lock and every other call stalls behind it."""
 
+    writer_busy = writer_busy_check(engine)
+
     @functools.wraps(endpoint)  # FastAPI reads the parameters through __wrapped__
     async def run(*args: Any, **kwargs: Any) -> Any:
-        if writer_busy(engine):
+        if writer_busy():
             return await run_in_threadpool(endpoint, *args, **kwargs)
         return endpoint(*args, **kwargs)
 

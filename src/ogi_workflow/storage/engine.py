@@ -11,6 +11,7 @@
 from __future__ import annotations
 
 import threading
+from collections.abc import Callable
 from contextlib import AbstractContextManager, nullcontext
 from pathlib import Path
 from types import TracebackType
@@ -24,7 +25,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from ogi_workflow.errors import StorageError
 
-__all__ = ["BUSY_TIMEOUT_S", "make_engine", "normalise_url", "writer_busy", "writer_lock"]
+__all__ = ["BUSY_TIMEOUT_S", "make_engine", "normalise_url", "writer_busy_check", "writer_lock"]
 
 BUSY_TIMEOUT_S: Final = 60  # how long a SQLite writer waits for the write lock
 
@@ -143,10 +144,13 @@ def writer_lock(engine: Engine) -> AbstractContextManager[None]:
     return _writers(engine)
 
 
-def writer_busy(engine: Engine) -> bool:
-    """Whether another thread of this process holds the database's :func:`writer_lock` now
-    (a write started now would wait for it); always False on PostgreSQL."""
-    return engine.dialect.name == "sqlite" and _writers(engine).busy()
+def writer_busy_check(engine: Engine) -> Callable[[], bool]:
+    """A check, cheap enough for every call, of whether another thread of this process holds
+    the database's :func:`writer_lock` now (a write started then would wait for it); always
+    False on PostgreSQL."""
+    if engine.dialect.name != "sqlite":
+        return lambda: False
+    return _writers(engine).busy
 
 
 def _writers(engine: Engine) -> _Writers:

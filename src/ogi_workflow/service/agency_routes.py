@@ -215,8 +215,7 @@ def agency_routes(router: APIRouter) -> None:
                 moves = caller.wf.load_calendar_notice(path, actor=caller.login, own=own)
             return json_response([MoveOut(**asdict(m)).model_dump(mode="json") for m in moves])
 
-        raw = upload.model_dump_json().encode()
-        return idempotent(caller, idempotency_key, request, raw, run)
+        return idempotent(caller, idempotency_key, request, upload, run)
 
     @router.get(
         "/v1/calendar/notices",

@@ -19,7 +19,10 @@ from typing import Annotated, Any, Final, TypeVar
 import orjson
 from fastapi import Depends, FastAPI, Header, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
+from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
+from fastapi.security.base import SecurityBase
+from fastapi.security.utils import get_authorization_scheme_param
+from pydantic import BaseModel
 from sqlalchemy.exc import IntegrityError
 from starlette.concurrency import run_in_threadpool
 from starlette.exceptions import HTTPException
@@ -63,8 +66,6 @@ HTTP_PARSER: Final = "h11"
 # worker that revoked it and within this many seconds in the others (docs/service.md).
 TOKEN_CACHE_S: Final = 2.0
 _TOKEN_CACHE_SIZE: Final = 10_000
-
-_bearer = HTTPBearer(auto_error=False, description="An API token: ogi-workflow token create")
 
 
 class Caller:
@@ -172,28 +173,35 @@ def deployment_of(request: Request) -> Deployment:
     return deployment
 
 
-async def authenticated(
-    request: Request,
-    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
-) -> Caller:
-    """The token's person, or a 401 problem. A token seen lately costs no database call and
-    no thread; otherwise it is looked up (in the thread pool, unless on SQLite)."""
-    if credentials is None:
-        raise _UnauthenticatedError("no token: send Authorization: Bearer <token>")
-    deployment = deployment_of(request)
-    token = credentials.credentials
-    found = deployment.known(token)
-    if found is None:
-        if deployment.inline:
-            found = deployment.caller(token)
-        else:
-            found = await run_in_threadpool(deployment.caller, token)
-    if found is None:
-        raise _UnauthenticatedError("the token is unknown or revoked")
-    return found
+class _TokenAuth(SecurityBase):
+    """The person of the request's ``Authorization: Bearer`` token, or a 401 problem.
+
+    One dependency (not HTTPBearer's credentials passed on to a second): each level of
+    dependencies costs every call its own resolution. A token seen lately costs no
+    database call and no thread; otherwise it is looked up (in the thread pool, unless on
+    SQLite)."""
+
+    def __init__(self) -> None:
+        self.model = HTTPBearerModel(description="An API token: ogi-workflow token create")
+        self.scheme_name = "HTTPBearer"
+
+    async def __call__(self, request: Request) -> Caller:
+        scheme, token = get_authorization_scheme_param(request.headers.get("authorization"))
+        if scheme.lower() != "bearer" or not token:
+            raise _UnauthenticatedError("no token: send Authorization: Bearer <token>")
+        deployment = deployment_of(request)
+        found = deployment.known(token)
+        if found is None:
+            if deployment.inline:
+                found = deployment.caller(token)
+            else:
+                found = await run_in_threadpool(deployment.caller, token)
+        if found is None:
+            raise _UnauthenticatedError("the token is unknown or revoked")
+        return found
 
 
-Authenticated = Annotated[Caller, Depends(authenticated)]
+Authenticated = Annotated[Caller, Depends(_TokenAuth())]
 IdempotencyKey = Annotated[
     str | None,
     Header(
@@ -260,14 +268,17 @@ def download(data: bytes, media: str, name: str) -> Response:
 
 
 def idempotent(
-    caller: Caller, key: str | None, request: Request, body: bytes, run: Callable[[], Response]
+    caller: Caller, key: str | None, request: Request, body: BaseModel, run: Callable[[], Response]
 ) -> Response:
     """Run a POST once per (token, key): the answer is stored in the action's transaction,
-    and a retry with the same key and body gets it back; another body is a 422."""
+    and a retry with the same key and the same ``body`` (as validated) gets it back; another
+    body is a 422."""
     if key is None:
         return run()
     fingerprint = hashlib.sha256(
-        b"\0".join([request.method.encode(), request.url.path.encode(), body])
+        b"\0".join(
+            [request.method.encode(), request.url.path.encode(), body.model_dump_json().encode()]
+        )
     ).hexdigest()
     wf = caller.wf
     stored = wf.stored_answer(caller.token_id, key)

@@ -25,7 +25,8 @@ from pydantic import BaseModel, ConfigDict, StrictBool, StrictInt, create_model
 from sqlalchemy import Engine
 from starlette.concurrency import run_in_threadpool
 from starlette.responses import Response
-from starlette.routing import compile_path
+from starlette.routing import Match, compile_path
+from starlette.types import Scope
 
 from ogi_workflow.errors import StaleVersionError
 from ogi_workflow.lifecycle import Event, State
@@ -99,6 +100,14 @@ def _route_class(deployment: Deployment) -> type[APIRoute]:
             if deployment.inline and is_quick(endpoint):
                 endpoint = _on_loop(endpoint, deployment.engine)
             super().__init__(path, endpoint, **kwargs)
+            self._tail = path.rpartition("}")[2]  # the literal end, after the last parameter
+
+        def matches(self, scope: Scope) -> tuple[Match, Scope]:
+            # A call tries the routes in turn: a path that does not end as this one's
+            # cannot match it, which is decided without the full match's cost.
+            if scope["type"] == "http" and not scope["path"].endswith(self._tail):
+                return Match.NONE, {}
+            return super().matches(scope)
 
     return Route
 
@@ -111,7 +120,7 @@ def _request_response(view: RequestView, status: int = 200) -> Response:
     headers = _etag(view)
     if status == 201:
         headers["Location"] = f"/v1/requests/{view.id}"
-    return json_response(view.model_dump(mode="json"), status, headers)
+    return Response(view.model_dump_json(), status, headers, "application/json")
 
 
 def _if_match(value: str | None) -> int | None:
@@ -186,7 +195,6 @@ def _action_route(router: APIRouter, name: str) -> None:
         idempotency_key: IdempotencyKey = None,
     ) -> Response:
         params = body.model_dump(exclude_unset=True)  # type: ignore[attr-defined]
-        raw = body.model_dump_json().encode()  # type: ignore[attr-defined]
 
         def run() -> Response:
             view = getattr(caller.wf, name)(
@@ -197,7 +205,7 @@ def _action_route(router: APIRouter, name: str) -> None:
             )
             return _request_response(view)
 
-        return idempotent(caller, idempotency_key, request, raw, run)
+        return idempotent(caller, idempotency_key, request, body, run)
 
     router.add_api_route(
         f"/v1/requests/{{request_id}}/actions/{name}",
@@ -232,8 +240,7 @@ def _request_routes(router: APIRouter) -> None:  # noqa: PLR0915 - one route aft
         def run() -> Response:
             return _request_response(caller.wf.receive(application, actor=caller.login), 201)
 
-        raw = application.model_dump_json().encode()
-        return idempotent(caller, idempotency_key, request, raw, run)
+        return idempotent(caller, idempotency_key, request, application, run)
 
     @router.get("/v1/requests", operation_id="find", response_model=RequestPage, tags=["requests"])
     @quick
@@ -364,7 +371,7 @@ def _request_routes(router: APIRouter) -> None:  # noqa: PLR0915 - one route aft
             index = next(i for i, x in enumerate(issued, 1) if x.number == letter.number)
             return json_response(_letter_out(index, letter).model_dump(mode="json"))
 
-        return idempotent(caller, idempotency_key, request, order.model_dump_json().encode(), run)
+        return idempotent(caller, idempotency_key, request, order, run)
 
     @router.get(
         "/v1/requests/{request_id}/letters/{index}",

@@ -3,7 +3,7 @@
 Run by hand, never in the test suite::
 
     python benchmarks/bench_service.py [--lifecycles N] [--rounds R] [--callers 1,4]
-        [--clients C] [--seconds S] [--rate R] [--vs REV]
+        [--clients C] [--seconds S] [--rate R] [--vs REV] [--client socket|stdlib]
 
 Each round measures, on fresh database files, the same lifecycles (receive, register,
 handle, submit, two approvals, reply, archive: 8 actions): through ``Workflow`` in this
@@ -93,8 +93,53 @@ def in_process(path: Path, lifecycles: int) -> float:
 
 
 class Client:
-    """One keep-alive connection (the standard library's: the lightest Python client, so the
-    measurement is the server's as far as a Python caller allows)."""
+    """One keep-alive HTTP/1.1 connection over a plain socket: the request written in one
+    piece, the answer read by its Content-Length. The lightest caller Python allows, so
+    that the measurement is the server's: http.client (``--client stdlib``) spends about
+    half a millisecond of its own a call here (docs/benchmarks.md), more than the server's
+    parsing and routing together."""
+
+    def __init__(self, port: int) -> None:
+        self.sock = socket.create_connection(("127.0.0.1", port), timeout=120)
+        self.sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_NODELAY, 1)
+        self.pending = b""
+
+    def post(self, path: str, body: dict[str, Any], headers: dict[str, str]) -> dict[str, Any]:
+        data = orjson.dumps(body)
+        lines = "".join(f"{name}: {value}\r\n" for name, value in headers.items())
+        head = (
+            f"POST {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nContent-Type: application/json\r\n"
+            f"{lines}Content-Length: {len(data)}\r\n\r\n"
+        )
+        self.sock.sendall(head.encode() + data)
+        while b"\r\n\r\n" not in self.pending:
+            self.pending += self._receive()
+        head_bytes, _, rest = self.pending.partition(b"\r\n\r\n")
+        status_line, *fields = head_bytes.split(b"\r\n")
+        sizes = [int(f[15:]) for f in fields if f[:15].lower() == b"content-length:"]
+        if not sizes:
+            raise RuntimeError(f"{path}: an answer without Content-Length")
+        while len(rest) < sizes[0]:
+            rest += self._receive()
+        answer, self.pending = rest[: sizes[0]], rest[sizes[0] :]
+        status = int(status_line.split()[1])
+        if status >= 300:
+            raise RuntimeError(f"{path}: {status} {answer[:300]!r}")
+        found: dict[str, Any] = orjson.loads(answer)
+        return found
+
+    def _receive(self) -> bytes:
+        chunk = self.sock.recv(65536)
+        if not chunk:
+            raise RuntimeError("the server closed the connection")
+        return chunk
+
+    def close(self) -> None:
+        self.sock.close()
+
+
+class StdlibClient(Client):
+    """The same calls through the standard library's http.client."""
 
     def __init__(self, port: int) -> None:
         self.conn = http.client.HTTPConnection("127.0.0.1", port, timeout=120)
@@ -110,6 +155,9 @@ class Client:
 
     def close(self) -> None:
         self.conn.close()
+
+
+CLIENTS: Final = {"socket": Client, "stdlib": StdlibClient}
 
 
 _JSON: Final = {"Content-Type": "application/json"}
@@ -173,18 +221,24 @@ def _in_threads(count: int, work: Callable[[], None]) -> None:
 
 
 def over_http(
-    path: Path, tokens: dict[str, str], lifecycles: int, clients: int, src: Path | None = None
+    path: Path,
+    tokens: dict[str, str],
+    lifecycles: int,
+    clients: int,
+    src: Path | None = None,
+    *,
+    client_class: type[Client] = Client,
 ) -> float:
     """Actions per second through the service, one transaction per action, ``clients``
     callers at once sharing the lifecycles."""
     auth = _auth(tokens)
     with Server(path, src) as server:
-        warm = Client(server.port)
+        warm = client_class(server.port)
         one_lifecycle(warm, auth)  # the worker opens the agency
         warm.close()
 
         def caller() -> None:
-            client = Client(server.port)
+            client = client_class(server.port)
             for _ in range(lifecycles // clients):
                 one_lifecycle(client, auth)
             client.close()
@@ -203,6 +257,7 @@ def under_load(
     rate: float,
     *,
     src: Path | None = None,
+    client_class: type[Client] = Client,
 ) -> tuple[list[float], int]:
     """Every call's latency (s) with ``clients`` callers at once for ``seconds``, and the
     errors. ``rate``: the calls per second they make together, each caller on a fixed
@@ -215,7 +270,7 @@ def under_load(
     every = clients / rate if rate else 0.0
 
     with Server(path, src) as server:
-        warm = Client(server.port)
+        warm = client_class(server.port)
         one_lifecycle(warm, auth)
         warm.close()
         begin = time.perf_counter()
@@ -238,7 +293,7 @@ def under_load(
                     latencies.append(spent)
                 return answer
 
-            client = Client(server.port)
+            client = client_class(server.port)
             while time.perf_counter() < stop:
                 try:
                     one_lifecycle(client, auth, timed)
@@ -270,6 +325,9 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=20.0, help="of each load phase")
     parser.add_argument("--rate", type=float, default=100.0, help="calls/s of the paced load")
     parser.add_argument("--vs", metavar="REV", help="also serve from REV, side by side")
+    parser.add_argument(
+        "--client", choices=CLIENTS, default="socket", help="the HTTP callers' client"
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as folder:
         if not args.vs:
@@ -293,7 +351,14 @@ def measure(folder: Path, args: argparse.Namespace, trees: dict[str, Path | None
             else:
                 count, _, tree = side.removeprefix("http×").partition(" ")
                 src = trees[f" {tree}" if tree else ""]
-                rate = over_http(path, tokens, args.lifecycles, int(count), src)
+                rate = over_http(
+                    path,
+                    tokens,
+                    args.lifecycles,
+                    int(count),
+                    src,
+                    client_class=CLIENTS[args.client],
+                )
             rates[side].append(rate)
             print(f"round {round_ + 1} {side}: {rate:.0f}", file=sys.stderr, flush=True)
     loads = {}
@@ -301,7 +366,13 @@ def measure(folder: Path, args: argparse.Namespace, trees: dict[str, Path | None
         for tree, src in trees.items():
             path = folder / f"load-{paced}{tree.strip()}.sqlite"
             loads[(paced, tree)] = under_load(
-                path, staffed(path), args.clients, args.seconds, paced, src=src
+                path,
+                staffed(path),
+                args.clients,
+                args.seconds,
+                paced,
+                src=src,
+                client_class=CLIENTS[args.client],
             )
     cpu = platform.processor() or platform.machine()
     print(

@@ -572,7 +572,8 @@ def test_token_and_webhook_commands(tmp_path: Path) -> None:
 
 
 def test_serve_answers_curl_with_a_token(tmp_path: Path) -> None:
-    """The README's service quick start: serve a database, then act with a token alone."""
+    """The README's service quick start: serve a database, then act with a token alone;
+    with --access-log each call is logged."""
     import socket  # noqa: PLC0415
     import subprocess  # noqa: PLC0415
     import sys  # noqa: PLC0415
@@ -585,7 +586,8 @@ def test_serve_answers_curl_with_a_token(tmp_path: Path) -> None:
         probe.bind(("127.0.0.1", 0))
         port = probe.getsockname()[1]
     command = [sys.executable, "-m", "ogi_workflow", "serve", "--db", db, "--port", str(port)]
-    server = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    command.append("--access-log")
+    server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)
     try:
         url = f"http://127.0.0.1:{port}"
         for _ in range(200):
@@ -603,5 +605,7 @@ def test_serve_answers_curl_with_a_token(tmp_path: Path) -> None:
     finally:
         server.terminate()
         server.wait(20)
-        assert server.stderr is not None
-        server.stderr.close()
+        assert server.stdout is not None
+        logged = server.stdout.read().decode()  # uvicorn's access log
+        server.stdout.close()
+    assert f'"POST /v1/requests/{rid}/actions/register HTTP/1.1" 200' in logged

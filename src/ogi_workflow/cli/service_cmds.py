@@ -59,6 +59,13 @@ def serve(
         str | None,
         typer.Option(help="Folder of per-agency letter templates: <folder>/<agency code>/*.j2."),
     ] = None,
+    access_log: Annotated[
+        bool,
+        typer.Option(
+            "--access-log/--no-access-log",
+            help="Log each HTTP call to stdout (the reverse proxy usually logs them already).",
+        ),
+    ] = False,
 ) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json, docs at /docs) over the database."""
     _service_installed()
@@ -88,6 +95,7 @@ def serve(
         port=port,
         workers=workers,
         log_level="info",
+        access_log=access_log,
     )
 
 

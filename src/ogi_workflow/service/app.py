@@ -18,6 +18,7 @@ from typing import Annotated, Any, Final, TypeVar
 
 import orjson
 from fastapi import Depends, FastAPI, Header, Request
+from fastapi import Path as PathParam
 from fastapi.exceptions import RequestValidationError
 from fastapi.openapi.models import HTTPBearer as HTTPBearerModel
 from fastapi.security.base import SecurityBase
@@ -40,13 +41,17 @@ from ogi_workflow.workflow import Workflow
 __all__ = [
     "DOCX",
     "HTTP_PARSER",
+    "IDEMPOTENCY_KEY_PATTERN",
+    "REQUEST_ID_MAX",
     "XLSX",
     "Authenticated",
     "Caller",
     "Deployment",
     "IdempotencyKey",
     "IfMatch",
+    "RequestId",
     "app_from_environment",
+    "authenticate",
     "create_app",
     "deployment_of",
     "download",
@@ -201,12 +206,16 @@ class _TokenAuth(SecurityBase):
         return found
 
 
-Authenticated = Annotated[Caller, Depends(_TokenAuth())]
+authenticate: Final = _TokenAuth()
+Authenticated = Annotated[Caller, Depends(authenticate)]
+REQUEST_ID_MAX: Final = 2**63 - 1
+RequestId = Annotated[int, PathParam(ge=1, le=REQUEST_ID_MAX, description="The request's id")]
+IDEMPOTENCY_KEY_PATTERN: Final = r"^[!-~]{1,255}$"
 IdempotencyKey = Annotated[
     str | None,
     Header(
         alias="Idempotency-Key",
-        pattern=r"^[!-~]{1,255}$",
+        pattern=IDEMPOTENCY_KEY_PATTERN,
         description="Any unique string (1 to 255 visible ASCII characters); a retry with "
         "the same key and body gets the first answer and acts no twice.",
     ),

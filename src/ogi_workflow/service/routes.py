@@ -37,12 +37,14 @@ from ogi_workflow.models import (
     SearchTaskView,
 )
 from ogi_workflow.outcomes import Outcome
+from ogi_workflow.service import fastpath
 from ogi_workflow.service.app import (
     DOCX,
     Authenticated,
     Deployment,
     IdempotencyKey,
     IfMatch,
+    RequestId,
     download,
     file_response,
     idempotent,
@@ -68,7 +70,6 @@ ACTIONS: Final = tuple(
     e.value for e in Event if e not in (Event.RECEIVE, Event.RECOMPUTE_DEADLINE, Event.ISSUE_LETTER)
 )
 _NOT_BODY: Final = frozenset({"self", "request", "actor", "expected_version"})
-_RequestId = Annotated[int, PathParam(ge=1, le=2**63 - 1, description="The request's id")]
 _STRICT: Final[dict[Any, Any]] = {date: IsoDate, int: StrictInt, bool: StrictBool}
 _FILE_FORMATS: Final = {"docx": DOCX, "pdf": "application/pdf", "txt": "text/plain; charset=utf-8"}
 
@@ -101,6 +102,10 @@ def _route_class(deployment: Deployment) -> type[APIRoute]:
                 endpoint = _on_loop(endpoint, deployment.engine)
             super().__init__(path, endpoint, **kwargs)
             self._tail = path.rpartition("}")[2]  # the literal end, after the last parameter
+
+        def get_route_handler(self) -> fastpath.Handler:
+            stock = super().get_route_handler()
+            return fastpath.route_handler(self.endpoint, stock) or stock
 
         def matches(self, scope: Scope) -> tuple[Match, Scope]:
             # A call tries the routes in turn: a path that does not end as this one's
@@ -187,7 +192,7 @@ def _action_route(router: APIRouter, name: str) -> None:
 
     @quick
     def act(
-        request_id: _RequestId,
+        request_id: RequestId,
         body: Annotated[body_model, Body()],  # type: ignore[valid-type]
         caller: Authenticated,
         request: Request,
@@ -292,7 +297,7 @@ def _request_routes(router: APIRouter) -> None:  # noqa: PLR0915 - one route aft
         tags=["requests"],
     )
     @quick
-    def get_request(request_id: _RequestId, caller: Authenticated) -> Response:
+    def get_request(request_id: RequestId, caller: Authenticated) -> Response:
         """One request; its ETag is its version (send it back as If-Match on an action)."""
         return _request_response(caller.wf.get(request_id))
 
@@ -303,7 +308,7 @@ def _request_routes(router: APIRouter) -> None:  # noqa: PLR0915 - one route aft
         tags=["requests"],
     )
     @quick
-    def events(request_id: _RequestId, caller: Authenticated) -> Response:
+    def events(request_id: RequestId, caller: Authenticated) -> Response:
         """The request's audit log, oldest first; each event's payload is its own type's
         (told apart by ``event``)."""
         # Each event is checked against its type here, so the answer is not checked again.
@@ -318,7 +323,7 @@ def _request_routes(router: APIRouter) -> None:  # noqa: PLR0915 - one route aft
     )
     @quick
     def deadline(
-        request_id: _RequestId, caller: Authenticated, as_of: IsoDate | None = None
+        request_id: RequestId, caller: Authenticated, as_of: IsoDate | None = None
     ) -> DeadlineExplained:
         """The reply deadline from the request's events, and day by day why it counts."""
         found, lines = caller.wf.explain(request_id, as_of=as_of)
@@ -334,7 +339,7 @@ def _request_routes(router: APIRouter) -> None:  # noqa: PLR0915 - one route aft
         tags=["requests"],
     )
     @quick
-    def search_tasks(request_id: _RequestId, caller: Authenticated) -> list[SearchTaskView]:
+    def search_tasks(request_id: RequestId, caller: Authenticated) -> list[SearchTaskView]:
         """The request's 协查 tasks, open and answered."""
         return caller.wf.search_tasks(request_id)
 
@@ -345,7 +350,7 @@ def _request_routes(router: APIRouter) -> None:  # noqa: PLR0915 - one route aft
         tags=["letters"],
     )
     @quick
-    def letters(request_id: _RequestId, caller: Authenticated) -> list[LetterOut]:
+    def letters(request_id: RequestId, caller: Authenticated) -> list[LetterOut]:
         """The letters issued for the request, in issue order."""
         return [_letter_out(i, x) for i, x in enumerate(caller.wf.letters(request_id), 1)]
 
@@ -356,7 +361,7 @@ def _request_routes(router: APIRouter) -> None:  # noqa: PLR0915 - one route aft
         tags=["letters"],
     )
     def issue_letter(
-        request_id: _RequestId,
+        request_id: RequestId,
         order: LetterOrder,
         caller: Authenticated,
         request: Request,
@@ -389,7 +394,7 @@ def _request_routes(router: APIRouter) -> None:  # noqa: PLR0915 - one route aft
         },
     )
     def letter_file(
-        request_id: _RequestId,
+        request_id: RequestId,
         index: Annotated[int, PathParam(ge=1, le=10_000)],
         caller: Authenticated,
         format: Literal["docx", "pdf", "txt"] = "docx",
@@ -416,7 +421,7 @@ def _request_routes(router: APIRouter) -> None:  # noqa: PLR0915 - one route aft
         response_class=Response,
         responses=file_response("application/zip"),
     )
-    def case_file(request_id: _RequestId, caller: Authenticated) -> Response:
+    def case_file(request_id: RequestId, caller: Authenticated) -> Response:
         """归档: the request's case file (一案一档) as a zip, with an index."""
         with tempfile.TemporaryDirectory() as folder:
             path = caller.wf.case_file(request_id, Path(folder) / "case.zip", actor=caller.login)
@@ -431,7 +436,7 @@ def _request_routes(router: APIRouter) -> None:  # noqa: PLR0915 - one route aft
         responses=file_response(DOCX),
     )
     def approval_form(
-        request_id: _RequestId,
+        request_id: RequestId,
         caller: Authenticated,
         draft: Annotated[int | None, Query(ge=1, le=10_000)] = None,
     ) -> Response:

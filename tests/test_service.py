@@ -4,13 +4,10 @@ agencies, the published OpenAPI document, and signed webhook delivery."""
 
 from __future__ import annotations
 
-import hashlib
-import hmac
 import json
 import threading
 from collections.abc import Iterator
 from datetime import timedelta
-from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 from typing import Any, NamedTuple
 
@@ -19,6 +16,7 @@ import jsonschema
 import pytest
 import uvicorn
 from conftest import AGENCY, application, fixed_clock, open_staffed
+from webhook_receiver import WebhookReceiver
 
 from ogi_workflow import Workflow
 from ogi_workflow.service.app import HTTP_PARSER, create_app
@@ -400,43 +398,13 @@ def test_the_published_openapi_document_is_the_one_served(live: Live) -> None:
 # --------------------------------------------------------------------------- webhooks
 
 
-class _Receiver:
-    """An HTTP receiver on 127.0.0.1 that records every POST and answers ``status``."""
-
-    def __init__(self, status: int = 204) -> None:
-        self.status = status
-        self.received: list[tuple[dict[str, str], bytes]] = []
-        outer = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self) -> None:
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                outer.received.append((dict(self.headers), body))
-                self.send_response(outer.status)
-                self.end_headers()
-
-            def log_message(self, *_: object) -> None:
-                pass
-
-        self.http = HTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.http.server_port}/hook"
-        self.thread = threading.Thread(target=self.http.serve_forever, daemon=True)
-
-    def __enter__(self) -> _Receiver:
-        self.thread.start()
-        return self
-
-    def __exit__(self, *_: object) -> None:
-        self.http.shutdown()
-        self.http.server_close()
-
-
 SECRET = "s3cret-s3cret-s3cret"
 
 
 def test_webhooks_get_every_event_signed_in_order_at_least_once(db_url: str) -> None:
     now = [fixed_clock()]
-    with _Receiver(status=500) as receiver, httpx.Client(timeout=5) as client:
+    receiver = WebhookReceiver(SECRET, status=500, max_age=None)  # signed on the test clock
+    with receiver, httpx.Client(timeout=5) as client:
         wf = open_staffed(db_url, agency=AGENCY, clock=lambda: now[0])
         with wf:
             hook = wf.add_webhook(receiver.url, SECRET, actor="管理员")
@@ -445,7 +413,7 @@ def test_webhooks_get_every_event_signed_in_order_at_least_once(db_url: str) -> 
             first = deliver_once(wf.engine, client, clock=lambda: now[0], max_attempts=3)
             # The receiver fails: the first event is retried, the second waits behind it.
             assert (first.dispatched, first.delivered, first.retried) == (2, 0, 1)
-            assert len(receiver.received) == 1
+            assert len(receiver.attempts) == 1
             now[0] += timedelta(seconds=5)
             assert deliver_once(wf.engine, client, clock=lambda: now[0]).retried == 0  # backoff
             receiver.status = 204
@@ -456,23 +424,20 @@ def test_webhooks_get_every_event_signed_in_order_at_least_once(db_url: str) -> 
         assert [d.status for d in log] == ["delivered", "delivered"]
         assert [d.event for d in reversed(log)] == ["receive", "register"]
         assert {d.webhook_id for d in log} == {hook.id}
-        bodies = [json.loads(body) for _, body in receiver.received]
+        assert receiver.bad == []  # each signed with the secret, Ogi-Event-Id its body's id
+        bodies = [attempt.body for attempt in receiver.attempts]
         assert [b["type"] for b in bodies] == ["receive", "receive", "register"]
         assert bodies[-1]["reg_no"] == "2026-0001"
         for body in bodies:  # each event fits its type's published schema
             schema = json.loads((EVENTS / f"{body['type']}.json").read_text("utf-8"))
             jsonschema.validate(body["event"], schema)
-        for headers, body in receiver.received:
-            t, v1 = (part.split("=", 1)[1] for part in headers["Ogi-Signature"].split(","))
-            mac = hmac.new(SECRET.encode(), f"{t}.".encode() + body, hashlib.sha256)
-            assert hmac.compare_digest(v1, mac.hexdigest())
-        assert receiver.received[0][0]["Ogi-Event-Id"] == receiver.received[1][0]["Ogi-Event-Id"]
+        assert receiver.attempts[0].event_id == receiver.attempts[1].event_id
 
 
 def test_a_delivery_dies_after_its_last_attempt_and_is_retried_on_request(db_url: str) -> None:
     now = [fixed_clock()]
     with (
-        _Receiver(status=503) as receiver,
+        WebhookReceiver(SECRET, status=503, max_age=None) as receiver,
         httpx.Client(timeout=5) as client,
         open_staffed(db_url, agency=AGENCY, clock=lambda: now[0]) as wf,
     ):

@@ -29,13 +29,24 @@ class Delivery:
 
 class WebhookReceiver:
     """Verifies each POST (a bad one is answered 401 and kept in ``bad``), keeps every
-    attempt in arrival order, and answers 2xx, except that it refuses (503) the first
-    attempt of one event in ``refuse_one_in`` (by a hash of its id; 0: none), so that the
-    sender's retries run too."""
+    attempt in arrival order, and answers ``status`` if it is set (it may be changed at any
+    time); otherwise 2xx, except that it refuses (503) the first attempt of one event in
+    ``refuse_one_in`` (by a hash of its id; 0: none), so that the sender's retries run too.
+    ``max_age``: the oldest signature timestamp taken, in seconds (None: any, for a sender
+    on a fixed test clock)."""
 
-    def __init__(self, secret: str, refuse_one_in: int = 0) -> None:
+    def __init__(
+        self,
+        secret: str,
+        refuse_one_in: int = 0,
+        *,
+        status: int | None = None,
+        max_age: float | None = SIGNATURE_AGE,
+    ) -> None:
         self.secret = secret.encode()
         self.refuse_one_in = refuse_one_in
+        self.status = status
+        self.max_age = max_age
         self.lock = threading.Lock()
         self.attempts: list[Delivery] = []
         self.refused: set[str] = set()
@@ -69,12 +80,16 @@ class WebhookReceiver:
         event_id = headers["Ogi-Event-Id"]
         body = json.loads(raw)
         with self.lock:
-            refuse = self.refuse_one_in > 0 and event_id not in self.refused
-            refuse = refuse and zlib.crc32(event_id.encode()) % self.refuse_one_in == 0
-            if refuse:
-                self.refused.add(event_id)
-            self.attempts.append(Delivery(event_id, body, not refuse, time.monotonic()))
-        return 503 if refuse else 204
+            answer = self.status if self.status is not None else self._answer(event_id)
+            self.attempts.append(Delivery(event_id, body, answer < 300, time.monotonic()))
+        return answer
+
+    def _answer(self, event_id: str) -> int:
+        refuse = self.refuse_one_in > 0 and event_id not in self.refused
+        if refuse and zlib.crc32(event_id.encode()) % self.refuse_one_in == 0:
+            self.refused.add(event_id)
+            return 503
+        return 204
 
     def _check(self, headers: dict[str, str], raw: bytes) -> str | None:
         """What is wrong with a delivery's signature, id or timestamp; None if nothing."""
@@ -84,7 +99,7 @@ class WebhookReceiver:
             expected = hmac.new(self.secret, f"{sent_at}.".encode() + raw, hashlib.sha256)
             if not hmac.compare_digest(parts["v1"], expected.hexdigest()):
                 return "signature does not match"
-            if abs(time.time() - sent_at) > SIGNATURE_AGE:
+            if self.max_age is not None and abs(time.time() - sent_at) > self.max_age:
                 return f"timestamp {sent_at} is too old"
             if json.loads(raw)["id"] != headers["Ogi-Event-Id"]:
                 return "Ogi-Event-Id is not the body's id"

@@ -387,11 +387,15 @@ def _all_items(wf: Workflow, rid: int) -> list[tuple[object, ...]]:
 
 def test_a_batch_leaves_the_same_work_items_as_one_action_at_a_time(wf: Workflow) -> None:
     """A batch writes its work-item changes at flush, followed in memory; what it stores is
-    what the same actions store one transaction each."""
+    what the same actions store one transaction each: for a request stored before the batch
+    (its items closed by statements) and for one received in it (closed in memory)."""
     _departments(wf)
     direct, batched = registered(wf), registered(wf)
     _routed_and_reviewed(wf, direct)
     with wf.batch():
         _routed_and_reviewed(wf, batched)
+        received = registered(wf)
+        _routed_and_reviewed(wf, received)
     assert _all_items(wf, batched) == _all_items(wf, direct)
+    assert _all_items(wf, received) == _all_items(wf, direct)
     assert len(_all_items(wf, direct)) >= 6

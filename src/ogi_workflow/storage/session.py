@@ -399,7 +399,7 @@ class BatchSession(Session):
         insert_many(self.conn, EVENT, self.events)
         outbox = zip(self.event_agencies, self.events, strict=True)
         insert_many(self.conn, OUTBOX, [outbox_row(agency, e) for agency, e in outbox])
-        apply_work_many(self.conn, self.agency, self.work)
+        apply_work_many(self.conn, self.agency, self.work, new=self.new_rows)
         self.work.clear()
         self.counters.clear()
         self.new_rows.clear()

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Collection, Sequence
 from datetime import date
 from functools import cache
 from typing import Any
@@ -24,7 +24,10 @@ def apply_work(
 
 
 def apply_work_many(
-    conn: Connection, agency: str, changes: Sequence[tuple[int, date, Sequence[WorkChange]]]
+    conn: Connection,
+    agency: str,
+    changes: Sequence[tuple[int, date, Sequence[WorkChange]]],
+    new: Collection[int] = (),
 ) -> None:
     """Every work-item change of a unit of work, in order, in a few statements.
 
@@ -32,6 +35,8 @@ def apply_work_many(
     and inserted at the end, in one statement; the closings, one statement per shape in
     order, reach the items stored before, all opened before any of these changes. On
     PostgreSQL that is a few round trips for a whole batch instead of one per change.
+    ``new``: requests stored in this same unit of work, which have no items stored before:
+    their closings need no statement.
     """
     opened: list[dict[str, Any]] = []
     still_open: dict[int, list[dict[str, Any]]] = {}
@@ -61,6 +66,8 @@ def apply_work_many(
                 )
                 if item["closed_on"] is None and kind_fits and ref_fits:
                     item["closed_on"] = on
+            if request_id in new:
+                continue
             shape = (change.kind is not None, change.ref is not None)
             closings.setdefault(shape, []).append(
                 {"b_rid": request_id, "b_kind": change.kind, "b_ref": change.ref, "b_on": on}

@@ -39,7 +39,6 @@ __all__ = ["Handler", "route_handler"]
 Handler = Callable[[Request], Coroutine[Any, Any, Response]]
 
 _KEY: Final = re.compile(IDEMPOTENCY_KEY_PATTERN)
-_HEADERS: Final = {id(IfMatch): "if-match", id(IdempotencyKey): "idempotency-key"}
 
 
 class _NotPlainError(Exception):
@@ -54,6 +53,7 @@ def route_handler(endpoint: Callable[..., Any], stock: Handler) -> Handler | Non
     if signature.return_annotation is not Response:
         return None
     readers: list[tuple[str, Callable[[Request], Any]]] = []
+    body: tuple[str, _Body] | None = None
     caller: str | None = None
     for name, param in signature.parameters.items():
         kind = param.annotation
@@ -63,22 +63,23 @@ def route_handler(endpoint: Callable[..., Any], stock: Handler) -> Handler | Non
             readers.append((name, _itself))
         elif kind is RequestId:
             readers.append((name, _request_id(name)))
-        elif id(kind) in _HEADERS:
-            readers.append((name, _header(_HEADERS[id(kind)], checked=kind is IdempotencyKey)))
-        elif (model := _body_model(kind)) is not None:
-            readers.append((name, _Body(model)))
-        else:
+        elif kind is IfMatch:
+            readers.append((name, _header("if-match")))
+        elif kind is IdempotencyKey:
+            readers.append((name, _header("idempotency-key", pattern=_KEY)))
+        elif body is None and (model := _body_model(kind)) is not None:
+            body = (name, _Body(model))
+        else:  # anything else, or a second body (FastAPI would embed both)
             return None
     if caller is None:
         return None
     is_async = inspect.iscoroutinefunction(endpoint)
 
     async def handler(request: Request) -> Response:
-        values: dict[str, Any] = {}
         try:
-            for name, read in readers:
-                found = read(request)
-                values[name] = await found if inspect.isawaitable(found) else found
+            values = {name: read(request) for name, read in readers}
+            if body is not None:
+                values[body[0]] = await body[1](request)
         except _NotPlainError:
             return await stock(request)
         values[caller] = await authenticate(request)
@@ -108,10 +109,10 @@ def _request_id(name: str) -> Callable[[Request], int]:
     return read
 
 
-def _header(name: str, *, checked: bool) -> Callable[[Request], str | None]:
+def _header(name: str, pattern: re.Pattern[str] | None = None) -> Callable[[Request], str | None]:
     def read(request: Request) -> str | None:
         value = request.headers.get(name)
-        if checked and value is not None and _KEY.fullmatch(value) is None:
+        if pattern is not None and value is not None and pattern.fullmatch(value) is None:
             raise _NotPlainError
         return value
 

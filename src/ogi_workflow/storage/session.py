@@ -219,10 +219,10 @@ class BatchSession(Session):
     """A unit of work over the requests a batch touches, flushed at the end (or before reads).
 
     New requests are inserted once at flush, with their final values (ids: see _new_id);
-    each changed request gets one
-    version-checked UPDATE; the queued events go in one multi-row INSERT; registrations are
-    numbered then (see registration). A query inside the batch flushes first, so it sees
-    the batch's own writes; an action reads a request from the batch's cache.
+    each changed request gets one version-checked UPDATE; the queued events go in one
+    multi-row INSERT; registrations are numbered then (see registration). A query inside
+    the batch flushes first, so it sees the batch's own writes; an action reads a request
+    from the batch's cache.
     """
 
     def __init__(

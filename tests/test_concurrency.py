@@ -13,6 +13,7 @@ from multiprocessing.synchronize import Barrier
 from typing import TypeVar
 
 import pytest
+import sqlalchemy as sa
 from conftest import AGENCY, application, details, fixed_clock, open_staffed, signed_reply
 
 from ogi_workflow import Outcome, State, Workflow
@@ -245,6 +246,47 @@ def test_a_batch_numbers_its_registrations_when_written_not_when_made(db_url: st
     finally:
         batch_wf.close()
         other_wf.close()
+
+
+def test_a_batch_locks_the_registration_counter_only_after_its_other_writes(
+    db_url: str,
+) -> None:
+    """The counter row is the one lock every registering worker shares: a batch takes it
+    only after every other row is written (requests, events, outbox, work items), then
+    writes the numbers into its requests and its registering events, and commits. The
+    event ids, taken ahead, still follow the order the events happened in."""
+    with open_staffed(db_url, agency=AGENCY, clock=fixed_clock) as wf:
+        old = wf.receive(application(), actor="窗口").id
+        statements: list[str] = []
+
+        def record(conn: object, cursor: object, statement: str, *args: object) -> None:
+            statements.append(" ".join(statement.split()[:3]))
+
+        sa.event.listen(wf.engine, "before_cursor_execute", record)
+        with wf.batch():  # few rows: no COPY, so every statement passes the listener
+            new = wf.receive(application(), actor="窗口").id
+            for request_id in (old, new):
+                wf.register(request_id, actor="登记员", on=date(2026, 3, 2))
+                wf.start_handling(request_id, actor="李四", on=date(2026, 3, 3))
+        sa.event.remove(wf.engine, "before_cursor_execute", record)
+
+        lock = next(i for i, s in enumerate(statements) if "ogi_counter" in s)
+        assert {"INSERT INTO ogi_request", "INSERT INTO ogi_outbox"} <= set(statements[:lock])
+        assert [s for s in statements[lock:] if "ogi_counter" not in s] == [
+            "UPDATE ogi_request SET",  # the numbers
+            "INSERT INTO ogi_event",  # the registering events
+        ]
+        assert [wf.get(i).reg_no for i in (old, new)] == ["2026-0001", "2026-0002"]
+        with wf.engine.connect() as conn:
+            ids = conn.execute(sa.text("SELECT request_id, event FROM ogi_event ORDER BY id")).all()
+        assert [tuple(r) for r in ids] == [
+            (old, "receive"),
+            (new, "receive"),
+            (old, "register"),
+            (old, "start_handling"),
+            (new, "register"),
+            (new, "start_handling"),
+        ]
 
 
 def test_a_rolled_back_batch_gives_its_registration_numbers_back(db_url: str) -> None:

@@ -64,9 +64,20 @@ _SELECT_HISTORY: Final = (
     .order_by(EVENT.c.seq)
 )
 _INSERT_REQUEST: Final = insert(REQUEST).returning(REQUEST.c.id)
-_TAKE_IDS: Final = text(  # PostgreSQL
-    f"SELECT nextval(pg_get_serial_sequence('{REQUEST.name}', 'id')) "
-    "FROM generate_series(1, :count)"
+_TAKE_IDS: Final = {  # PostgreSQL: ids from a table's own sequence, no other writer's
+    table.name: text(
+        f"SELECT nextval(pg_get_serial_sequence('{table.name}', 'id')) "
+        "FROM generate_series(1, :count)"
+    )
+    for table in (REQUEST, EVENT)
+}
+_LARGEST_ID: Final = {  # SQLite: the writer holds the write lock, so on from the largest
+    table.name: select(func.coalesce(func.max(table.c.id), 0)) for table in (REQUEST, EVENT)
+}
+_SET_NUMBER: Final = (
+    update(REQUEST)
+    .where(REQUEST.c.id == bindparam("rid"))
+    .values(reg_no=bindparam("reg_no"), reg_seq=bindparam("reg_seq"))
 )
 _REQUEST_COLUMNS: Final = tuple(REQUEST.c.keys())
 _INSERT_EVENT: Final = insert(EVENT)
@@ -286,15 +297,20 @@ class BatchSession(Session):
         skipped: request ids may have gaps; registration numbers never do."""
         if self.conn.dialect.name == "sqlite":
             if self.last_id is None:
-                top = self.conn.execute(select(func.coalesce(func.max(REQUEST.c.id), 0)))
-                self.last_id = int(top.scalar_one())
+                self.last_id = int(self.conn.execute(_LARGEST_ID[REQUEST.name]).scalar_one())
             self.last_id += 1
             return self.last_id
         self.ids_taken += 1
         if not self.free_ids:
-            block = {"count": min(self.ids_taken, 256)}
-            self.free_ids = sorted(self.conn.execute(_TAKE_IDS, block).scalars(), reverse=True)
+            self.free_ids = self._take_ids(REQUEST.name, min(self.ids_taken, 256))[::-1]
         return self.free_ids.pop()
+
+    def _take_ids(self, table: str, count: int) -> list[int]:
+        """``count`` ids of a table no other writer takes, ascending."""
+        if self.conn.dialect.name == "sqlite":
+            top = int(self.conn.execute(_LARGEST_ID[table]).scalar_one())
+            return list(range(top + 1, top + count + 1))
+        return sorted(self.conn.execute(_TAKE_IDS[table], {"count": count}).scalars())
 
     def next_seq(self, year: int, series: str = "registration") -> int:
         key = (year, series)
@@ -312,36 +328,51 @@ class BatchSession(Session):
         self, request_id: int, year: int, number: Callable[[int], str]
     ) -> tuple[str | None, int | None]:
         """None for now: the batch numbers its registrations in order when it is written
-        (flush, at the latest just before it commits). The registration counter is then
-        locked from there to the commit, not from the batch's first registration on, so
-        workers' batches do not queue on it for their whole length; a batch rolled back
-        still gives its numbers back. Until then the request's ``reg_no`` is None; a read
-        inside the batch (a letter, a query) writes the batch first and sees the number."""
+        (flush, at the latest just before it commits), as the last of its writes. The
+        registration counter is then locked from there to the commit, not from the batch's
+        first registration on, so workers' batches do not queue on it for their whole
+        length; a batch rolled back still gives its numbers back. Until then the request's
+        ``reg_no`` is None; a read inside the batch (a letter, a query) writes the batch
+        first and sees the number."""
         if self.number_now:
             return super().registration(request_id, year, number)
         self.unnumbered.append((request_id, year, number))
         return None, None
 
-    def _number(self) -> None:
-        """Give the batch's registrations their numbers: one counter update per year."""
-        # The event that registered each (register, or 当场答复 of a request received now).
-        registered = {e["request_id"]: e for e in self.events if "reg_year" in e["after_values"]}
+    def _registering(self) -> dict[int, dict[str, Any]]:
+        """The event that registered each request waiting for its number (register, or
+        当场答复 of a request received now), by request id; a registration whose action
+        failed before its event was queued has none, and is dropped."""
+        waiting = {request_id for request_id, _, _ in self.unnumbered}
+        return {
+            e["request_id"]: e
+            for e in self.events
+            if e["request_id"] in waiting and "reg_year" in e["after_values"]
+        }
+
+    def _number(self, registered: dict[int, dict[str, Any]]) -> None:
+        """Number the batch's registrations, one counter update per year (which locks the
+        counter until the commit), then write the numbers: into the requests (stored by
+        now) and into the registering events, held back until now so that they are
+        written once, with their numbers, as a direct registration writes them."""
         years: dict[int, list[tuple[int, Callable[[int], str]]]] = {}
         for request_id, year, number in self.unnumbered:
-            if request_id in registered:  # else its action failed before it was written
+            if request_id in registered:
                 years.setdefault(year, []).append((request_id, number))
+        numbers = []
         for year, found in sorted(years.items()):  # one order: two batches cannot deadlock
             last = allocate_seq(self.conn, self.agency, year, count=len(found))
             for seq, (request_id, number) in enumerate(found, start=last - len(found) + 1):
                 values = {"reg_no": number(seq), "reg_seq": seq}
                 self.cache[request_id][0].update(values)
-                if request_id not in self.new_rows:
-                    self.changed[request_id].update(values)
-                # The registering event's audit columns, as a direct registration writes them.
+                numbers.append({"rid": request_id, **values})
                 event = registered[request_id]
                 event["before_values"].update(dict.fromkeys(values))
                 event["after_values"].update(values)
         self.unnumbered.clear()
+        if numbers:
+            self.conn.execute(_SET_NUMBER, numbers)
+            insert_many(self.conn, EVENT, list(registered.values()))
 
     def _update(
         self, row: Mapping[str, Any], changed: dict[str, Any], merged: dict[str, Any], event: Event
@@ -367,8 +398,15 @@ class BatchSession(Session):
             raise
 
     def _flush(self) -> None:
-        if self.unnumbered:
-            self._number()
+        # Every row first, then the numbers (_number): the registration counter, which
+        # every worker registering in the agency shares, is locked only for the numbers'
+        # own writes and the commit. Event ids are taken ahead, in the events' order, so
+        # the registering events written last still sort among their requests' others.
+        registered = self._registering() if self.unnumbered else {}
+        if self.events:
+            ids = self._take_ids(EVENT.name, len(self.events))
+            for event_row, event_id in zip(self.events, ids, strict=True):
+                event_row["id"] = event_id
         if self.new_rows:
             insert_many(
                 self.conn,
@@ -396,10 +434,13 @@ class BatchSession(Session):
                 SET_COUNTER,
                 {"b_agency": self.agency, "b_series": series, "b_year": year, "last_seq": last},
             )
-        insert_many(self.conn, EVENT, self.events)
+        held_back = {e["id"] for e in registered.values()}
+        insert_many(self.conn, EVENT, [e for e in self.events if e["id"] not in held_back])
         outbox = zip(self.event_agencies, self.events, strict=True)
         insert_many(self.conn, OUTBOX, [outbox_row(agency, e) for agency, e in outbox])
         apply_work_many(self.conn, self.agency, self.work, new=self.new_rows)
+        if self.unnumbered:
+            self._number(registered)
         self.work.clear()
         self.counters.clear()
         self.new_rows.clear()

@@ -3,7 +3,7 @@
 Run by hand, never in the test suite (PostgreSQL from ``.ci/postgres.sh start``)::
 
     python benchmarks/bench_scale.py --pg postgresql://postgres@127.0.0.1:54329/ogi_test
-        [--lifecycles N] [--batch B] [--workers 4] [--rounds R]
+        [--lifecycles N] [--batch B] [--workers 4] [--rounds R] [--vs REV]
 
 Each round measures the same full lifecycles (receipt … archive, 8 actions, as
 bench_workflow.py), ``--batch`` to a transaction, on fresh storage: one worker on a SQLite
@@ -11,9 +11,14 @@ file, one worker on PostgreSQL, and ``--workers`` processes on PostgreSQL sharin
 lifecycles (each its own batches, all registering in the same agency and year, so they
 share one registration counter). It prints the median lifecycles per second of each and
 the two ratios issue 12 sets, PostgreSQL / SQLite (one worker) and N workers / one, each
-as the ratio of the medians and as the median of each round's own ratio. The
-rounds alternate the order, so the machine's noise hits every side alike. To compare two
-commits, run it twice with ``PYTHONPATH`` at each tree's ``src``.
+as the ratio of the medians and as the median of each round's own ratio. For PostgreSQL
+it also gives the median share of the active backends' samples (every 2 ms,
+pg_stat_activity) that waited on a lock: the workers queueing on the registration counter. The
+rounds alternate the order, so the machine's noise hits every side alike.
+
+``--vs REV`` checks REV out into a temporary git worktree and measures every side of both
+trees in the same rounds, each measurement in a child process whose ``PYTHONPATH`` points
+at one tree, and adds the ratio of this tree to REV for each side.
 """
 
 from __future__ import annotations
@@ -23,16 +28,17 @@ import multiprocessing as mp
 import os
 import platform
 import statistics
+import subprocess
+import sys
 import tempfile
+import threading
 import time
 import uuid
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
 import sqlalchemy as sa
-from bench_workflow import api, lifecycle, open_staffed
-
-import ogi_workflow
+from bench_workflow import HERE, api, lifecycle, open_staffed, worktree
 
 CTX = mp.get_context("fork")
 
@@ -87,6 +93,62 @@ class Schema:
         self.engine.dispose()
 
 
+class LockWaits:
+    """While open, samples PostgreSQL's active client backends every 2 ms: how many samples
+    there were and how many of them waited on a lock (the registration counter's row)."""
+
+    QUERY = (
+        "SELECT count(*), count(*) FILTER (WHERE wait_event_type = 'Lock') FROM pg_stat_activity"
+        " WHERE backend_type = 'client backend' AND state = 'active' AND pid <> pg_backend_pid()"
+    )
+
+    def __init__(self, base: str) -> None:
+        self.engine = sa.create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1))
+        self.active = self.waiting = 0
+        self.done = threading.Event()
+        self.thread = threading.Thread(target=self._sample)
+
+    def _sample(self) -> None:
+        with self.engine.connect() as conn:
+            while not self.done.wait(0.002):
+                active, waiting = conn.exec_driver_sql(self.QUERY).one()
+                self.active += active
+                self.waiting += waiting
+                conn.rollback()
+
+    def __enter__(self) -> LockWaits:
+        self.thread.start()
+        return self
+
+    def __exit__(self, *_: object) -> None:
+        self.done.set()
+        self.thread.join()
+        self.engine.dispose()
+
+    @property
+    def share(self) -> float:
+        return self.waiting / max(self.active, 1)
+
+
+def run_child(src: Path, url: str, args: argparse.Namespace, workers: int) -> float:
+    """One measurement in a child process with the package of ``src`` first on the path."""
+    command = [sys.executable, __file__, "--child", url, str(workers)]
+    command += ["--lifecycles", str(args.lifecycles), "--batch", str(args.batch)]
+    env = {**os.environ, "PYTHONPATH": str(src)}
+    done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
+    if done.returncode != 0:
+        sys.exit(f"{url} ×{workers} from {src} failed:\n{done.stderr}")
+    return float(done.stdout)
+
+
+def paired(top: list[float], bottom: list[float]) -> str:
+    """The ratio of the medians and, after the slash, the median of each round's own ratio:
+    the sides of a round run within seconds of each other, so the machine's slower and
+    faster spells touch both alike."""
+    rounds = statistics.median(a / b for a, b in zip(top, bottom, strict=True))
+    return f"{statistics.median(top) / statistics.median(bottom):.2f}× / {rounds:.2f}×"
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--pg", default=os.environ.get("OGI_BENCH_POSTGRES_URL"), required=False)
@@ -94,41 +156,69 @@ def main() -> None:
     parser.add_argument("--batch", type=int, default=100, help="lifecycles per transaction")
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3)
+    parser.add_argument("--vs", metavar="REV", help="also measure REV, side by side")
+    parser.add_argument("--child", nargs=2, metavar=("URL", "WORKERS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
+    if args.child:
+        url, workers = args.child
+        print(measure(url, args.lifecycles, args.batch, int(workers)))
+        return
     if not args.pg:
         parser.error("--pg URL (or OGI_BENCH_POSTGRES_URL) is needed")
-    sides = ["sqlite ×1", "postgresql ×1", f"postgresql ×{args.workers}"]
-    rates: dict[str, list[float]] = {side: [] for side in sides}
     with tempfile.TemporaryDirectory() as folder:
-        for round_ in range(args.rounds):
-            for side in sides if round_ % 2 == 0 else reversed(sides):
-                workers = int(side.split("×")[1])
-                if side.startswith("sqlite"):
-                    url = f"sqlite:///{Path(folder) / f'{round_}.sqlite'}"
-                    rate = measure(url, args.lifecycles, args.batch, workers)
-                else:
-                    with Schema(args.pg) as url:
-                        rate = measure(url, args.lifecycles, args.batch, workers)
-                rates[side].append(rate)
+        if not args.vs:
+            run(Path(folder), args, {"": HERE / "src"})
+            return
+        with worktree(args.vs, Path(folder) / "other") as other:
+            run(Path(folder), args, {"": HERE / "src", f" @{args.vs}": other / "src"})
+
+
+def run(folder: Path, args: argparse.Namespace, trees: dict[str, Path]) -> None:
+    """Every side of every tree in each round, in an order that alternates; the table."""
+    sides = [
+        (f"{kind} ×{n}{tree}", kind, n, src)
+        for tree, src in trees.items()
+        for kind, n in (("sqlite", 1), ("postgresql", 1), ("postgresql", args.workers))
+    ]
+    rates: dict[str, list[float]] = {name: [] for name, *_ in sides}
+    waits: dict[str, list[float]] = {name: [] for name, *_ in sides}
+    for round_ in range(args.rounds):
+        for name, kind, workers, src in sides if round_ % 2 == 0 else reversed(sides):
+            if kind == "sqlite":
+                url = f"sqlite:///{folder / f'{round_}-{src.parent.name}.sqlite'}"
+                rates[name].append(run_child(src, url, args, workers))
+            else:
+                with Schema(args.pg) as url, LockWaits(args.pg) as sampled:
+                    rates[name].append(run_child(src, url, args, workers))
+                waits[name].append(sampled.share)
     cpu = platform.processor() or platform.machine()
     print(
         f"{time.strftime('%Y-%m-%d')} · {cpu} ({os.cpu_count()} cores) · Python"
-        f" {platform.python_version()} · ogi_workflow from {Path(ogi_workflow.__file__).parent}"
-        f" · {args.rounds} rounds of {args.lifecycles} lifecycles, {args.batch} a batch"
+        f" {platform.python_version()} · {args.rounds} rounds of {args.lifecycles} lifecycles,"
+        f" {args.batch} a batch"
     )
-    medians = {side: statistics.median(found) for side, found in rates.items()}
-    for side, found in rates.items():
+    for name, found in rates.items():
         spread = ", ".join(f"{r:.0f}" for r in found)
-        print(f"| {side} | {medians[side]:.0f} lifecycles/s | rounds: {spread} |")
-    # Each ratio of the medians, and the median of each round's own ratio: the sides of a
-    # round run within seconds of each other, so the machine's slower and faster spells touch
-    # both alike.
-    for name, top, bottom in (
-        ("postgresql / sqlite, one worker", "postgresql ×1", "sqlite ×1"),
-        (f"{args.workers} workers / one, postgresql", sides[2], "postgresql ×1"),
-    ):
-        paired = statistics.median(a / b for a, b in zip(rates[top], rates[bottom], strict=True))
-        print(f"| {name} | {medians[top] / medians[bottom]:.2f}× | rounds: {paired:.2f}× |")
+        waited = f" | lock waits: {statistics.median(waits[name]):.0%}" if waits[name] else ""
+        print(
+            f"| {name} | {statistics.median(found):.0f} lifecycles/s | rounds: {spread}{waited} |"
+        )
+    ratios = []
+    for tree in trees:
+        one, many, lite = (
+            f"postgresql ×1{tree}",
+            f"postgresql ×{args.workers}{tree}",
+            f"sqlite ×1{tree}",
+        )
+        ratios.append((f"postgresql / sqlite, one worker{tree}", one, lite))
+        ratios.append((f"{args.workers} workers / one, postgresql{tree}", many, one))
+    if len(trees) == 2:
+        other = list(trees)[1]
+        ratios += [
+            (f"{name}: this tree / {other.strip()}", name, name + other) for name, *_ in sides[:3]
+        ]
+    for label, top, bottom in ratios:
+        print(f"| {label} | {paired(rates[top], rates[bottom])} |")
 
 
 if __name__ == "__main__":

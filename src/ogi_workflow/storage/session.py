@@ -79,6 +79,12 @@ _SET_NUMBER: Final = (
     .where(REQUEST.c.id == bindparam("rid"))
     .values(reg_no=bindparam("reg_no"), reg_seq=bindparam("reg_seq"))
 )
+_SET_NUMBERS: Final = text(  # PostgreSQL: one statement, not one per row (executemany)
+    f"UPDATE {REQUEST.name} SET reg_no = n.reg_no, reg_seq = n.reg_seq "
+    "FROM unnest(CAST(:rid AS integer[]), CAST(:reg_no AS text[]), "
+    "CAST(:reg_seq AS integer[])) AS n(id, reg_no, reg_seq) "
+    f"WHERE {REQUEST.name}.id = n.id"
+)
 _REQUEST_COLUMNS: Final = tuple(REQUEST.c.keys())
 _INSERT_EVENT: Final = insert(EVENT)
 _INSERT_OUTBOX: Final = insert(OUTBOX)
@@ -371,7 +377,11 @@ class BatchSession(Session):
                 event["after_values"].update(values)
         self.unnumbered.clear()
         if numbers:
-            self.conn.execute(_SET_NUMBER, numbers)
+            if self.conn.dialect.name == "postgresql":
+                columns = {key: [n[key] for n in numbers] for key in numbers[0]}
+                self.conn.execute(_SET_NUMBERS, columns)
+            else:
+                self.conn.execute(_SET_NUMBER, numbers)
             insert_many(self.conn, EVENT, list(registered.values()))
 
     def _update(

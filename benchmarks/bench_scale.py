@@ -3,7 +3,7 @@
 Run by hand, never in the test suite (PostgreSQL from ``.ci/postgres.sh start``)::
 
     python benchmarks/bench_scale.py --pg postgresql://postgres@127.0.0.1:54329/ogi_test
-        [--lifecycles N] [--batch B] [--workers 4] [--rounds R] [--vs REV]
+        [--lifecycles N] [--batch B] [--workers 4] [--rounds R] [--vs REV] [--lock-waits]
 
 Each round measures the same full lifecycles (receipt … archive, 8 actions, as
 bench_workflow.py), ``--batch`` to a transaction, on fresh storage: one worker on a SQLite
@@ -11,10 +11,14 @@ file, one worker on PostgreSQL, and ``--workers`` processes on PostgreSQL sharin
 lifecycles (each its own batches, all registering in the same agency and year, so they
 share one registration counter). It prints the median lifecycles per second of each and
 the two ratios issue 12 sets, PostgreSQL / SQLite (one worker) and N workers / one, each
-as the ratio of the medians and as the median of each round's own ratio. For PostgreSQL
-it also gives the median share of the active backends' samples (every 2 ms,
-pg_stat_activity) that waited on a lock: the workers queueing on the registration counter. The
-rounds alternate the order, so the machine's noise hits every side alike.
+as the ratio of the medians and as the median of each round's own ratio, and for each side
+the machine's CPU milliseconds per lifecycle (every process, the database's too, from
+/proc/stat): more of it with several workers is contention, and the same work costing more
+in one round than in another is the machine's own noise. ``--lock-waits`` adds, for
+PostgreSQL, the median share of the active backends' samples (pg_stat_activity every 2 ms)
+that waited on a lock: workers queueing on the registration counter (the sampling costs CPU
+of its own, so it is off by default). The rounds alternate the order, so the machine's
+noise hits every side alike.
 
 ``--vs REV`` checks REV out into a temporary git worktree and measures every side of both
 trees in the same rounds, each measurement in a child process whose ``PYTHONPATH`` points
@@ -34,6 +38,7 @@ import tempfile
 import threading
 import time
 import uuid
+from contextlib import nullcontext
 from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
@@ -54,8 +59,20 @@ def _work(url: str, lifecycles: int, batch: int, barrier: Barrier) -> None:
     wf.close()
 
 
-def measure(url: str, lifecycles: int, batch: int, workers: int) -> float:
-    """Lifecycles per second of ``workers`` processes together on the storage at ``url``."""
+def busy_seconds() -> float:
+    """CPU seconds the whole machine (every process, the database's too) has been busy
+    since boot, from /proc/stat; 0 where there is none."""
+    try:
+        with open("/proc/stat", encoding="ascii") as stat:
+            ticks = [int(t) for t in stat.readline().split()[1:]]
+    except OSError:
+        return 0.0
+    return (sum(ticks) - ticks[3] - ticks[4]) / os.sysconf("SC_CLK_TCK")  # less idle, iowait
+
+
+def measure(url: str, lifecycles: int, batch: int, workers: int) -> tuple[float, float]:
+    """Lifecycles per second of ``workers`` processes together on the storage at ``url``, and
+    the machine's CPU milliseconds per lifecycle meanwhile."""
     open_staffed(api()["Workflow"], url).close()
     barrier = CTX.Barrier(workers + 1)
     share = lifecycles // workers
@@ -63,15 +80,15 @@ def measure(url: str, lifecycles: int, batch: int, workers: int) -> float:
     for proc in procs:
         proc.start()
     barrier.wait()
-    t0 = time.perf_counter()
+    t0, cpu0 = time.perf_counter(), busy_seconds()
     for proc in procs:
         proc.join()
-    took = time.perf_counter() - t0
+    took, cpu = time.perf_counter() - t0, busy_seconds() - cpu0
     if any(proc.exitcode for proc in procs):
         raise RuntimeError(f"a worker failed: exit codes {[p.exitcode for p in procs]}")
     with api()["Workflow"].open(url, agency_code="bench") as wf:
         assert wf.count() == share * workers, wf.count()
-    return share * workers / took
+    return share * workers / took, cpu * 1e3 / (share * workers)
 
 
 class Schema:
@@ -130,7 +147,7 @@ class LockWaits:
         return self.waiting / max(self.active, 1)
 
 
-def run_child(src: Path, url: str, args: argparse.Namespace, workers: int) -> float:
+def run_child(src: Path, url: str, args: argparse.Namespace, workers: int) -> tuple[float, float]:
     """One measurement in a child process with the package of ``src`` first on the path."""
     command = [sys.executable, __file__, "--child", url, str(workers)]
     command += ["--lifecycles", str(args.lifecycles), "--batch", str(args.batch)]
@@ -138,7 +155,8 @@ def run_child(src: Path, url: str, args: argparse.Namespace, workers: int) -> fl
     done = subprocess.run(command, capture_output=True, text=True, env=env, check=False)
     if done.returncode != 0:
         sys.exit(f"{url} ×{workers} from {src} failed:\n{done.stderr}")
-    return float(done.stdout)
+    rate, cpu = map(float, done.stdout.split())
+    return rate, cpu
 
 
 def paired(top: list[float], bottom: list[float]) -> str:
@@ -157,11 +175,14 @@ def main() -> None:
     parser.add_argument("--workers", type=int, default=4)
     parser.add_argument("--rounds", type=int, default=3)
     parser.add_argument("--vs", metavar="REV", help="also measure REV, side by side")
+    parser.add_argument(
+        "--lock-waits", action="store_true", help="sample PostgreSQL's lock waits (costs CPU)"
+    )
     parser.add_argument("--child", nargs=2, metavar=("URL", "WORKERS"), help=argparse.SUPPRESS)
     args = parser.parse_args()
     if args.child:
         url, workers = args.child
-        print(measure(url, args.lifecycles, args.batch, int(workers)))
+        print(*measure(url, args.lifecycles, args.batch, int(workers)))
         return
     if not args.pg:
         parser.error("--pg URL (or OGI_BENCH_POSTGRES_URL) is needed")
@@ -182,26 +203,32 @@ def run(folder: Path, args: argparse.Namespace, trees: dict[str, Path]) -> None:
     ]
     rates: dict[str, list[float]] = {name: [] for name, *_ in sides}
     waits: dict[str, list[float]] = {name: [] for name, *_ in sides}
+    cpus: dict[str, list[float]] = {name: [] for name, *_ in sides}
     for round_ in range(args.rounds):
         for name, kind, workers, src in sides if round_ % 2 == 0 else reversed(sides):
             if kind == "sqlite":
                 url = f"sqlite:///{folder / f'{round_}-{src.parent.name}.sqlite'}"
-                rates[name].append(run_child(src, url, args, workers))
+                rate, cpu = run_child(src, url, args, workers)
             else:
-                with Schema(args.pg) as url, LockWaits(args.pg) as sampled:
-                    rates[name].append(run_child(src, url, args, workers))
-                waits[name].append(sampled.share)
-    cpu = platform.processor() or platform.machine()
+                sampling = LockWaits(args.pg) if args.lock_waits else None
+                with Schema(args.pg) as url, sampling or nullcontext():
+                    rate, cpu = run_child(src, url, args, workers)
+                if sampling:
+                    waits[name].append(sampling.share)
+            rates[name].append(rate)
+            cpus[name].append(cpu)
+    machine = platform.processor() or platform.machine()
     print(
-        f"{time.strftime('%Y-%m-%d')} · {cpu} ({os.cpu_count()} cores) · Python"
+        f"{time.strftime('%Y-%m-%d')} · {machine} ({os.cpu_count()} cores) · Python"
         f" {platform.python_version()} · {args.rounds} rounds of {args.lifecycles} lifecycles,"
         f" {args.batch} a batch"
     )
     for name, found in rates.items():
         spread = ", ".join(f"{r:.0f}" for r in found)
-        waited = f" | lock waits: {statistics.median(waits[name]):.0%}" if waits[name] else ""
+        waited = f" | lock waits {statistics.median(waits[name]):.0%}" if waits[name] else ""
         print(
-            f"| {name} | {statistics.median(found):.0f} lifecycles/s | rounds: {spread}{waited} |"
+            f"| {name} | {statistics.median(found):.0f} lifecycles/s | rounds: {spread}"
+            f" | CPU {statistics.median(cpus[name]):.2f} ms a lifecycle{waited} |"
         )
     ratios = []
     for tree in trees:

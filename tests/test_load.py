@@ -29,8 +29,10 @@ to ``OGI_LOAD_DRAIN_SECONDS`` (default 60) for delivery to drain, then checks th
 * every outbox row was dispatched and every delivery is ``delivered`` (none pending or dead),
   and the webhook, added after the demo was written, received none of the demo's events.
 
-Run with ``-s`` to see the totals. The last two tests pin the two delivery faults the load
-test found, quickly and on both databases.
+Run with ``-s`` to see the totals (and how many events arrived while the load ran). The last
+three tests pin the three delivery faults the load test found, quickly and on both databases:
+events of a webhook added later, a pause between busy rounds, and rounds that sent one
+delivery after another, each in a transaction of its own.
 """
 
 from __future__ import annotations
@@ -508,6 +510,39 @@ def test_a_webhook_added_later_gets_the_events_from_then_on(db_url: str) -> None
         assert [d.status for d in wf.deliveries()] == ["delivered", "delivered"]
     assert sorted(d.event_id for d in receiver.attempts) == sorted(
         [f"{AGENCY['code']}:{early}:2", f"{AGENCY['code']}:{late}:1"]
+    )
+
+
+class _Gathering(WebhookReceiver):
+    """Answers no delivery until ``count`` of them are in flight at once; 503 to all if they
+    never are within 10 s (a sender that sends one after another)."""
+
+    def __init__(self, secret: str, count: int) -> None:
+        super().__init__(secret)
+        self.together = threading.Barrier(count, timeout=10)
+
+    def take(self, headers: dict[str, str], raw: bytes) -> int:
+        try:
+            self.together.wait()
+        except threading.BrokenBarrierError:
+            return 503
+        return super().take(headers, raw)
+
+
+def test_a_round_sends_its_deliveries_at_once(db_url: str) -> None:
+    """One round, four requests' events: sent together (a slow receiver holds up only its
+    own), each request's in order, and recorded together."""
+    with (
+        _Gathering(SECRET, 4) as receiver,
+        httpx.Client(timeout=30) as client,
+        open_staffed(db_url, agency=AGENCY) as wf,
+    ):
+        wf.add_webhook(receiver.url, SECRET, actor="管理员")
+        ids = [wf.receive(application(_a_minute_ago()), actor="窗口").id for _ in range(4)]
+        done = deliver_once(wf.engine, client)
+        assert (done.dispatched, done.delivered, done.errors) == (4, 4, [])
+    assert sorted(d.event_id for d in receiver.accepted()) == sorted(
+        f"{AGENCY['code']}:{rid}:1" for rid in ids
     )
 
 

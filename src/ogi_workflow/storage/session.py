@@ -410,10 +410,11 @@ class BatchSession(Session):
     def _flush(self) -> None:
         # Every row first, then the numbers (_number): the registration counter, which
         # every worker registering in the agency shares, is locked only for the numbers'
-        # own writes and the commit. Event ids are taken ahead, in the events' order, so
-        # the registering events written last still sort among their requests' others.
+        # own writes and the commit. The registering events are held back till then, so
+        # the batch's event ids are taken ahead, in the events' order: the ones written
+        # last still sort among their requests' others.
         registered = self._registering() if self.unnumbered else {}
-        if self.events:
+        if registered:
             ids = self._take_ids(EVENT.name, len(self.events))
             for event_row, event_id in zip(self.events, ids, strict=True):
                 event_row["id"] = event_id
@@ -445,7 +446,7 @@ class BatchSession(Session):
                 {"b_agency": self.agency, "b_series": series, "b_year": year, "last_seq": last},
             )
         held_back = {e["id"] for e in registered.values()}
-        insert_many(self.conn, EVENT, [e for e in self.events if e["id"] not in held_back])
+        insert_many(self.conn, EVENT, [e for e in self.events if e.get("id") not in held_back])
         outbox = zip(self.event_agencies, self.events, strict=True)
         insert_many(self.conn, OUTBOX, [outbox_row(agency, e) for agency, e in outbox])
         apply_work_many(self.conn, self.agency, self.work, new=self.new_rows)

@@ -43,7 +43,7 @@ from multiprocessing.synchronize import Barrier
 from pathlib import Path
 
 import sqlalchemy as sa
-from bench_workflow import HERE, api, lifecycle, open_staffed, worktree
+from bench_workflow import HERE, api, lifecycle, open_staffed, paired_ratios, worktree
 
 CTX = mp.get_context("fork")
 
@@ -91,11 +91,16 @@ def measure(url: str, lifecycles: int, batch: int, workers: int) -> tuple[float,
     return share * workers / took, cpu * 1e3 / (share * workers)
 
 
+def pg_engine(base: str) -> sa.Engine:
+    """An engine on the PostgreSQL at ``base`` (a postgresql:// URL), through psycopg 3."""
+    return sa.create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1))
+
+
 class Schema:
     """A fresh PostgreSQL schema, dropped afterwards: its URL."""
 
     def __init__(self, base: str) -> None:
-        self.engine = sa.create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1))
+        self.engine = pg_engine(base)
         self.name = f"bench_{uuid.uuid4().hex[:10]}"
         with self.engine.begin() as conn:
             conn.exec_driver_sql(f"CREATE SCHEMA {self.name}")
@@ -120,7 +125,7 @@ class LockWaits:
     )
 
     def __init__(self, base: str) -> None:
-        self.engine = sa.create_engine(base.replace("postgresql://", "postgresql+psycopg://", 1))
+        self.engine = pg_engine(base)
         self.active = self.waiting = 0
         self.done = threading.Event()
         self.thread = threading.Thread(target=self._sample)
@@ -160,11 +165,9 @@ def run_child(src: Path, url: str, args: argparse.Namespace, workers: int) -> tu
 
 
 def paired(top: list[float], bottom: list[float]) -> str:
-    """The ratio of the medians and, after the slash, the median of each round's own ratio:
-    the sides of a round run within seconds of each other, so the machine's slower and
-    faster spells touch both alike."""
-    rounds = statistics.median(a / b for a, b in zip(top, bottom, strict=True))
-    return f"{statistics.median(top) / statistics.median(bottom):.2f}× / {rounds:.2f}×"
+    """The ratio of the medians and, after the slash, the median of each round's own ratio."""
+    medians, rounds = paired_ratios(top, bottom)
+    return f"{medians:.2f}× / {rounds:.2f}×"
 
 
 def main() -> None:

@@ -49,6 +49,7 @@ from bench_workflow import (  # the same agency and request
     AGENCY,
     APPLICATION,
     DETAILS,
+    paired_ratios,
     worktree,
 )
 
@@ -383,10 +384,7 @@ def measure(folder: Path, args: argparse.Namespace, trees: dict[str, Path | None
     medians = {side: statistics.median(found) for side, found in rates.items()}
     for side, found in rates.items():
         spread = ", ".join(f"{r:.0f}" for r in found)
-        ratio = medians[side] / medians["in-process"]
-        # Each round's own ratio: the two sides of a round ran within seconds of each other,
-        # so the machine's slower and faster spells touch both alike.
-        paired = statistics.median(r / b for r, b in zip(found, rates["in-process"], strict=True))
+        ratio, paired = paired_ratios(found, rates["in-process"])
         print(
             f"| {side} | {medians[side]:.0f} actions/s | {ratio:.2f}× | {paired:.2f}× |"
             f" rounds: {spread} |"

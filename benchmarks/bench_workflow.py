@@ -230,6 +230,14 @@ def compile_tree(tree: Path) -> None:
     subprocess.run([sys.executable, "-m", "compileall", "-q", str(tree / "src")], check=True)
 
 
+def paired_ratios(top: list[float], bottom: list[float]) -> tuple[float, float]:
+    """Two sides measured round by round: the ratio of their medians, and the median of each
+    round's own ratio. The sides of a round run within seconds of each other, so the
+    machine's slower and faster spells touch both alike."""
+    rounds = statistics.median(a / b for a, b in zip(top, bottom, strict=True))
+    return statistics.median(top) / statistics.median(bottom), rounds
+
+
 @contextmanager
 def worktree(rev: str, path: Path) -> Iterator[Path]:
     """REV checked out at ``path`` (a detached git worktree, byte-compiled), removed after."""

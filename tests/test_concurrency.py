@@ -252,7 +252,7 @@ def test_a_batch_locks_the_registration_counter_only_after_its_other_writes(
     db_url: str,
 ) -> None:
     """The counter row is the one lock every registering worker shares: a batch takes it
-    only after every other row is written (requests, events, outbox, work items), then
+    only after its other rows are written (here the new request and the outbox rows), then
     writes the numbers into its requests and its registering events, and commits. The
     event ids, taken ahead, still follow the order the events happened in."""
     with open_staffed(db_url, agency=AGENCY, clock=fixed_clock) as wf:

@@ -530,8 +530,8 @@ class _Gathering(WebhookReceiver):
 
 
 def test_a_round_sends_its_deliveries_at_once(db_url: str) -> None:
-    """One round, four requests' events: sent together (a slow receiver holds up only its
-    own), each request's in order, and recorded together."""
+    """One round, four requests' events: sent together, so a receiver that answers slowly
+    holds up only its own delivery (docs/service.md)."""
     with (
         _Gathering(SECRET, 4) as receiver,
         httpx.Client(timeout=30) as client,

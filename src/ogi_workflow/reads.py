@@ -24,7 +24,8 @@ from ogi_workflow.morning import MAX_WITHIN, listed_until, soon_until
 from ogi_workflow.outcomes import Outcome
 from ogi_workflow.people import check_code, check_login
 from ogi_workflow.storage import queries, staff
-from ogi_workflow.storage.session import Store, request_view
+from ogi_workflow.storage.session import Store
+from ogi_workflow.storage.views import request_view
 
 if TYPE_CHECKING:
     from ogi_workflow.letters.issue import Letter

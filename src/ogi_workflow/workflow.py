@@ -59,7 +59,8 @@ from ogi_workflow.storage import queries
 from ogi_workflow.storage.engine import make_engine
 from ogi_workflow.storage.migrate import check_schema
 from ogi_workflow.storage.schema import description_key
-from ogi_workflow.storage.session import Session, Store, request_view
+from ogi_workflow.storage.session import Session, Store
+from ogi_workflow.storage.views import request_view
 
 if TYPE_CHECKING:
     from ogi_workflow.letters.issue import Letter

@@ -28,7 +28,8 @@ from ogi_workflow.letters.render import Block, BlockStyle, LetterRenderer, plain
 from ogi_workflow.lifecycle import Event, HistoryItem, State, request_label
 from ogi_workflow.models import AgencyProfile, RequestRef
 from ogi_workflow.storage.queries import event_views, freeze_letter, frozen_letters
-from ogi_workflow.storage.session import Session, request_view
+from ogi_workflow.storage.session import Session
+from ogi_workflow.storage.views import request_view
 
 __all__ = [
     "FORMATS",

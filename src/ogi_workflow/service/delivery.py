@@ -31,7 +31,7 @@ from ogi_workflow.models import utc_now
 from ogi_workflow.service.schemas import WebhookDelivery
 from ogi_workflow.storage import outbox
 from ogi_workflow.storage.engine import writer_lock
-from ogi_workflow.storage.session import event_view
+from ogi_workflow.storage.views import event_view
 
 __all__ = ["Round", "deliver_once", "run_in_background", "sign"]
 

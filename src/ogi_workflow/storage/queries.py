@@ -29,7 +29,7 @@ from ogi_workflow.storage.schema import (
     REQUEST,
     WORK_ITEM,
 )
-from ogi_workflow.storage.session import event_view
+from ogi_workflow.storage.views import event_view
 
 __all__ = [
     "StoredNotices",

@@ -537,8 +537,8 @@ def test_token_and_webhook_commands(tmp_path: Path) -> None:
 
 
 def test_serve_answers_curl_with_a_token(tmp_path: Path) -> None:
-    """The README's service quick start: serve a database, then act with a token alone;
-    with --access-log each call is logged."""
+    """``serve`` over a database, acted on with a token alone; with --access-log each call
+    is logged (the README's lines themselves run in tests/test_docs_service.py)."""
     import socket  # noqa: PLC0415
     import subprocess  # noqa: PLC0415
     import sys  # noqa: PLC0415

@@ -7,6 +7,7 @@ under CI it must be set. Each PostgreSQL test gets a schema of its own.
 from __future__ import annotations
 
 import os
+import socket
 import uuid
 from collections.abc import Iterator, Mapping
 from datetime import date, datetime
@@ -194,6 +195,14 @@ def handling(wf: Workflow, received: str = "2026-03-02", *, handler: str = "æŽæ
     rid = registered(wf, received)
     wf.start_handling(rid, actor=handler, on=date.fromisoformat(received))
     return rid
+
+
+def free_port() -> int:
+    """A TCP port of 127.0.0.1 free now (for a server the test starts)."""
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        port: int = probe.getsockname()[1]
+        return port
 
 
 def postgres_base_url() -> str | None:

@@ -12,7 +12,6 @@ import os
 import re
 import shlex
 import shutil
-import socket
 import subprocess
 import sys
 import time
@@ -21,6 +20,7 @@ from pathlib import Path
 
 import httpx
 import pytest
+from conftest import free_port
 
 ROOT = Path(__file__).parents[1]
 SERVICE = (ROOT / "docs" / "service.md").read_text(encoding="utf-8")
@@ -43,13 +43,6 @@ def _blocks(text: str, language: str) -> list[str]:
 def _replaced(text: str, old: str, new: str) -> str:
     assert old in text, f"the doc no longer says {old!r}"
     return text.replace(old, new)
-
-
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
 
 
 @pytest.fixture
@@ -96,7 +89,7 @@ def test_the_curl_walkthrough_drives_a_request_from_receipt_to_archive(
     demo: tuple[Path, dict[str, str]],
 ) -> None:
     folder, env = demo
-    port = _free_port()
+    port = free_port()
     tokens, walk = _blocks(_section(SERVICE, "## From receipt to archive with curl"), "sh")
     tokens = _replaced(tokens, "serve --db $DB &", f"serve --db $DB --port {port} &")
     walk = _replaced(walk, "http://127.0.0.1:8000/v1", f"http://127.0.0.1:{port}/v1")
@@ -122,7 +115,7 @@ def test_the_readmes_service_lines_answer_the_morning_list(
     demo: tuple[Path, dict[str, str]],
 ) -> None:
     folder, env = demo
-    port = _free_port()
+    port = free_port()
     block = next(b for b in _blocks(README, "sh") if "ogi-workflow serve" in b)
     lines = [line for line in block.splitlines() if not line.startswith("python3 -m pip")]
     script = "\n".join(lines)
@@ -185,6 +178,6 @@ def test_the_systemd_unit_and_the_container_command_start_the_service(
     subprocess.run(shlex.split(command), env=shell_env, check=True, capture_output=True)
     for written in (shlex.split(exec_start[1]), json.loads(cmd[1])):
         assert Path(written[0]).name == "ogi-workflow", written
-        port = _free_port()
+        port = free_port()
         argv = ["ogi-workflow", *_replaced(" ".join(written[1:]), "8000", str(port)).split()]
         _serves(argv, port, {**shell_env, "OGI_DB": db_url}, tmp_path)

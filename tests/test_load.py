@@ -42,7 +42,6 @@ import http.client
 import json
 import os
 import random
-import socket
 import subprocess
 import sys
 import threading
@@ -57,7 +56,7 @@ from urllib.parse import urlencode
 
 import httpx
 import pytest
-from conftest import AGENCY, application, open_staffed
+from conftest import AGENCY, application, free_port, open_staffed
 from sqlalchemy import func, select
 from webhook_receiver import Delivery, WebhookReceiver
 
@@ -284,13 +283,6 @@ class _Serving:
     tokens: dict[str, str]
 
 
-def _free_port() -> int:
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port: int = probe.getsockname()[1]
-        return port
-
-
 @pytest.fixture
 def serving(tmp_path: Path) -> Iterator[_Serving]:
     """The demo database, tokens for the quick start's people, and ``serve`` over it."""
@@ -298,7 +290,7 @@ def serving(tmp_path: Path) -> Iterator[_Serving]:
     with Workflow.open(db, agency=demo_agency()) as wf:
         populate(wf, today=datetime.now(SHANGHAI).date())
         tokens = {who: wf.create_token(login, actor="管理员")[1] for who, login in STAFF.items()}
-    port = _free_port()
+    port = free_port()
     log = tmp_path / "serve.log"
     command = [sys.executable, "-m", "ogi_workflow", "serve", "--db", db, "--port", str(port)]
     with log.open("wb") as sink:

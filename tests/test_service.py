@@ -15,7 +15,7 @@ import httpx
 import jsonschema
 import pytest
 import uvicorn
-from conftest import AGENCY, application, fixed_clock, open_staffed
+from conftest import AGENCY, application, fixed_clock, free_port, open_staffed
 from webhook_receiver import WebhookReceiver
 
 from ogi_workflow import Workflow
@@ -539,7 +539,6 @@ def test_token_and_webhook_commands(tmp_path: Path) -> None:
 def test_serve_answers_curl_with_a_token(tmp_path: Path) -> None:
     """``serve`` over a database, acted on with a token alone; with --access-log each call
     is logged (the README's lines themselves run in tests/test_docs_service.py)."""
-    import socket  # noqa: PLC0415
     import subprocess  # noqa: PLC0415
     import sys  # noqa: PLC0415
     import time  # noqa: PLC0415
@@ -547,9 +546,7 @@ def test_serve_answers_curl_with_a_token(tmp_path: Path) -> None:
     db = str(tmp_path / "serve.sqlite")
     with open_staffed(db, agency=AGENCY, clock=fixed_clock) as wf:
         token = wf.create_token("公开办", actor="管理员")[1]
-    with socket.socket() as probe:
-        probe.bind(("127.0.0.1", 0))
-        port = probe.getsockname()[1]
+    port = free_port()
     command = [sys.executable, "-m", "ogi_workflow", "serve", "--db", db, "--port", str(port)]
     command.append("--access-log")
     server = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.DEVNULL)

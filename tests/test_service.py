@@ -171,6 +171,20 @@ def test_bodies_are_read_whole_and_checked_as_the_spec_says(live: Live) -> None:
         assert [f["field"] for f in answer.json()["errors"]] == [field]
     overdue = live.client.get("/v1/overdue", params={"as_of": "0"}, headers=clerk)
     assert overdue.status_code == 422
+    # A body that is not JSON at all is a 400, cut short or not UTF-8 alike, on the quick
+    # routes (receive, an action) as on the others.
+    typed = clerk | {"Content-Type": "application/json"}
+    for path in ("/v1/requests", f"/v1/requests/{rid}/actions/start_handling", "/v1/departments"):
+        for raw in (b'{"applicant":', b"abc", b"\xff\xfe"):
+            answer = live.client.post(path, content=raw, headers=typed)
+            assert answer.status_code == 400, (path, raw, answer.text)
+            assert answer.json()["type"] == "urn:ogi-workflow:problem:validation"
+    # Received at a Unix time: refused, not a request received in 2023.
+    unix = live.client.post(
+        "/v1/requests", json={**application(), "received_at": 1700000000}, headers=clerk
+    )
+    assert unix.status_code == 422
+    assert [f["field"] for f in unix.json()["errors"]] == ["received_at"]
     # 405 lists every method of the path, not only the first route's.
     wrong = live.client.put("/v1/departments", headers=clerk)
     assert (wrong.status_code, wrong.headers["allow"]) == (405, "GET, POST")
@@ -247,6 +261,18 @@ def test_a_token_sees_only_its_agency_and_a_revoked_one_nothing(live: Live) -> N
         token_id = next(t.id for t in wf.tokens() if t.login == "李明")
         wf.revoke_token(token_id, actor="管理员")
     assert live.client.get("/v1/me", headers=live.as_("李明")).status_code == 401
+
+
+def test_a_deactivated_persons_token_reads_nothing(live: Live) -> None:
+    """A token speaks for an active person: deactivating them refuses their token's reads
+    too (401), not only their actions, and with no revocation of the token."""
+    rid = _receive(live).json()["id"]
+    with Workflow.open(live.db, agency_code=AGENCY["code"], clock=fixed_clock) as wf:
+        wf.deactivate_person("审核员", actor="管理员")
+    for path in ("/v1/me", f"/v1/requests/{rid}", "/v1/requests"):
+        answer = live.client.get(path, headers=live.as_("审核员"))
+        assert answer.status_code == 401, (path, answer.text)
+    assert live.client.get("/v1/me", headers=live.as_("李明")).status_code == 200
 
 
 def test_article_36_5_forward_over_http_each_agency_sees_its_own_request(live: Live) -> None:

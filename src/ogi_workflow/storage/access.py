@@ -15,7 +15,7 @@ from typing import Any, Final, NamedTuple
 from sqlalchemy import Connection, insert, select, update
 
 from ogi_workflow.storage import outbox
-from ogi_workflow.storage.schema import IDEMPOTENCY, TOKEN, WEBHOOK
+from ogi_workflow.storage.schema import IDEMPOTENCY, PERSON, TOKEN, WEBHOOK
 
 __all__ = [
     "Caller",
@@ -74,12 +74,18 @@ def create_token(
 
 
 def token_caller(conn: Connection, token: str) -> Caller | None:
-    """The person of a live token, or None (unknown, malformed or revoked)."""
+    """The person of a live token, or None (unknown, malformed or revoked, or its person
+    deactivated: a token speaks for an active person only, for reads as for actions)."""
     if not token.startswith(TOKEN_PREFIX) or len(token) > 100:
         return None
+    person = (PERSON.c.agency == TOKEN.c.agency) & (PERSON.c.login == TOKEN.c.login)
     row = conn.execute(
-        select(TOKEN.c.id, TOKEN.c.agency, TOKEN.c.login).where(
-            TOKEN.c.token_sha256 == _digest(token), TOKEN.c.revoked_at.is_(None)
+        select(TOKEN.c.id, TOKEN.c.agency, TOKEN.c.login)
+        .join(PERSON, person)
+        .where(
+            TOKEN.c.token_sha256 == _digest(token),
+            TOKEN.c.revoked_at.is_(None),
+            PERSON.c.active.is_(True),
         )
     ).one_or_none()
     return None if row is None else Caller(row.id, row.agency, row.login)

@@ -79,6 +79,16 @@ def test_one_error_lists_every_bad_field_in_both_languages() -> None:
         assert needle in text
 
 
+@pytest.mark.parametrize("when", [1700000000, 1700000000.5, "1700000000", "20261123", True])
+def test_received_at_is_never_read_as_a_unix_time(when: object) -> None:
+    """pydantic alone reads a number (or text of digits) as seconds since 1970: 1700000000
+    was received in 2023, and "20261123" on 1970-08-23. A receipt time is a date and time."""
+    body = {"applicant": {"kind": "natural_person", "name": "张三"}, "description": "某文件"}
+    with pytest.raises(ValidationError, match="received_at") as refused:
+        validate(Application, {**body, "received_at": when})
+    assert "not a number" in str(refused.value)
+
+
 def test_naive_received_at_is_shanghai_time() -> None:
     app = validate(
         Application,

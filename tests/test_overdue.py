@@ -19,7 +19,7 @@ from sqlalchemy import update
 from typer.testing import CliRunner
 
 import ogi_workflow
-from ogi_workflow import OverdueItem, Urgency, Workflow
+from ogi_workflow import OverdueItem, Urgency, ValidationError, Workflow
 from ogi_workflow._terminal import write_overdue
 from ogi_workflow.cli import app
 from ogi_workflow.morning import FIELDS
@@ -135,6 +135,23 @@ def test_cli_exit_zero_when_nothing_is_overdue(db_url: str, fmt: str) -> None:
     assert code == 0  # due soon is not overdue
     items = json.loads(out)["items"] if fmt == "json" else csv.DictReader(io.StringIO(out))
     assert [i["kind"] for i in items] == ["due_soon"]
+
+
+def test_an_as_of_day_out_of_range_is_refused_on_every_path(tmp_path: Path) -> None:
+    """A morning list as of a day no calendar can count (0001-01-01, 2150) is a clear error
+    from the workflow, the command line and its csv quick path alike, not an overflow."""
+    db = f"sqlite:///{tmp_path / 'ogi.db'}"
+    open_staffed(db, agency=AGENCY, clock=fixed_clock).close()
+    with Workflow.open(db, agency_code=AGENCY["code"]) as wf:
+        for day in (date(1, 1, 1), date(2150, 1, 1)):
+            with pytest.raises(ValidationError, match=f"as_of {day.isoformat()} is out of range"):
+                wf.overdue(as_of=day)
+    for fmt in ("table", "csv"):
+        result = CliRunner().invoke(
+            app, ["overdue", "--db", db, "--as-of", "0001-01-01", "--format", fmt]
+        )
+        assert result.exit_code == 2, result.output
+        assert "as_of 0001-01-01 is out of range" in result.stderr
 
 
 def test_cli_bad_input_exits_2(tmp_path: Path) -> None:

@@ -19,7 +19,7 @@ from sqlalchemy import Connection
 
 from ogi_workflow._text import text_problem
 from ogi_workflow.errors import NotFoundError, ValidationError
-from ogi_workflow.models import AgencyProfile
+from ogi_workflow.models import ID_MAX, AgencyProfile
 from ogi_workflow.people import PersonView, check_login
 from ogi_workflow.storage import access, outbox, staff
 from ogi_workflow.storage.session import Store
@@ -123,6 +123,7 @@ class Access(ABC):
 
     def revoke_token(self, token_id: int, *, actor: str) -> None:
         """Revoke a token: the next call made with it is refused."""
+        _check_id("revoke_token", "token_id", token_id)
         with self._store.writing() as session:
             self._authorise(session.conn, _ACTION, actor)
             if not access.revoke_token(session.conn, self.agency.code, token_id, self._clock()):
@@ -163,6 +164,7 @@ class Access(ABC):
 
     def remove_webhook(self, webhook_id: int, *, actor: str) -> None:
         """Stop sending events to a webhook (its delivery log stays)."""
+        _check_id("remove_webhook", "webhook_id", webhook_id)
         with self._store.writing() as session:
             self._authorise(session.conn, _ACTION, actor)
             if not access.set_webhook_active(session.conn, self.agency.code, webhook_id, False):
@@ -207,3 +209,13 @@ class Access(ABC):
 
 
 _DELIVERY = frozenset(DeliveryView.model_fields)
+
+
+def _check_id(action: str, name: str, value: object) -> None:
+    """A stored row's id: a whole number from 1 to ID_MAX."""
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise ValidationError(
+            f"{action}: {name} must be a whole number, got {type(value).__name__}"
+        )
+    if not 1 <= value <= ID_MAX:
+        raise ValidationError(f"{action}: {name} {value} is out of range (1 to {ID_MAX})")

@@ -59,6 +59,7 @@ __all__ = [
 SHANGHAI: Final = ZoneInfo("Asia/Shanghai")
 _SPEC: Final = re.compile(r"(0?[1-9]|0[1-9]\d?)?d?|[<>^]?[1-9]?d?")  # {seq:04d}, {seq:>4}
 RequestRef = int | str  # a request's id, or its registration number
+ID_MAX: Final = 2**63 - 1  # the largest id of any stored row (BIGINT on PostgreSQL)
 M = TypeVar("M", bound=BaseModel)
 
 
@@ -242,6 +243,17 @@ class Application(BaseModel):
     delivery: Delivery = Delivery.MAIL
     channel: Channel = Channel.IN_PERSON
     received_at: datetime  # the day of receipt per 条例第三十一条; naive = Asia/Shanghai
+
+    @field_validator("received_at", mode="before")
+    @classmethod
+    def _not_a_number(cls, value: object) -> object:
+        # pydantic reads a number, or text of digits, as a Unix time: 1700000000 would be
+        # received in 2023, and "20261123" in 1970.
+        if isinstance(value, int | float) or (
+            isinstance(value, str) and value.strip().replace(".", "", 1).isdigit()
+        ):
+            raise ValueError("must be a date and time written YYYY-MM-DDTHH:MM, not a number")
+        return value
 
     @field_validator("received_at")
     @classmethod

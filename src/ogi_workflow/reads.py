@@ -9,6 +9,7 @@ from enum import Enum
 from typing import TYPE_CHECKING, Any, TypeVar
 
 from ogi_workflow.calendar import WorkdayCalendar
+from ogi_workflow.calendar.schedule import ESTIMABLE_YEARS
 from ogi_workflow.clock import (
     Channel,
     ClockPolicy,
@@ -19,7 +20,14 @@ from ogi_workflow.clock import (
 )
 from ogi_workflow.errors import NotFoundError, ValidationError
 from ogi_workflow.lifecycle import HistoryItem, State, clock_events
-from ogi_workflow.models import AgencyProfile, EventView, OverdueItem, RequestRef, RequestView
+from ogi_workflow.models import (
+    ID_MAX,
+    AgencyProfile,
+    EventView,
+    OverdueItem,
+    RequestRef,
+    RequestView,
+)
 from ogi_workflow.morning import MAX_WITHIN, listed_until, soon_until
 from ogi_workflow.outcomes import Outcome
 from ogi_workflow.people import check_code, check_login
@@ -120,6 +128,11 @@ class Reads:
     ) -> list[Any]:
         check_int("overdue: within (working days)", within, 0, MAX_WITHIN)
         check_date("overdue: as_of", day)
+        lowest, highest = ESTIMABLE_YEARS
+        if not lowest <= day.year <= highest:
+            raise ValidationError(
+                f"overdue: as_of {day.isoformat()} is out of range ({lowest} to {highest})"
+            )
         if department is not None:
             check_code("overdue: department", department)
         if person is not None:
@@ -272,7 +285,7 @@ def check_ref(request: object) -> RequestRef:
             "request must be an id (int) or a registration number (str), got "
             + type(request).__name__
         )
-    if isinstance(request, int) and not 1 <= request <= 2**63 - 1:
+    if isinstance(request, int) and not 1 <= request <= ID_MAX:
         raise ValidationError(f"request id {request} is out of range")
     if isinstance(request, str) and not 1 <= len(request) <= 64:
         raise ValidationError("registration number must be 1 to 64 characters")

@@ -13,7 +13,7 @@ from starlette.responses import Response
 
 from ogi_workflow.access import DeliveryView, TokenView, WebhookView
 from ogi_workflow.fees import FeeBasis, fee_per_request, fee_per_volume
-from ogi_workflow.models import OverdueItem
+from ogi_workflow.models import ID_MAX, OverdueItem
 from ogi_workflow.people import DepartmentView, PersonView, Role
 from ogi_workflow.service.app import (
     XLSX,
@@ -323,7 +323,9 @@ def people_routes(router: APIRouter) -> None:
         "/v1/tokens/{token_id}", operation_id="revoke_token", status_code=204, tags=["access"]
     )
     def revoke_token(
-        token_id: Annotated[int, PathParam(ge=1)], caller: Authenticated, request: Request
+        token_id: Annotated[int, PathParam(ge=1, le=ID_MAX)],
+        caller: Authenticated,
+        request: Request,
     ) -> Response:
         caller.wf.revoke_token(token_id, actor=caller.login)
         deployment_of(request).forget_token(token_id)
@@ -347,7 +349,7 @@ def people_routes(router: APIRouter) -> None:
         "/v1/webhooks/{webhook_id}", operation_id="remove_webhook", status_code=204, tags=["access"]
     )
     def remove_webhook(
-        webhook_id: Annotated[int, PathParam(ge=1)], caller: Authenticated
+        webhook_id: Annotated[int, PathParam(ge=1, le=ID_MAX)], caller: Authenticated
     ) -> Response:
         caller.wf.remove_webhook(webhook_id, actor=caller.login)
         return Response(status_code=204)

@@ -31,7 +31,7 @@ from starlette.responses import Response
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from ogi_workflow.errors import OgiError
-from ogi_workflow.models import describe_errors, utc_now
+from ogi_workflow.models import ID_MAX, describe_errors, utc_now
 from ogi_workflow.service.problems import problem, problem_for, problem_response
 from ogi_workflow.storage import access
 from ogi_workflow.storage.engine import make_engine
@@ -42,7 +42,6 @@ __all__ = [
     "DOCX",
     "HTTP_PARSER",
     "IDEMPOTENCY_KEY_PATTERN",
-    "REQUEST_ID_MAX",
     "XLSX",
     "Authenticated",
     "Caller",
@@ -208,8 +207,7 @@ class _TokenAuth(SecurityBase):
 
 authenticate: Final = _TokenAuth()
 Authenticated = Annotated[Caller, Depends(authenticate)]
-REQUEST_ID_MAX: Final = 2**63 - 1
-RequestId = Annotated[int, PathParam(ge=1, le=REQUEST_ID_MAX, description="The request's id")]
+RequestId = Annotated[int, PathParam(ge=1, le=ID_MAX, description="The request's id")]
 IDEMPOTENCY_KEY_PATTERN: Final = r"^[!-~]{1,255}$"
 IdempotencyKey = Annotated[
     str | None,
@@ -342,6 +340,12 @@ def _handlers(app: FastAPI) -> None:
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        unreadable = [e for e in exc.errors() if e.get("type") == "json_invalid"]
+        if unreadable:  # not JSON at all: 400, as a body that is not UTF-8
+            where = unreadable[0]["loc"][-1]
+            found = problem("validation", f"the body is not JSON (at character {where})")
+            found.status = 400
+            return problem_response(found)
         # The library's own description: the same bilingual lines and field list as a
         # ValidationError of the Python API (a body's fields named from its root).
         errors = [

@@ -24,9 +24,9 @@ from starlette.concurrency import run_in_threadpool
 from starlette.requests import Request
 from starlette.responses import Response
 
+from ogi_workflow.models import ID_MAX
 from ogi_workflow.service.app import (
     IDEMPOTENCY_KEY_PATTERN,
-    REQUEST_ID_MAX,
     Authenticated,
     IdempotencyKey,
     IfMatch,
@@ -102,7 +102,7 @@ def _request_id(name: str) -> Callable[[Request], int]:
         if not (text.isascii() and text.isdigit() and len(text) <= 19):
             raise _NotPlainError
         value = int(text)
-        if not 1 <= value <= REQUEST_ID_MAX:
+        if not 1 <= value <= ID_MAX:
             raise _NotPlainError
         return value
 

@@ -24,6 +24,7 @@ from pathlib import Path
 from typing import Any
 from urllib.parse import quote
 
+from ogi_workflow.calendar.schedule import ESTIMABLE_YEARS
 from ogi_workflow.calendar.workdays import WorkdayCalendar
 from ogi_workflow.errors import StorageError
 from ogi_workflow.morning import MAX_WITHIN, listed_until, soon_until, urgent_rows
@@ -61,7 +62,8 @@ def overdue_rows(
     agency's own. The file is opened
     read-only, as every read command opens it."""
     path = _sqlite_file(db)
-    if path is None or not 0 <= within <= MAX_WITHIN:
+    first, last = ESTIMABLE_YEARS  # a day out of range: the workflow refuses it
+    if path is None or not 0 <= within <= MAX_WITHIN or not first <= day.year <= last:
         return None
     try:
         conn = sqlite3.connect(

@@ -137,6 +137,24 @@ def test_estimate_is_opt_in_and_flagged() -> None:
     assert info.kind is DayKind.HOLIDAY
 
 
+def test_estimates_end_where_the_holiday_rules_end() -> None:
+    """The holidays package knows China's holidays for 1950 to 2100 only: a day past them is
+    an error naming the year, never a year of plain weekdays, and a count that runs past
+    2100 is refused rather than stopped short (or left running)."""
+    import holidays  # noqa: PLC0415
+
+    china = holidays.country_holidays("CN")
+    assert (china.start_year, china.end_year) == (1950, 2100)
+    est = EST.estimating()
+    assert est.day_info(D(2100, 1, 1)).kind is DayKind.HOLIDAY  # 元旦, estimated
+    for day in (D(2101, 1, 1), D(2199, 1, 1), D(1949, 10, 1)):
+        with pytest.raises(CalendarError, match=f"no estimate for {day.year}"):
+            est.is_workday(day)
+    with pytest.raises(CalendarError, match="no estimate for 2101"):
+        est.add_workdays(D(2100, 12, 20), 20)
+    assert est.add_workdays(D(2100, 12, 1), 10) == D(2100, 12, 15)
+
+
 def test_load_next_years_notice_in_one_call(tmp_path: Path) -> None:
     path = tmp_path / "2027.toml"
     path.write_text(NOTICE_2027, encoding="utf-8")
@@ -186,6 +204,15 @@ def test_loading_a_year_twice_needs_amends(tmp_path: Path) -> None:
             "is before 'from'",
         ),
         ('year = 2027\n[[notices]]\ntitle = "t"\ndate = "soon"\n', "must be a date"),
+        (  # a TOML date-time is not a date (it was compared with dates: a TypeError)
+            'year = 2027\n[[notices]]\ntitle = "t"\ndate = 2026-11-04\n'
+            '[[rest]]\nname = "n"\nfrom = 2027-01-07T00:00:00\nto = 2027-01-08\n',
+            "must be a date YYYY-MM-DD, got 2027-01-07T00:00:00$",
+        ),
+        (
+            'year = 2027\n[[notices]]\ntitle = "t"\ndate = 2026-11-04T10:00:00\n',
+            "must be a date YYYY-MM-DD, got 2026-11-04T10:00:00$",
+        ),
         ("year = [", "not valid TOML/JSON"),
     ],
 )

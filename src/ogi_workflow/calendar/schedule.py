@@ -13,15 +13,16 @@ import json
 import tomllib
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
 from typing import Any, Final
 
-from ogi_workflow.errors import ValidationError
+from ogi_workflow.errors import CalendarError, ValidationError
 
 __all__ = [
+    "ESTIMABLE_YEARS",
     "NEXT_NOTICE_TAIL_START",
     "DayRule",
     "Notice",
@@ -36,6 +37,10 @@ __all__ = [
 # 2011-12-31 a working day; 2019's made 2018-12-29 one). Those days are settled only once the
 # next year's notice is loaded.
 NEXT_NOTICE_TAIL_START: Final = 25
+# The years the ``holidays`` package has China's rules for (holidays.CN.start_year and
+# end_year; its lunar tables end in 2100): past them it knows no holiday at all, so an
+# estimate there would be a silent guess.
+ESTIMABLE_YEARS: Final = (1950, 2100)
 _Fail = Callable[[str], ValidationError]
 
 
@@ -143,14 +148,15 @@ def read_notice_file(path: str | Path) -> str:
 
 
 def _parse_date(value: object, what: str, fail: _Fail) -> date:
-    if isinstance(value, date):
+    if isinstance(value, date) and not isinstance(value, datetime):  # TOML has both
         return value
     if isinstance(value, str):
         try:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    raise fail(f"{what} must be a date YYYY-MM-DD, got {value!r}")
+    got = value.isoformat() if isinstance(value, date) else repr(value)
+    raise fail(f"{what} must be a date YYYY-MM-DD, got {got}")
 
 
 def _parse_notice(raw: object, fail: _Fail) -> Notice:
@@ -199,6 +205,12 @@ def bundled_schedules() -> tuple[YearSchedule, ...]:
 @cache
 def estimated_year(year: int) -> tuple[dict[date, str], frozenset[date]]:
     """The ``holidays`` package's rule-based rest days and 调休 working days for a year."""
+    first, last = ESTIMABLE_YEARS
+    if not first <= year <= last:
+        raise CalendarError(
+            f"calendar: no estimate for {year}: China's holidays can be estimated for "
+            f"{first} to {last} only; load the State Council notice for {year}"
+        )
     import holidays  # noqa: PLC0415 - only estimated calendars pay for the import
 
     cn = holidays.country_holidays("CN", years=year, language="zh_CN")

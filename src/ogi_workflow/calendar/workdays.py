@@ -17,6 +17,7 @@ from typing import TYPE_CHECKING, Any, Final
 
 from ogi_workflow._resources import LabelledEnum, label
 from ogi_workflow.calendar.schedule import (
+    ESTIMABLE_YEARS,
     NEXT_NOTICE_TAIL_START,
     DayRule,
     Notice,
@@ -443,8 +444,7 @@ class WorkdayCalendar:
                     f"{t.last.isoformat()}, the last day an official notice settles. "
                     + self._unknown_message(t.last + timedelta(days=1), lead=False)
                 )
-            self._extend_to(max(d + timedelta(days=n * 2 + 30), t.last + timedelta(days=1)))
-            t = self._table
+            t = self._covering(t.last + timedelta(days=1), d + timedelta(days=n * 2 + 30))
         return t
 
     def _covering(self, first: date, last: date | None = None) -> _Table:
@@ -459,17 +459,26 @@ class WorkdayCalendar:
             # Name the day asked about, or the first unsettled day inside the span.
             bad = first if not lo_ok or first == last else t.last + timedelta(days=1)
             raise CalendarError(self._unknown_message(bad))
-        self._extend_to(first)
-        self._extend_to(last)
+        for day in (first, last):
+            self._extend_to(day)
+            if not self._table.lo <= day.toordinal() < self._table.lo + self._table.size:
+                estimated_year(day.year)  # past the estimable years: a CalendarError
+                raise CalendarError(self._unknown_message(day))
         return self._table
 
     def _extend_to(self, d: date) -> None:
+        """Add estimated years (a few at a time, within ESTIMABLE_YEARS) up to ``d``'s."""
         t = self._table
         first_year, last_year = date.fromordinal(t.lo).year, t.last.year
+        lowest, highest = ESTIMABLE_YEARS
         if d.year < first_year:
-            self._table = self._build(min(d.year, first_year - _ESTIMATE_STEP_YEARS), last_year)
+            start = max(lowest, min(d.year, first_year - _ESTIMATE_STEP_YEARS))
+            if start < first_year:
+                self._table = self._build(start, last_year)
         elif d.year >= last_year:
-            self._table = self._build(first_year, max(d.year, last_year + _ESTIMATE_STEP_YEARS))
+            end = min(highest, max(d.year, last_year + _ESTIMATE_STEP_YEARS))
+            if end > last_year:
+                self._table = self._build(first_year, end)
 
     def _build_initial(self) -> _Table:
         if self._allow_estimated:

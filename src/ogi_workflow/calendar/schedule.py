@@ -28,6 +28,7 @@ __all__ = [
     "Notice",
     "YearSchedule",
     "bundled_schedules",
+    "check_estimable",
     "estimated_year",
     "merge_schedule",
     "read_notice_file",
@@ -203,14 +204,19 @@ def bundled_schedules() -> tuple[YearSchedule, ...]:
 
 
 @cache
-def estimated_year(year: int) -> tuple[dict[date, str], frozenset[date]]:
-    """The ``holidays`` package's rule-based rest days and 调休 working days for a year."""
+def check_estimable(year: int) -> None:
+    """A CalendarError naming ``year`` when it is outside ESTIMABLE_YEARS."""
     first, last = ESTIMABLE_YEARS
     if not first <= year <= last:
         raise CalendarError(
             f"calendar: no estimate for {year}: China's holidays can be estimated for "
             f"{first} to {last} only; load the State Council notice for {year}"
         )
+
+
+def estimated_year(year: int) -> tuple[dict[date, str], frozenset[date]]:
+    """The ``holidays`` package's rule-based rest days and 调休 working days for a year."""
+    check_estimable(year)
     import holidays  # noqa: PLC0415 - only estimated calendars pay for the import
 
     cn = holidays.country_holidays("CN", years=year, language="zh_CN")

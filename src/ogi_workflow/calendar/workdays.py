@@ -23,6 +23,7 @@ from ogi_workflow.calendar.schedule import (
     Notice,
     YearSchedule,
     bundled_schedules,
+    check_estimable,
     estimated_year,
     merge_schedule,
 )
@@ -462,7 +463,7 @@ class WorkdayCalendar:
         for day in (first, last):
             self._extend_to(day)
             if not self._table.lo <= day.toordinal() < self._table.lo + self._table.size:
-                estimated_year(day.year)  # past the estimable years: a CalendarError
+                check_estimable(day.year)  # extending stops at the estimable years
                 raise CalendarError(self._unknown_message(day))
         return self._table
 

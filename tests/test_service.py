@@ -18,7 +18,7 @@ import uvicorn
 from conftest import AGENCY, application, fixed_clock, free_port, open_staffed
 from webhook_receiver import WebhookReceiver
 
-from ogi_workflow import Workflow
+from ogi_workflow import ValidationError, Workflow
 from ogi_workflow.service.app import HTTP_PARSER, create_app
 from ogi_workflow.service.delivery import deliver_once
 from ogi_workflow.storage.engine import make_engine, writer_lock
@@ -261,6 +261,22 @@ def test_a_token_sees_only_its_agency_and_a_revoked_one_nothing(live: Live) -> N
         token_id = next(t.id for t in wf.tokens() if t.login == "李明")
         wf.revoke_token(token_id, actor="管理员")
     assert live.client.get("/v1/me", headers=live.as_("李明")).status_code == 401
+
+
+def test_ids_past_the_largest_stored_id_are_refused_by_name(live: Live) -> None:
+    """A token or webhook id past 2**63 - 1 overflowed the database driver (a 500, and an
+    OverflowError from the library); it is refused as out of range, and nothing changes."""
+    admin = live.as_("管理员")
+    for path in ("/v1/tokens/", "/v1/webhooks/"):
+        for too_big in (2**63, 10**20):
+            answer = live.client.delete(f"{path}{too_big}", headers=admin)
+            assert answer.status_code == 422, (path, too_big, answer.text)
+    with Workflow.open(live.db, agency_code=AGENCY["code"], clock=fixed_clock) as wf:
+        with pytest.raises(ValidationError, match=r"token_id \d+ is out of range"):
+            wf.revoke_token(2**64, actor="管理员")
+        with pytest.raises(ValidationError, match=r"webhook_id \d+ is out of range"):
+            wf.remove_webhook(2**64, actor="管理员")
+        assert all(t.revoked_at is None for t in wf.tokens())
 
 
 def test_a_deactivated_persons_token_reads_nothing(live: Live) -> None:

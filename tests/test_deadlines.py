@@ -5,6 +5,7 @@ from __future__ import annotations
 from dataclasses import replace
 from datetime import date, timedelta
 from pathlib import Path
+from typing import Any
 
 import numpy as np
 import pytest
@@ -27,6 +28,7 @@ from ogi_workflow import (
     explain_deadline,
     receipt_date,
 )
+from ogi_workflow.calendar.schedule import estimated_year
 
 CAL = WorkdayCalendar.china()
 EST = WorkdayCalendar.china(allow_estimated=True)
@@ -153,6 +155,28 @@ def test_estimates_end_where_the_holiday_rules_end() -> None:
     with pytest.raises(CalendarError, match="no estimate for 2101"):
         est.add_workdays(D(2100, 12, 20), 20)
     assert est.add_workdays(D(2100, 12, 1), 10) == D(2100, 12, 15)
+
+
+def test_estimates_ask_the_holiday_rules_once_a_year(monkeypatch: pytest.MonkeyPatch) -> None:
+    """Each estimated year costs one holidays object, not one per day; a day before 1950 is
+    refused before any year is built (it once built 1950 onward day by day, for seconds)."""
+    import holidays  # noqa: PLC0415
+
+    asked: list[object] = []
+    real = holidays.country_holidays
+
+    def counting(*args: Any, **kwargs: Any) -> Any:
+        asked.append(kwargs.get("years"))
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(holidays, "country_holidays", counting)
+    estimated_year.cache_clear()
+    est = EST.estimating()
+    with pytest.raises(CalendarError, match="no estimate for 857"):
+        est.is_workday(D(857, 11, 9))
+    assert asked == []
+    est.add_workdays(D(2060, 12, 1), 40)
+    assert len(asked) == len(set(asked)) > 0
 
 
 def test_load_next_years_notice_in_one_call(tmp_path: Path) -> None:

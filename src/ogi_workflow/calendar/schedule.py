@@ -17,6 +17,7 @@ from datetime import date, datetime, timedelta
 from functools import cache
 from importlib.resources import files
 from pathlib import Path
+from types import MappingProxyType
 from typing import Any, Final
 
 from ogi_workflow.errors import CalendarError, ValidationError
@@ -203,7 +204,6 @@ def bundled_schedules() -> tuple[YearSchedule, ...]:
     return tuple(sorted(schedules, key=lambda s: s.year))
 
 
-@cache
 def check_estimable(year: int) -> None:
     """A CalendarError naming ``year`` when it is outside ESTIMABLE_YEARS."""
     first, last = ESTIMABLE_YEARS
@@ -214,13 +214,14 @@ def check_estimable(year: int) -> None:
         )
 
 
-def estimated_year(year: int) -> tuple[dict[date, str], frozenset[date]]:
+@cache  # one holidays object per year, not one per day a calendar classifies
+def estimated_year(year: int) -> tuple[Mapping[date, str], frozenset[date]]:
     """The ``holidays`` package's rule-based rest days and 调休 working days for a year."""
     check_estimable(year)
     import holidays  # noqa: PLC0415 - only estimated calendars pay for the import
 
     cn = holidays.country_holidays("CN", years=year, language="zh_CN")
-    rest = {d: str(name) for d, name in cn.items()}
+    rest = MappingProxyType({d: str(name) for d, name in cn.items()})
     work = frozenset(d for d in cn.weekend_workdays if d.year == year)
     return rest, work
 

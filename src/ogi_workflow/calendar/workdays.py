@@ -461,9 +461,10 @@ class WorkdayCalendar:
             bad = first if not lo_ok or first == last else t.last + timedelta(days=1)
             raise CalendarError(self._unknown_message(bad))
         for day in (first, last):
+            if not t.lo <= day.toordinal() < t.lo + t.size:
+                check_estimable(day.year)  # before building decades of years up to it
             self._extend_to(day)
             if not self._table.lo <= day.toordinal() < self._table.lo + self._table.size:
-                check_estimable(day.year)  # extending stops at the estimable years
                 raise CalendarError(self._unknown_message(day))
         return self._table
 

@@ -2,6 +2,7 @@
 webhooks, and the health checks."""
 
 import tempfile
+from collections.abc import Callable
 from dataclasses import asdict
 from datetime import date, datetime, timedelta
 from pathlib import Path
@@ -9,6 +10,7 @@ from typing import Annotated, Final, Literal
 
 from fastapi import APIRouter, Query, Request
 from fastapi import Path as PathParam
+from pydantic import BaseModel
 from starlette.responses import Response
 
 from ogi_workflow.access import DeliveryView, TokenView, WebhookView
@@ -18,6 +20,7 @@ from ogi_workflow.people import DepartmentView, PersonView, Role
 from ogi_workflow.service.app import (
     XLSX,
     Authenticated,
+    Caller,
     IdempotencyKey,
     deployment_of,
     download,
@@ -229,6 +232,19 @@ def agency_routes(router: APIRouter) -> None:
         return [NoticeOut(**asdict(n)) for n in caller.wf.calendar_notices()]
 
 
+def _once(
+    caller: Caller,
+    key: str | None,
+    request: Request,
+    body: BaseModel,
+    act: Callable[[], BaseModel],
+) -> Response:
+    """``act`` as an idempotent POST (``idempotent``), answering the model it returns."""
+    return idempotent(
+        caller, key, request, body, lambda: json_response(act().model_dump(mode="json"))
+    )
+
+
 def _check_sole_agency(request: Request, agency: str) -> None:
     """A deployment-wide notice changes every agency's due dates: a token, which speaks for
     one agency, may load one only while the database serves that agency alone."""
@@ -268,10 +284,21 @@ def people_routes(router: APIRouter) -> None:
     @router.post(
         "/v1/people", operation_id="add_person", response_model=PersonView, tags=["people"]
     )
-    def add_person(new: NewPerson, caller: Authenticated) -> PersonView:
+    def add_person(
+        new: NewPerson,
+        caller: Authenticated,
+        request: Request,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response:
         """Register a person (an administrator's act)."""
-        return caller.wf.add_person(
-            new.login, new.name, roles=new.roles, department=new.department, actor=caller.login
+        return _once(
+            caller,
+            idempotency_key,
+            request,
+            new,
+            lambda: caller.wf.add_person(
+                new.login, new.name, roles=new.roles, department=new.department, actor=caller.login
+            ),
         )
 
     @router.post(
@@ -280,8 +307,20 @@ def people_routes(router: APIRouter) -> None:
         response_model=PersonView,
         tags=["people"],
     )
-    def grant_role(login: str, change: RoleChange, caller: Authenticated) -> PersonView:
-        return caller.wf.grant_role(login, change.role, actor=caller.login)
+    def grant_role(
+        login: str,
+        change: RoleChange,
+        caller: Authenticated,
+        request: Request,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response:
+        return _once(
+            caller,
+            idempotency_key,
+            request,
+            change,
+            lambda: caller.wf.grant_role(login, change.role, actor=caller.login),
+        )
 
     @router.delete(
         "/v1/people/{login}/roles/{role}",
@@ -307,9 +346,21 @@ def people_routes(router: APIRouter) -> None:
         response_model=DepartmentView,
         tags=["people"],
     )
-    def add_department(new: NewDepartment, caller: Authenticated) -> DepartmentView:
-        caller.wf.add_department(new.code, new.name, contact=new.contact, actor=caller.login)
-        return next(d for d in caller.wf.departments() if d.code == new.code)
+    def add_department(
+        new: NewDepartment,
+        caller: Authenticated,
+        request: Request,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response:
+        return _once(
+            caller,
+            idempotency_key,
+            request,
+            new,
+            lambda: caller.wf.add_department(
+                new.code, new.name, contact=new.contact, actor=caller.login
+            ),
+        )
 
     @router.get(
         "/v1/tokens", operation_id="tokens", response_model=list[TokenView], tags=["access"]
@@ -341,9 +392,20 @@ def people_routes(router: APIRouter) -> None:
     @router.post(
         "/v1/webhooks", operation_id="add_webhook", response_model=WebhookView, tags=["access"]
     )
-    def add_webhook(new: NewWebhook, caller: Authenticated) -> WebhookView:
+    def add_webhook(
+        new: NewWebhook,
+        caller: Authenticated,
+        request: Request,
+        idempotency_key: IdempotencyKey = None,
+    ) -> Response:
         """Send the agency's events to a URL, signed (docs/service.md)."""
-        return caller.wf.add_webhook(new.url, new.secret, actor=caller.login)
+        return _once(
+            caller,
+            idempotency_key,
+            request,
+            new,
+            lambda: caller.wf.add_webhook(new.url, new.secret, actor=caller.login),
+        )
 
     @router.delete(
         "/v1/webhooks/{webhook_id}", operation_id="remove_webhook", status_code=204, tags=["access"]

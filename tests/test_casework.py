@@ -5,12 +5,19 @@ from __future__ import annotations
 from datetime import date
 
 import pytest
-from conftest import details, handling, signed_reply
+from conftest import details, handling, registered, signed_reply
 
 from ogi_workflow import Outcome, PermissionDenied, Workflow
 from ogi_workflow.errors import TransitionError, ValidationError
 
 D = date
+
+
+@pytest.fixture
+def wf(wf: Workflow) -> Workflow:
+    """The staffed workflow, with the department the tasks go to."""
+    wf.add_department("planning", "规划科", actor="管理员")
+    return wf
 
 
 def search(wf: Workflow, rid: int, on: date, due: date | None = None) -> None:
@@ -112,3 +119,18 @@ def test_a_department_contact_answers_but_does_not_open_tasks(wf: Workflow) -> N
     wf.answer_search_task(rid, actor="赵联络", task=1, result="not_found", where="档案室",
                           searched_by="赵联络", on=D(2026, 3, 4))  # fmt: skip
     assert wf.events(rid)[-1].actor == "赵联络"
+
+
+def test_a_task_goes_to_a_department_and_the_work_to_a_handler_that_exist(wf: Workflow) -> None:
+    """协查 to an unknown department, or 办理 by someone not registered as a handler, was
+    once recorded as given; both are refused by name, and nothing is written."""
+    rid = registered(wf)
+    for nobody in ("无此人", "窗口"):  # not registered; registered, but not a handler
+        with pytest.raises(ValidationError, match=f"handler '{nobody}' is not an active"):
+            wf.start_handling(rid, actor="李明", handler=nobody, on=D(2026, 3, 2))
+    assert wf.get(rid).state == "registered"
+    wf.start_handling(rid, actor="李明", handler="李四", on=D(2026, 3, 2))
+    assert wf.get(rid).handler == "李四"
+    with pytest.raises(ValidationError, match="department 'nowhere' is not an active"):
+        wf.open_search_task(rid, actor="李明", department="nowhere", what="x", on=D(2026, 3, 3))
+    assert wf.search_tasks(rid) == []

@@ -240,6 +240,7 @@ def test_0003_routing_copies_the_search_tasks_a_database_holds(db_url: str) -> N
     """A database at 0002 with 协查 tasks (one open, one answered) upgrades to 0003 with their
     work items, so the open one is on the morning list."""
     with staff(Workflow.open(db_url, agency=AGENCY, clock=fixed_clock)) as wf:
+        wf.add_department("office", "政务公开办公室", actor="管理员")
         rid = registered(wf)
         for what in ("收文记录", "发文记录"):
             wf.open_search_task(rid, actor="李明", department="office", what=what, on=D(2026, 3, 2))

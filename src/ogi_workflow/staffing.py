@@ -110,8 +110,8 @@ class Staffing:
             self._authorise(conn, action, actor)
 
     def _check_routing_target(self, conn: Connection, action: str, params: dict[str, Any]) -> None:
-        """分办 goes to a registered, active department, and to a person only of that
-        department."""
+        """分办 and 协查 go to a registered, active department, and 分办 to a person only of
+        that department."""
         code = self.agency.code
         department = check_code(f"{action}: department", params.get("department"))
         found = staff.department(conn, code, department)
@@ -130,6 +130,16 @@ class Staffing:
                     f"{action}: person {login!r} is not an active member of department "
                     f"{department!r}"
                 )
+
+    def _check_handler(self, conn: Connection, action: str, handler: object) -> None:
+        """办理 goes to a registered, active person holding the handler role."""
+        login = check_login(f"{action}: handler", handler)
+        who = _person(self._looked_up(conn, login))
+        if who is None or not who.active or Role.HANDLER not in who.roles:
+            raise ValidationError(
+                f"{action}: handler {login!r} is not an active person of agency "
+                f"{self.agency.code!r} holding the handler role"
+            )
 
     # ------------------------------------------------------------------ reads
 

@@ -337,8 +337,10 @@ class Workflow(Staffing, Access, Actions, Routing, Reads, Casework, CaseFiles, C
         with self._store.writing() as session:
             approver = params.get("approver") if event is Event.EXTEND else None
             who = self._authorise(session.conn, event.value, actor, approver=approver)
-            if event in (Event.ASSIGN, Event.REASSIGN):
+            if event in (Event.ASSIGN, Event.REASSIGN, Event.OPEN_SEARCH_TASK):
                 self._check_routing_target(session.conn, event.value, params)
+            if event is Event.START_HANDLING:
+                self._check_handler(session.conn, event.value, params["handler"])
             if event is Event.FORWARD:
                 params |= self._forward_target(session.conn, params)
             self._fresh_calendar(session)

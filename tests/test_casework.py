@@ -133,4 +133,9 @@ def test_a_task_goes_to_a_department_and_the_work_to_a_handler_that_exist(wf: Wo
     assert wf.get(rid).handler == "李四"
     with pytest.raises(ValidationError, match="department 'nowhere' is not an active"):
         wf.open_search_task(rid, actor="李明", department="nowhere", what="x", on=D(2026, 3, 3))
+    with pytest.raises(ValidationError, match=r"got 2026-03-01$"):  # ISO, not a Python repr
+        wf.open_search_task(
+            rid, actor="李明", department="planning", what="x", due_date=D(2026, 3, 1),
+            on=D(2026, 3, 3),
+        )  # fmt: skip
     assert wf.search_tasks(rid) == []

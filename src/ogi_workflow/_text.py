@@ -9,9 +9,10 @@ Line breaks and tabs are allowed in multi-line fields only.
 from __future__ import annotations
 
 import re
+from datetime import date
 from typing import Final
 
-__all__ = ["MAX_TEXT", "text_problem"]
+__all__ = ["MAX_TEXT", "shown", "text_problem"]
 
 MAX_TEXT: Final = 10_000  # characters in a free-text field
 _BIDI: Final = re.compile("[\u202a-\u202e\u2066-\u2069\u200e\u200f\u061c]")
@@ -28,3 +29,9 @@ def text_problem(value: str, *, multiline: bool = True) -> tuple[str, str] | Non
     if not multiline and _LINE_BREAK.search(value):
         return "control_character", "a one-line field contains a line break or tab"
     return None
+
+
+def shown(value: object) -> str:
+    """``value`` as an error message quotes it: a date or an instant in ISO form (never a
+    Python repr such as ``datetime.date(2026, 3, 2)``), anything else as its repr."""
+    return value.isoformat() if isinstance(value, date) else repr(value)

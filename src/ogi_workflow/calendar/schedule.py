@@ -20,6 +20,7 @@ from pathlib import Path
 from types import MappingProxyType
 from typing import Any, Final
 
+from ogi_workflow._text import shown
 from ogi_workflow.errors import CalendarError, ValidationError
 
 __all__ = [
@@ -157,8 +158,7 @@ def _parse_date(value: object, what: str, fail: _Fail) -> date:
             return date.fromisoformat(value)
         except ValueError:
             pass
-    got = value.isoformat() if isinstance(value, date) else repr(value)
-    raise fail(f"{what} must be a date YYYY-MM-DD, got {got}")
+    raise fail(f"{what} must be a date YYYY-MM-DD, got {shown(value)}")
 
 
 def _parse_notice(raw: object, fail: _Fail) -> Notice:

@@ -18,7 +18,7 @@ from typing import Any, Final
 
 import orjson
 
-from ogi_workflow._text import MAX_TEXT, text_problem
+from ogi_workflow._text import MAX_TEXT, shown, text_problem
 from ogi_workflow.calendar.workdays import WorkdayCalendar
 from ogi_workflow.clock import (
     Channel,
@@ -342,7 +342,7 @@ def _notice_received(params: Mapping[str, Any], on: date, event: str) -> date:
     if not isinstance(received, date) or received < on:
         raise ValidationError(
             f"{event}: notice_received_on must be a date on or after the notice day {on}, "
-            f"got {received!r}"
+            f"got {shown(received)}"
         )
     return received
 

@@ -16,6 +16,7 @@ from typing import Final
 
 from transitions import Machine
 
+from ogi_workflow._text import shown
 from ogi_workflow.clock import check_extension_workdays
 from ogi_workflow.errors import TransitionError, ValidationError
 from ogi_workflow.lifecycle.events import (
@@ -88,7 +89,7 @@ def _guard_request_correction(ctx: GuardContext, event: Event) -> None:
     if not isinstance(correct_by, date) or correct_by <= ctx.on:
         raise ValidationError(
             f"request_correction: request {ctx.request}: correct_by must be a date after "
-            f"{ctx.on} (the reasonable period of 条例第三十条), got {correct_by!r}"
+            f"{ctx.on} (the reasonable period of 条例第三十条), got {shown(correct_by)}"
         )
 
 
@@ -278,7 +279,7 @@ def _guard_open_search_task(ctx: GuardContext, event: Event) -> None:
     if not isinstance(due, date) or due < ctx.on:
         raise ValidationError(
             f"{event.value}: request {ctx.request}: due_date must be a date on or after "
-            f"{ctx.on}, got {due!r}"
+            f"{ctx.on}, got {shown(due)}"
         )
     if ctx.due_date is not None and due > ctx.due_date:
         raise ValidationError(

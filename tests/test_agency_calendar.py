@@ -304,6 +304,8 @@ def test_over_http_a_token_loads_and_sees_only_its_agencys_notices(
         ]
         bad = c.post("/v1/calendar/notices", json={"content": "year = 2026\n"}, headers=admin)
         assert bad.status_code == 422
+        # The upload is named as such, never by a file of the server's (it once was).
+        assert bad.json()["detail"].startswith("calendar file (uploaded over HTTP): ")
         seen = c.get("/v1/calendar/notices", headers=admin).json()
         assert [(n["year"], n["agency"]) for n in seen] == [(2027, None), (2026, "test-city")]
         assert [

@@ -103,11 +103,24 @@ class CalendarChanges(ABC):
         ``own`` it is this agency's own notice (local rest and working days, which win over
         the national schedule on the days it sets) and only this agency's dates move.
         """
+        content = read_notice_file(path)
+        return self.load_calendar_notice_text(content, origin=str(path), actor=actor, own=own)
+
+    def load_calendar_notice_text(
+        self, content: str, *, origin: str, actor: str, own: bool = False
+    ) -> list[DeadlineMove]:
+        """:meth:`load_calendar_notice` from the notice's text (an upload, a row of the
+        embedding system); ``origin`` names it in errors, and is the source recorded when
+        the notice gives no URL."""
         check_actor(actor)
         if not isinstance(own, bool):
             raise ValidationError(f"load_calendar_notice: own must be true or false, got {own!r}")
-        content = read_notice_file(path)
-        schedule = YearSchedule.from_text(content, origin=str(path))
+        for name, value in (("content", content), ("origin", origin)):
+            if not isinstance(value, str):
+                raise ValidationError(
+                    f"load_calendar_notice: {name} must be text, got {type(value).__name__}"
+                )
+        schedule = YearSchedule.from_text(content, origin=origin)
         with self._store.writing() as session:
             self._authorise(session.conn, "load_calendar_notice", actor)
             queries.lock_notices(session.conn)
@@ -126,7 +139,7 @@ class CalendarChanges(ABC):
                 self._clock(),
                 actor,
                 title=notice.title if notice else None,
-                source=(notice.url or None) if notice else str(path),
+                source=(notice.url or None) if notice else origin,
                 agency=self.agency.code if own else None,
             )
         self._fresh_in = None

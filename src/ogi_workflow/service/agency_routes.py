@@ -55,6 +55,7 @@ from ogi_workflow.storage.migrate import schema_state
 __all__ = ["agency_routes", "health_routes", "people_routes"]
 
 _Year = Annotated[int, PathParam(ge=2000, le=2199)]  # a report year
+_UPLOADED_NOTICE: Final = "(uploaded over HTTP)"  # an uploaded notice's origin
 
 
 def agency_routes(router: APIRouter) -> None:
@@ -212,10 +213,9 @@ def agency_routes(router: APIRouter) -> None:
             own = upload.scope == "agency"
             if not own:
                 _check_sole_agency(request, caller.agency)
-            with tempfile.TemporaryDirectory() as folder:
-                path = Path(folder) / "notice.toml"
-                path.write_text(upload.content, encoding="utf-8")
-                moves = caller.wf.load_calendar_notice(path, actor=caller.login, own=own)
+            moves = caller.wf.load_calendar_notice_text(
+                upload.content, origin=_UPLOADED_NOTICE, actor=caller.login, own=own
+            )
             return json_response([MoveOut(**asdict(m)).model_dump(mode="json") for m in moves])
 
         return idempotent(caller, idempotency_key, request, upload, run)

@@ -49,7 +49,7 @@ import time
 from collections import Counter
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime, timedelta
+from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 from urllib.parse import urlencode
@@ -64,7 +64,7 @@ from ogi_workflow import Workflow
 from ogi_workflow.demo import demo_agency, populate
 from ogi_workflow.models import SHANGHAI
 from ogi_workflow.service.app import Deployment
-from ogi_workflow.service.delivery import deliver_once, run_in_background
+from ogi_workflow.service.delivery import FIRST_RETRY, deliver_once, run_in_background
 from ogi_workflow.storage.engine import make_engine
 from ogi_workflow.storage.schema import DELIVERY, OUTBOX
 
@@ -536,6 +536,38 @@ def test_a_round_sends_its_deliveries_at_once(db_url: str) -> None:
     assert sorted(d.event_id for d in receiver.accepted()) == sorted(
         f"{AGENCY['code']}:{rid}:1" for rid in ids
     )
+
+
+def test_a_round_asks_for_another_only_when_work_may_be_waiting(db_url: str) -> None:
+    """``Round.more``, which starts the next round of ``serve`` at once: a limit reached or an
+    event delivered. Events with no webhook, and answers to retry later, wait the interval:
+    else a server with no webhooks ran one write transaction after another beside its own
+    calls (docs/benchmarks.md)."""
+    now = datetime.now(UTC)
+    with (
+        WebhookReceiver(SECRET, status=503, max_age=None) as receiver,
+        httpx.Client(timeout=5) as client,
+        open_staffed(db_url, agency=AGENCY) as wf,
+    ):
+        for _ in range(3):
+            wf.receive(application(_a_minute_ago()), actor="窗口")
+        alone = deliver_once(wf.engine, client, clock=lambda: now)
+        assert (alone.dispatched, alone.more) == (3, False)  # no webhook: nothing to send
+
+        wf.add_webhook(receiver.url, SECRET, actor="管理员")
+        for _ in range(3):
+            wf.receive(application(_a_minute_ago()), actor="窗口")
+        full = deliver_once(wf.engine, client, clock=lambda: now, limit=2)
+        assert (full.dispatched, full.retried, full.more) == (3, 2, True)  # the limit
+        rest = deliver_once(wf.engine, client, clock=lambda: now, limit=2)
+        assert (rest.retried, rest.more) == (1, False)  # refused: due again in 10 s
+
+        receiver.status = None
+        later = now + FIRST_RETRY
+        sent = deliver_once(wf.engine, client, clock=lambda: later)
+        assert (sent.delivered, sent.more) == (3, True)
+        assert deliver_once(wf.engine, client, clock=lambda: later).more is False
+    assert receiver.bad == []
 
 
 def test_serve_delivers_round_after_round_while_there_is_work(db_url: str) -> None:

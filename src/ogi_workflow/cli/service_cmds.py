@@ -128,11 +128,11 @@ def deliver(
                 total.retried += done.retried
                 total.dead += done.dead
                 total.errors += done.errors
-                if not (done.delivered or done.retried or done.dead or done.dispatched):
+                if not done.more:
                     break
     finally:
         engine.dispose()
-    summary = {k: v for k, v in vars(total).items() if k != "errors"}
+    summary = {k: v for k, v in vars(total).items() if k not in ("errors", "more")}
     if json_out:
         emit_json({**summary, "errors": total.errors[:20]})
     else:

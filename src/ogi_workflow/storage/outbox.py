@@ -22,6 +22,7 @@ from sqlalchemy.orm import aliased
 from ogi_workflow.storage.schema import DELIVERY, EVENT, OUTBOX, REQUEST, WEBHOOK
 
 __all__ = [
+    "DISPATCH_LIMIT",
     "PENDING",
     "Claimed",
     "claim",
@@ -34,6 +35,7 @@ __all__ = [
 PENDING: Final = "pending"
 DELIVERED: Final = "delivered"
 DEAD: Final = "dead"
+DISPATCH_LIMIT: Final = 1000  # outbox rows one dispatch fans out
 
 
 class Claimed(NamedTuple):
@@ -55,7 +57,7 @@ def _locking(statement: Any, conn: Connection) -> Any:
     return statement  # SQLite: the writing transaction holds the whole file
 
 
-def dispatch(conn: Connection, now: datetime, limit: int = 1000) -> int:
+def dispatch(conn: Connection, now: datetime, limit: int = DISPATCH_LIMIT) -> int:
     """Fan out up to ``limit`` outbox rows into deliveries; how many rows were dispatched."""
     rows = conn.execute(
         _locking(

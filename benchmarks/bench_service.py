@@ -4,6 +4,7 @@ Run by hand, never in the test suite::
 
     python benchmarks/bench_service.py [--lifecycles N] [--rounds R] [--callers 1,4]
         [--clients C] [--seconds S] [--rate R] [--vs REV] [--client socket|stdlib]
+        [--deliver-every S]
 
 Each round measures, on fresh database files, the same lifecycles (receive, register,
 handle, submit, two approvals, reply, archive: 8 actions): through ``Workflow`` in this
@@ -180,7 +181,9 @@ def one_lifecycle(client: Client, auth: dict[str, dict[str, str]], call: Call = 
 
 class Server:
     """``ogi-workflow serve`` on a free port of 127.0.0.1, one worker; ``src``: the package
-    of another tree."""
+    of another tree; ``options``: more of serve's options, for every server of the run."""
+
+    options: tuple[str, ...] = ()
 
     def __init__(self, path: Path, src: Path | None = None) -> None:
         with socket.socket() as probe:
@@ -189,6 +192,7 @@ class Server:
         command = [
             *(sys.executable, "-m", "ogi_workflow", "serve"),
             *("--db", f"sqlite:///{path}", "--port", str(self.port), "--workers", "1"),
+            *self.options,
         ]
         env = {**os.environ, "PYTHONPATH": str(src)} if src else None
         quiet = subprocess.DEVNULL
@@ -330,7 +334,15 @@ def main() -> None:
     parser.add_argument(
         "--client", choices=CLIENTS, default="socket", help="the HTTP callers' client"
     )
+    parser.add_argument(
+        "--deliver-every",
+        type=float,
+        metavar="S",
+        help="serve's webhook round interval (0: no delivery thread; default: serve's own)",
+    )
     args = parser.parse_args()
+    if args.deliver_every is not None:
+        Server.options = ("--deliver-every", str(args.deliver_every))
     with tempfile.TemporaryDirectory() as folder:
         if not args.vs:
             measure(Path(folder), args, {"": None})

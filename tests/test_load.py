@@ -571,8 +571,8 @@ def test_a_round_asks_for_another_only_when_work_may_be_waiting(db_url: str) -> 
 
 
 def test_serve_delivers_round_after_round_while_there_is_work(db_url: str) -> None:
-    """The delivery thread of ``serve`` waits its interval only when a round found nothing:
-    a round takes 50 deliveries at most, one per request, so 20 requests of 3 events need 3
+    """The delivery thread of ``serve`` waits its interval only when no delivery waits: a
+    round takes 50 deliveries at most, one per request, so 20 requests of 3 events need 3
     rounds, which must not be 30 s apart."""
     with open_staffed(db_url, agency=AGENCY) as wf, WebhookReceiver(SECRET) as receiver:
         wf.add_webhook(receiver.url, SECRET, actor="管理员")

@@ -171,10 +171,8 @@ def run_in_background(deployment: Any, *, every: float) -> Callable[[], Awaitabl
                     _log.exception("webhook delivery round failed")
                 # A round takes at most 50 deliveries (one per request, in order): while
                 # there is work, the next round starts at once, or a steady stream of events
-                # would outrun the deliveries for good. Events alone are no work: with no
-                # webhook to send them to, a round that only marks them dispatched would
-                # otherwise start again at once, a write transaction after another beside
-                # the server's own (docs/benchmarks.md).
+                # would outrun the deliveries for good; events with no webhook are no work
+                # (Round.more, docs/benchmarks.md).
                 if not more:
                     stopping.wait(every)
 

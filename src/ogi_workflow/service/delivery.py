@@ -112,7 +112,7 @@ def deliver_once(
     *,
     clock: Callable[[], datetime] = utc_now,
     max_attempts: int = MAX_ATTEMPTS,
-    limit: int = 50,
+    limit: int = outbox.CLAIM_LIMIT,
 ) -> Round:
     """One round of dispatch, claim, send and record; safe on many nodes at once."""
     done = Round()

@@ -22,6 +22,7 @@ from sqlalchemy.orm import aliased
 from ogi_workflow.storage.schema import DELIVERY, EVENT, OUTBOX, REQUEST, WEBHOOK
 
 __all__ = [
+    "CLAIM_LIMIT",
     "DISPATCH_LIMIT",
     "PENDING",
     "Claimed",
@@ -36,6 +37,7 @@ PENDING: Final = "pending"
 DELIVERED: Final = "delivered"
 DEAD: Final = "dead"
 DISPATCH_LIMIT: Final = 1000  # outbox rows one dispatch fans out
+CLAIM_LIMIT: Final = 50  # deliveries one claim hands out
 
 
 class Claimed(NamedTuple):
@@ -106,7 +108,9 @@ def dispatch(conn: Connection, now: datetime, limit: int = DISPATCH_LIMIT) -> in
 _EARLIER = aliased(DELIVERY)
 
 
-def claim(conn: Connection, now: datetime, lease: timedelta, limit: int = 50) -> list[Claimed]:
+def claim(
+    conn: Connection, now: datetime, lease: timedelta, limit: int = CLAIM_LIMIT
+) -> list[Claimed]:
     """Deliveries due now, each the oldest undelivered one of its (webhook, request), leased
     to the caller until ``now + lease``."""
     waiting_behind = exists().where(

@@ -645,3 +645,55 @@ def test_bulk_insert_stores_what_sqlalchemy_stores(wf: Workflow) -> None:
     assert [r["payload"] for r in stored[2]] == [r["payload"] for r in rows]
     with pytest.raises(IntegrityError), wf.engine.begin() as conn:
         insert_many(conn, EVENT, [*rows, rows[0]])  # (request, seq) twice
+
+
+def test_a_batch_stores_what_one_action_at_a_time_stores(wf: Workflow) -> None:
+    """The rows a batch writes at flush (COPY on PostgreSQL from COPY_FROM_ROWS rows on) are
+    the rows the same actions write one transaction each, to the text of every JSON value:
+    requests, events, outbox rows and work items, ids and numbers aside."""
+    from sqlalchemy import bindparam, select, text  # noqa: PLC0415
+
+    from ogi_workflow.storage.schema import (  # noqa: PLC0415
+        COPY_FROM_ROWS,
+        EVENT,
+        OUTBOX,
+        REQUEST,
+        WORK_ITEM,
+    )
+
+    def lifecycle() -> int:
+        rid = registered(wf)
+        wf.start_handling(rid, actor="李明", on=D(2026, 3, 3))
+        outcome = Outcome.DISCLOSED
+        on = D(2026, 3, 20)
+        signed_reply(wf, rid, actor="李明", outcome=outcome, details=details(outcome), on=on)
+        return wf.archive(rid, actor="窗口", on=D(2026, 3, 23)).id
+
+    direct = [lifecycle() for _ in range(COPY_FROM_ROWS)]
+    with wf.batch():
+        batched = [lifecycle() for _ in range(COPY_FROM_ROWS)]
+    numbers = {"id", "request_id", "reg_no", "reg_seq"}
+
+    def stored(ids: list[int]) -> list[Any]:
+        found: list[Any] = []
+        with wf.engine.connect() as conn:
+            for table in (REQUEST, EVENT, OUTBOX, WORK_ITEM):
+                key = table.c.id if table is REQUEST else table.c.request_id
+                rows = conn.execute(select(table).where(key.in_(ids)).order_by(key, table.c.id))
+                for row in rows:
+                    values = {k: v for k, v in row._mapping.items() if k not in numbers}
+                    for side in ("before_values", "after_values"):
+                        if side in values:
+                            values[side] = {
+                                k: v for k, v in values[side].items() if k not in numbers
+                            }
+                    found.append((table.name, values))
+            json = (
+                "SELECT CAST(payload AS TEXT) FROM ogi_event WHERE request_id IN :ids ORDER BY id"
+            )
+            query = text(json).bindparams(bindparam("ids", expanding=True))
+            found.append(list(conn.execute(query, {"ids": ids}).scalars()))
+        return found
+
+    assert stored(batched) == stored(direct)
+    assert len(stored(direct)) > 4 * COPY_FROM_ROWS

@@ -504,8 +504,8 @@ COPY_FROM_ROWS: Final = 16
 
 def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
     """INSERT ``rows`` (all with the same keys) in one DBAPI ``executemany``; on PostgreSQL,
-    from COPY_FROM_ROWS rows on, in one ``COPY … FROM STDIN`` (a batch's rows in about a
-    quarter of the time).
+    from COPY_FROM_ROWS rows on, in one binary ``COPY … FROM STDIN`` (a batch's rows in
+    about a fifth of the time).
 
     Each value goes through its column's own bind processor, so what is stored is exactly
     what ``conn.execute(insert(table), rows)`` stores, without SQLAlchemy's per-row
@@ -513,10 +513,15 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
     """
     if not rows:
         return
-    sql, positional, order = _bulk_insert(table, conn.dialect, frozenset(rows[0]))
+    keys = frozenset(rows[0])
+    copy = conn.dialect.name == "postgresql" and len(rows) >= COPY_FROM_ROWS
+    if copy:
+        sql, types, order = _copy_statement(table, conn.dialect, keys)
+    else:
+        sql, positional, order = _bulk_insert(table, conn.dialect, keys)
     values = [tuple(row[k] if p is None else p(row[k]) for k, p in order) for row in rows]
-    if conn.dialect.name == "postgresql" and len(values) >= COPY_FROM_ROWS:
-        _copy(conn, table, [k for k, _ in order], values)
+    if copy:
+        _copy(conn, sql, types, values)
     elif positional:
         conn.exec_driver_sql(sql, values)
     else:
@@ -524,17 +529,44 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
         conn.exec_driver_sql(sql, [dict(zip(names, v, strict=True)) for v in values])
 
 
-def _copy(conn: Connection, table: Table, keys: list[str], values: list[tuple[Any, ...]]) -> None:
-    """``COPY table (keys) FROM STDIN`` in the connection's own transaction; a failure is
-    raised as SQLAlchemy raises a failed statement's (a DBAPIError saying whether the
+@cache
+def _copy_statement(
+    table: Table, dialect: Dialect, keys: frozenset[str]
+) -> tuple[str, list[str], tuple[tuple[str, Callable[[Any], Any] | None], ...]]:
+    """``COPY table (keys) FROM STDIN`` in the binary format, the PostgreSQL type each value
+    is sent as, and each key's bind processor, in column order. A JSON value is sent as the
+    text SQLAlchemy's own JSON processor writes with the engine's serializer (the binary
+    form of ``json`` is its text), not wrapped for psycopg to serialize once more."""
+    _, _, order = _bulk_insert(table, dialect, keys)
+    types: list[str] = []
+    processors: list[tuple[str, Callable[[Any], Any] | None]] = []
+    for key, process in order:
+        kind = table.c[key].type
+        if isinstance(kind, JSON):
+            types.append("text")
+            text = JSON.bind_processor(kind, dialect)  # type: ignore[no-untyped-call]
+            processors.append((key, text))
+        else:  # e.g. "varchar(32)": a value's binary form names no length
+            name = kind.dialect_impl(dialect).compile(dialect=dialect).lower()
+            types.append(name.partition("(")[0])
+            processors.append((key, process))
+    quote = dialect.identifier_preparer.quote
+    columns = ", ".join(quote(table.c[k].name) for k, _ in order)
+    sql = f"COPY {quote(table.name)} ({columns}) FROM STDIN (FORMAT BINARY)"
+    return sql, types, tuple(processors)
+
+
+def _copy(
+    conn: Connection, statement: str, types: list[str], values: list[tuple[Any, ...]]
+) -> None:
+    """A :func:`_copy_statement` of ``values`` in the connection's own transaction; a failure
+    is raised as SQLAlchemy raises a failed statement's (a DBAPIError saying whether the
     connection was lost; the pool's pre-ping drops it), so callers handle both alike."""
-    quote = conn.dialect.identifier_preparer.quote
-    columns = ", ".join(quote(table.c[k].name) for k in keys)
-    statement = f"COPY {quote(table.name)} ({columns}) FROM STDIN"
     dbapi = conn.dialect.loaded_dbapi
     connection = conn.connection.dbapi_connection
     try:
         with connection.cursor() as cursor, cursor.copy(statement) as copy:  # type: ignore[union-attr]
+            copy.set_types(types)
             for row in values:
                 copy.write_row(row)
     except dbapi.Error as exc:

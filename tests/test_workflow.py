@@ -649,8 +649,8 @@ def test_bulk_insert_stores_what_sqlalchemy_stores(wf: Workflow) -> None:
 
 def test_a_batch_stores_what_one_action_at_a_time_stores(wf: Workflow) -> None:
     """The rows a batch writes at flush (COPY on PostgreSQL from COPY_FROM_ROWS rows on) are
-    the rows the same actions write one transaction each, to the text of every JSON value:
-    requests, events, outbox rows and work items, ids and numbers aside."""
+    the rows the same actions write one transaction each: requests, events, outbox rows and
+    work items, ids and numbers aside, and the very text of each application and payload."""
     from sqlalchemy import bindparam, select, text  # noqa: PLC0415
 
     from ogi_workflow.storage.schema import (  # noqa: PLC0415
@@ -688,12 +688,14 @@ def test_a_batch_stores_what_one_action_at_a_time_stores(wf: Workflow) -> None:
                                 k: v for k, v in values[side].items() if k not in numbers
                             }
                     found.append((table.name, values))
-            json = (
-                "SELECT CAST(payload AS TEXT) FROM ogi_event WHERE request_id IN :ids ORDER BY id"
-            )
-            query = text(json).bindparams(bindparam("ids", expanding=True))
-            found.append(list(conn.execute(query, {"ids": ids}).scalars()))
+            for json in (
+                "SELECT CAST(application AS TEXT) FROM ogi_request WHERE id IN :ids ORDER BY id",
+                "SELECT CAST(payload AS TEXT) FROM ogi_event WHERE request_id IN :ids ORDER BY id",
+            ):
+                query = text(json).bindparams(bindparam("ids", expanding=True))
+                found.append(list(conn.execute(query, {"ids": ids}).scalars()))
         return found
 
-    assert stored(batched) == stored(direct)
-    assert len(stored(direct)) > 4 * COPY_FROM_ROWS
+    expected = stored(direct)
+    assert stored(batched) == expected
+    assert len(expected) > 4 * COPY_FROM_ROWS

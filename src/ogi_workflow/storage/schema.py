@@ -532,7 +532,7 @@ def insert_many(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]
 @cache
 def _copy_statement(
     table: Table, dialect: Dialect, keys: frozenset[str]
-) -> tuple[str, list[str], tuple[tuple[str, Callable[[Any], Any] | None], ...]]:
+) -> tuple[str, tuple[str, ...], tuple[tuple[str, Callable[[Any], Any] | None], ...]]:
     """``COPY table (keys) FROM STDIN`` in the binary format, the PostgreSQL type each value
     is sent as, and each key's bind processor, in column order. A JSON value is sent as the
     text SQLAlchemy's own JSON processor writes with the engine's serializer (the binary
@@ -553,11 +553,11 @@ def _copy_statement(
     quote = dialect.identifier_preparer.quote
     columns = ", ".join(quote(table.c[k].name) for k, _ in order)
     sql = f"COPY {quote(table.name)} ({columns}) FROM STDIN (FORMAT BINARY)"
-    return sql, types, tuple(processors)
+    return sql, tuple(types), tuple(processors)
 
 
 def _copy(
-    conn: Connection, statement: str, types: list[str], values: list[tuple[Any, ...]]
+    conn: Connection, statement: str, types: Sequence[str], values: list[tuple[Any, ...]]
 ) -> None:
     """A :func:`_copy_statement` of ``values`` in the connection's own transaction; a failure
     is raised as SQLAlchemy raises a failed statement's (a DBAPIError saying whether the

@@ -157,6 +157,6 @@ def test_the_jdks_default_http_client_runs_the_quick_start(
     java_client: Java, tmp_path: Path
 ) -> None:
     """The JDK's HttpClient as built, offering cleartext HTTP/2 (Upgrade: h2c) on every
-    call: the server must still read each POST's body (service/app.py, HTTP_PARSER)."""
+    call: the server must still read each POST's body (service/protocol.py)."""
     lines = _quick_start(java_client, f"sqlite:///{tmp_path / 'ogi.db'}", tmp_path, "jdk-default")
     assert lines[-1] == "submitted disclosed 复制件1份"

@@ -61,10 +61,10 @@ __all__ = [
     "quick",
 ]
 
-# uvicorn's HTTP parser. httptools (faster by about a tenth per call here) loses the body of a
-# request that offers an upgrade to cleartext HTTP/2 (Upgrade: h2c), as the JDK's HttpClient,
-# curl --http2 and others do by default: the POST arrives empty (uvicorn issue #2722).
-HTTP_PARSER: Final = "h11"
+# uvicorn's HTTP protocol: its httptools one, serving a request that offers an upgrade to
+# cleartext HTTP/2 (Upgrade: h2c, as the JDK's HttpClient and curl --http2 send) as plain
+# HTTP/1.1 with its body (service/protocol.py).
+HTTP_PARSER: Final = "ogi_workflow.service.protocol:HttpProtocol"
 
 # How long a worker keeps a token's person: a revoked token stops working at once in the
 # worker that revoked it and within this many seconds in the others (docs/service.md).

@@ -11,8 +11,10 @@ handle, submit, two approvals, reply, archive: 8 actions): through ``Workflow`` 
 process, and through a real ``ogi-workflow serve`` (uvicorn, one worker) driven by 1 and by
 4 keep-alive HTTP callers at once (``--callers``), each action with the token of the person
 who takes it. It prints the median actions per second of each, its ratio to the
-in-process median, and the median of each round's own ratio (the two sides of a round run
-within seconds of each other). The rounds alternate, so the machine's noise hits both sides alike.
+in-process median, the median of each round's own ratio (the two sides of a round run
+within seconds of each other), and the CPU an action costs the process that acts (this one
+in-process, the server's over HTTP; from /proc, so Linux only). The rounds alternate, so
+the machine's noise hits both sides alike.
 
 Then ``C`` clients at once (threads, each its own connection) drive lifecycles for
 ``--seconds``, twice: paced (together ``--rate`` calls per second, each client on a fixed
@@ -43,7 +45,7 @@ import urllib.request
 from collections.abc import Callable
 from datetime import date
 from pathlib import Path
-from typing import Any, Final
+from typing import Any, Final, NamedTuple
 
 import orjson
 from bench_workflow import (  # the same agency and request
@@ -83,16 +85,32 @@ def staffed(path: Path) -> dict[str, str]:
         return {login: wf.create_token(login, actor="admin")[1] for login in STAFF}
 
 
-def in_process(path: Path, lifecycles: int) -> float:
-    """Actions per second through Workflow, one transaction each."""
+class Measured(NamedTuple):
+    rate: float  # actions per second
+    cpu: float | None  # CPU seconds per action of the process that acts (None: unknown)
+
+
+def in_process(path: Path, lifecycles: int) -> Measured:
+    """Actions per second through Workflow, one transaction each, and this process's CPU."""
     with Workflow.open(f"sqlite:///{path}", agency_code="bench") as wf:
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), time.process_time()
         for _ in range(lifecycles):
             rid = wf.receive(APPLICATION, actor="窗口").id
             for who, action, body in STEPS:
                 params = {k: date.fromisoformat(v) if k == "on" else v for k, v in body.items()}
                 getattr(wf, action)(rid, actor=who, **params)
-        return lifecycles * ACTIONS_PER_LIFECYCLE / (time.perf_counter() - t0)
+        actions = lifecycles * ACTIONS_PER_LIFECYCLE
+        cpu = (time.process_time() - cpu0) / actions
+        return Measured(actions / (time.perf_counter() - t0), cpu)
+
+
+def cpu_seconds(pid: int) -> float | None:
+    """The CPU time (user and system) process ``pid`` has used; None without /proc."""
+    try:
+        fields = Path(f"/proc/{pid}/stat").read_text().rpartition(")")[2].split()
+    except OSError:
+        return None
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 class Client:
@@ -234,9 +252,9 @@ def over_http(
     src: Path | None = None,
     *,
     client_class: type[Client] = Client,
-) -> float:
+) -> Measured:
     """Actions per second through the service, one transaction per action, ``clients``
-    callers at once sharing the lifecycles."""
+    callers at once sharing the lifecycles, and the server's CPU per action."""
     auth = _auth(tokens)
     with Server(path, src) as server:
         warm = client_class(server.port)
@@ -249,10 +267,12 @@ def over_http(
                 one_lifecycle(client, auth)
             client.close()
 
-        t0 = time.perf_counter()
+        t0, cpu0 = time.perf_counter(), cpu_seconds(server.process.pid)
         _in_threads(clients, caller)
-        done = lifecycles // clients * clients
-        return done * ACTIONS_PER_LIFECYCLE / (time.perf_counter() - t0)
+        seconds, cpu1 = time.perf_counter() - t0, cpu_seconds(server.process.pid)
+        actions = lifecycles // clients * clients * ACTIONS_PER_LIFECYCLE
+        cpu = (cpu1 - cpu0) / actions if cpu0 is not None and cpu1 is not None else None
+        return Measured(actions / seconds, cpu)
 
 
 def under_load(
@@ -356,16 +376,17 @@ def measure(folder: Path, args: argparse.Namespace, trees: dict[str, Path | None
     callers = [int(n) for n in args.callers.split(",")]
     sides = ["in-process", *(f"http×{n}{tree}" for n in callers for tree in trees)]
     rates: dict[str, list[float]] = {side: [] for side in sides}
+    cpus: dict[str, list[float]] = {side: [] for side in sides}
     for round_ in range(args.rounds):
         for number, side in enumerate(sides if round_ % 2 == 0 else reversed(sides)):
             path = folder / f"{round_}-{number}.sqlite"
             tokens = staffed(path)
             if side == "in-process":
-                rate = in_process(path, args.lifecycles)
+                found = in_process(path, args.lifecycles)
             else:
                 count, _, tree = side.removeprefix("http×").partition(" ")
                 src = trees[f" {tree}" if tree else ""]
-                rate = over_http(
+                found = over_http(
                     path,
                     tokens,
                     args.lifecycles,
@@ -373,8 +394,10 @@ def measure(folder: Path, args: argparse.Namespace, trees: dict[str, Path | None
                     src,
                     client_class=CLIENTS[args.client],
                 )
-            rates[side].append(rate)
-            print(f"round {round_ + 1} {side}: {rate:.0f}", file=sys.stderr, flush=True)
+            rates[side].append(found.rate)
+            if found.cpu is not None:
+                cpus[side].append(found.cpu)
+            print(f"round {round_ + 1} {side}: {found.rate:.0f}", file=sys.stderr, flush=True)
     loads = {}
     for paced in (args.rate, 0.0):
         for tree, src in trees.items():
@@ -393,13 +416,14 @@ def measure(folder: Path, args: argparse.Namespace, trees: dict[str, Path | None
         f"{date.today()} · {cpu} ({os.cpu_count()} cores) · Python {platform.python_version()}"
         f" · SQLite {sqlite3.sqlite_version} · {args.rounds} rounds of {args.lifecycles} lifecycles"
     )
-    medians = {side: statistics.median(found) for side, found in rates.items()}
-    for side, found in rates.items():
-        spread = ", ".join(f"{r:.0f}" for r in found)
-        ratio, paired = paired_ratios(found, rates["in-process"])
+    medians = {side: statistics.median(each) for side, each in rates.items()}
+    for side, each in rates.items():
+        spread = ", ".join(f"{r:.0f}" for r in each)
+        ratio, paired = paired_ratios(each, rates["in-process"])
+        cpu_ms = f"{statistics.median(cpus[side]) * 1000:.2f} ms" if cpus[side] else "?"
         print(
             f"| {side} | {medians[side]:.0f} actions/s | {ratio:.2f}× | {paired:.2f}× |"
-            f" rounds: {spread} |"
+            f" CPU {cpu_ms} an action | rounds: {spread} |"
         )
     for (paced, tree), (latencies, errors) in loads.items():
         latencies.sort()

@@ -6,10 +6,12 @@ schema ``<Action>Body``, and its docstring is the operation's description. So th
 contract cannot drift from the library's; the checked-in openapi.json shows every change.
 """
 
+import asyncio
 import functools
 import inspect
 import re
 import tempfile
+import threading
 import typing
 from collections.abc import Callable, Mapping, Sequence
 from datetime import date
@@ -63,7 +65,7 @@ from ogi_workflow.service.schemas import (
     RequestPage,
     WebhookDelivery,
 )
-from ogi_workflow.storage.engine import writer_busy_check
+from ogi_workflow.storage.engine import writer_check
 from ogi_workflow.workflow import Workflow
 
 ACTIONS: Final = tuple(
@@ -74,23 +76,51 @@ _STRICT: Final[dict[Any, Any]] = {date: IsoDate, int: StrictInt, bool: StrictBoo
 _FILE_FORMATS: Final = {"docx": DOCX, "pdf": "application/pdf", "txt": "text/plain; charset=utf-8"}
 
 
-def _on_loop(endpoint: Callable[..., Any], engine: Engine) -> Callable[..., Any]:
-    """``endpoint`` run on the event loop, unless another thread is writing to the database
-    (a letter being issued, a webhook round): then in the pool, so that the loop never
-    waits for SQLite's lock and every other call stalls behind it."""
+class _OnLoop:
+    """Where the quick routes of a SQLite deployment run: on the event loop, unless another
+    thread is writing to the database (a letter being issued, a webhook round): then in the
+    pool, so that the loop never waits for SQLite's lock and every other call stalls behind
+    it.
 
-    writer_busy = writer_busy_check(engine)
+    A quick call sent to the pool holds the writer lock in its turn. A call that came then
+    and went to the pool for that would hold it for the next, and so on: under a steady
+    stream from several callers every call ran in the pool from the first webhook round on
+    (0.6 ms more CPU a call, docs/benchmarks.md). So a call that finds the database written
+    by one of these quick calls waits on the loop for it to return, then looks again.
+    """
 
-    @functools.wraps(endpoint)  # FastAPI reads the parameters through __wrapped__
-    async def run(*args: Any, **kwargs: Any) -> Any:
-        if writer_busy():
-            return await run_in_threadpool(endpoint, *args, **kwargs)
-        return endpoint(*args, **kwargs)
+    def __init__(self, engine: Engine) -> None:
+        self._writing = writer_check(engine)
+        self._pool_threads: set[int] = set()  # the threads of the quick calls in the pool
+        self._returned = asyncio.Event()  # set (and replaced) as a call in the pool returns
 
-    return run
+    def wrap(self, endpoint: Callable[..., Any]) -> Callable[..., Any]:
+        def in_pool(*args: Any, **kwargs: Any) -> Any:
+            thread = threading.get_ident()
+            self._pool_threads.add(thread)
+            try:
+                return endpoint(*args, **kwargs)
+            finally:
+                self._pool_threads.discard(thread)
+
+        @functools.wraps(endpoint)  # FastAPI reads the parameters through __wrapped__
+        async def run(*args: Any, **kwargs: Any) -> Any:
+            while (writer := self._writing()) is not None and writer in self._pool_threads:
+                await self._returned.wait()
+            if writer is None:
+                return endpoint(*args, **kwargs)
+            try:
+                return await run_in_threadpool(in_pool, *args, **kwargs)
+            finally:
+                returned, self._returned = self._returned, asyncio.Event()
+                returned.set()
+
+        return run
 
 
 def _route_class(deployment: Deployment) -> type[APIRoute]:
+    on_loop = _OnLoop(deployment.engine) if deployment.inline else None
+
     class Route(APIRoute):
         """A route as this service declares it: a POST (every one has a body) may also
         answer 400 and 413; a quick one runs on the event loop on SQLite."""
@@ -98,8 +128,8 @@ def _route_class(deployment: Deployment) -> type[APIRoute]:
         def __init__(self, path: str, endpoint: Callable[..., Any], **kwargs: Any) -> None:
             if "POST" in (kwargs.get("methods") or ()):
                 kwargs["responses"] = {**BODY_RESPONSES, **(kwargs.get("responses") or {})}
-            if deployment.inline and is_quick(endpoint):
-                endpoint = _on_loop(endpoint, deployment.engine)
+            if on_loop is not None and is_quick(endpoint):
+                endpoint = on_loop.wrap(endpoint)
             super().__init__(path, endpoint, **kwargs)
             self._tail = path.rpartition("}")[2]  # the literal end, after the last parameter
 

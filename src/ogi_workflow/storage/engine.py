@@ -25,7 +25,7 @@ from sqlalchemy.pool import ConnectionPoolEntry
 
 from ogi_workflow.errors import StorageError
 
-__all__ = ["BUSY_TIMEOUT_S", "make_engine", "normalise_url", "writer_busy_check", "writer_lock"]
+__all__ = ["BUSY_TIMEOUT_S", "make_engine", "normalise_url", "writer_check", "writer_lock"]
 
 BUSY_TIMEOUT_S: Final = 60  # how long a SQLite writer waits for the write lock
 
@@ -105,24 +105,29 @@ class _Writers:
 
     def __init__(self) -> None:
         self._lock = threading.RLock()
+        self._depth = 0
+        self.holder: int | None = None  # the thread writing now (its ident), if any
 
     def __enter__(self) -> None:
         if not self._lock.acquire(timeout=BUSY_TIMEOUT_S):
             raise StorageError(
                 f"database (write): another writer of this process held it past {BUSY_TIMEOUT_S} s"
             )
+        self._depth += 1
+        self.holder = threading.get_ident()
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
+        self._depth -= 1
+        if not self._depth:
+            self.holder = None
         self._lock.release()
 
-    def busy(self) -> bool:
-        """Whether another thread of this process is writing now."""
-        if self._lock.acquire(blocking=False):
-            self._lock.release()
-            return False
-        return True
+    def writing(self) -> int | None:
+        """The thread of this process writing now, if another than the caller's."""
+        holder = self.holder
+        return None if holder == threading.get_ident() else holder
 
 
 _WRITERS: dict[str, _Writers] = {}
@@ -144,13 +149,13 @@ def writer_lock(engine: Engine) -> AbstractContextManager[None]:
     return _writers(engine)
 
 
-def writer_busy_check(engine: Engine) -> Callable[[], bool]:
-    """A check, cheap enough for every call, of whether another thread of this process holds
-    the database's :func:`writer_lock` now (a write started then would wait for it); always
-    False on PostgreSQL."""
+def writer_check(engine: Engine) -> Callable[[], int | None]:
+    """A check, cheap enough for every call, of which other thread of this process holds the
+    database's :func:`writer_lock` now (a write started then would wait for it): its ident,
+    or None; always None on PostgreSQL."""
     if engine.dialect.name != "sqlite":
-        return lambda: False
-    return _writers(engine).busy
+        return lambda: None
+    return _writers(engine).writing
 
 
 def _writers(engine: Engine) -> _Writers:

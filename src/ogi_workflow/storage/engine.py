@@ -106,7 +106,7 @@ class _Writers:
     def __init__(self) -> None:
         self._lock = threading.RLock()
         self._depth = 0
-        self.holder: int | None = None  # the thread writing now (its ident), if any
+        self._holder: int | None = None  # the thread writing now (its ident), if any
 
     def __enter__(self) -> None:
         if not self._lock.acquire(timeout=BUSY_TIMEOUT_S):
@@ -114,19 +114,19 @@ class _Writers:
                 f"database (write): another writer of this process held it past {BUSY_TIMEOUT_S} s"
             )
         self._depth += 1
-        self.holder = threading.get_ident()
+        self._holder = threading.get_ident()
 
     def __exit__(
         self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
     ) -> None:
         self._depth -= 1
         if not self._depth:
-            self.holder = None
+            self._holder = None
         self._lock.release()
 
     def writing(self) -> int | None:
         """The thread of this process writing now, if another than the caller's."""
-        holder = self.holder
+        holder = self._holder
         return None if holder == threading.get_ident() else holder
 
 

@@ -60,7 +60,7 @@ def test_while_another_thread_writes_calls_run_in_the_pool_and_reads_are_answere
 
     async def main() -> tuple[list[int], int]:
         with _Held(engine):
-            reads = await asyncio.wait_for(asyncio.gather(act(), act()), 5)
+            reads = list(await asyncio.wait_for(asyncio.gather(act(), act()), 5))
         return reads, threading.get_ident()
 
     reads, loop_thread = asyncio.run(main())

@@ -12,8 +12,8 @@ body sent after the head is refused as an invalid request (uvicorn issue #2722, 
 ``upgrade`` token of ``Connection``, followed by the bytes after the head; that parser then
 serves the connection from there on, as the first would have. A WebSocket upgrade the server
 takes goes to uvicorn's WebSocket protocol as before. h11 has no such fault, and the service
-ran on it before; httptools parses a call in C, which saves about a tenth of a quick call
-(docs/benchmarks.md).
+ran on it before; httptools parses a call in C, which saves about 0.12 ms of the 1.6 ms of
+server CPU a quick call took (docs/benchmarks.md).
 """
 
 import httptools
